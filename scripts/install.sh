@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs nestbox on a Linux VM (run as root, from the repository): the few Debian/Ubuntu packages
+# the labs use, the npm dependencies, the build, and a `nestbox` command in /usr/local/bin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then echo "install.sh: run it as root (sudo ./scripts/install.sh)" >&2; exit 1; fi
+
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+[ -x /bin/busybox ] || missing+=(busybox-static)
+if [ ${#missing[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "install.sh: please install ${missing[*]} with your package manager" >&2; exit 1
+  fi
+fi
+
+major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$major" -lt 18 ]; then echo "install.sh: nestbox needs Node.js 18 or later (found $(node -v))" >&2; exit 1; fi
+
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+ln -sf "$PWD/bin/run.js" /usr/local/bin/nestbox
+echo "nestbox installed: $(command -v nestbox)"

@@ -1,0 +1,13 @@
+// Writes oclif.manifest.json from the built commands, using @oclif/core's own loader (the same
+// thing `oclif manifest` does, without that package's dependencies).
+import { Plugin } from '@oclif/core';
+import { writeFileSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, isRoot: true });
+await plugin.load();
+const manifest = plugin.manifest;
+manifest.version = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version;
+writeFileSync(`${root}/oclif.manifest.json`, JSON.stringify(manifest, null, 2));
+console.log(`oclif.manifest.json: ${Object.keys(manifest.commands).length} commands`);

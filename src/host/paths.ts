@@ -1,0 +1,33 @@
+// Where nestbox keeps things on the host, and the naming rules that make anything it leaves behind
+// easy to spot (../shared/tools/residue-check and `nestbox cleanup` rely on them):
+//   - network interfaces and named network namespaces start with "nb"
+//   - cgroups live under a parent named "nestbox"
+//   - iptables chains contain "NESTBOX"
+//   - runtime state lives in /run/nestbox (gone at reboot), persistent data in /var/lib/nestbox
+// NESTBOX_RUN_DIR and NESTBOX_LIB_DIR move both, so tests can use a temporary root.
+import { join } from 'node:path';
+
+export function runDir(): string {
+  return process.env.NESTBOX_RUN_DIR ?? '/run/nestbox';
+}
+
+export function libDir(): string {
+  return process.env.NESTBOX_LIB_DIR ?? '/var/lib/nestbox';
+}
+
+export function rootfsDir(name = 'default'): string {
+  return join(libDir(), 'rootfs', name);
+}
+
+export const LINK_PREFIX = 'nb';
+export const CHAIN_PREFIX = 'NESTBOX';
+
+/**
+ * A host-side interface name: "nb" + purpose + a short unique part, within the kernel's
+ * 15-character limit (IFNAMSIZ 16 with the NUL).
+ */
+export function linkName(purpose: string, unique: string | number): string {
+  const name = `${LINK_PREFIX}${purpose}${unique}`;
+  if (name.length > 15) throw new Error(`interface name "${name}" is longer than the kernel's 15 characters`);
+  return name;
+}

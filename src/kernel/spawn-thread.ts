@@ -1,0 +1,84 @@
+// Runs inside a worker thread (see spawn.ts). This thread is disposable: it moves itself into new or
+// existing namespaces, starts one process with posix_spawn, reports the PID and ends. The main
+// thread of the CLI never leaves the host's namespaces.
+//
+// Why posix_spawn and not fork: after fork() only the forking thread exists in the child, and
+// running JavaScript there (or anything that takes a lock another thread held) can deadlock.
+// glibc's posix_spawn does the fork-and-exec itself in C, so no JavaScript runs in the child.
+// The child inherits the namespaces of the *thread* that spawned it; after unshare(CLONE_NEWPID)
+// it is the first process of the new PID namespace: PID 1.
+import { parentPort, workerData } from 'node:worker_threads';
+import { libc } from './libc.js';
+import { KernelError } from './errors.js';
+import { mkdirSync } from 'node:fs';
+import { unshare, joinNamespace, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot } from './syscalls.js';
+import type { SpawnRequest, ThreadStep } from './spawn.js';
+
+/** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
+function perform(step: ThreadStep): void {
+  switch (step.call) {
+    case 'mount': return mount(step.source, step.target, step.fstype, step.flags, step.data ?? null);
+    case 'umount2': return umount2(step.target, step.flags);
+    case 'mkdir': return void mkdirSync(step.path, { recursive: true });
+    case 'chroot': return chroot(step.path);
+    case 'chdir': return chdir(step.path);
+    case 'pivot_root': return pivotRoot(step.newRoot, step.putOld);
+    case 'sethostname': return sethostname(step.name);
+  }
+}
+
+const POSIX_SPAWN_SETSIGDEF = 0x04;
+const POSIX_SPAWN_SETSIGMASK = 0x08;
+const POSIX_SPAWN_SETSID = 0x80;
+
+function spawn(req: SpawnRequest): number {
+  for (const type of req.join?.types ?? []) joinNamespace(req.join!.pid, type);
+  if (req.unshare) unshare(req.unshare);
+  if (req.hostname !== undefined) sethostname(req.hostname);
+  for (const step of req.steps ?? []) perform(step);
+  if (req.user) setThreadIds(req.user.uid, req.user.gid);
+  if (req.capabilities) limitCapabilities(req.capabilities);
+  if (req.noNewPrivs) setNoNewPrivs();
+
+  const l = libc();
+  const actions = Buffer.alloc(256); // posix_spawn_file_actions_t is 80 bytes on glibc
+  const attr = Buffer.alloc(512); // posix_spawnattr_t is 336 bytes
+  const sigset = Buffer.alloc(128);
+  l.posix_spawn_file_actions_init(actions);
+  l.posix_spawnattr_init(attr);
+  try {
+    const [stdin, stdout, stderr] = req.stdio ?? [0, 1, 2];
+    l.posix_spawn_file_actions_adddup2(actions, stdin, 0);
+    l.posix_spawn_file_actions_adddup2(actions, stdout, 1);
+    l.posix_spawn_file_actions_adddup2(actions, stderr, 2);
+    for (const [from, to] of req.extraFds ?? []) l.posix_spawn_file_actions_adddup2(actions, from, to);
+    // Node keeps internal descriptors open without O_CLOEXEC: close everything else.
+    const firstFree = 3 + (req.extraFds?.length ?? 0);
+    l.posix_spawn_file_actions_addclosefrom_np(actions, firstFree);
+    if (req.cwd) l.posix_spawn_file_actions_addchdir_np(actions, req.cwd);
+    // Node ignores SIGPIPE and blocks some signals; an exec'd program must start with defaults.
+    l.sigfillset(sigset);
+    l.sigdelset(sigset, 9);
+    l.sigdelset(sigset, 19);
+    l.posix_spawnattr_setsigdefault(attr, sigset);
+    l.sigemptyset(sigset);
+    l.posix_spawnattr_setsigmask(attr, sigset);
+    l.posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (req.setsid ? POSIX_SPAWN_SETSID : 0));
+
+    const pid = [0];
+    const rc = l.posix_spawn(pid, req.path ?? req.argv[0], actions, attr, [...req.argv, null], [...req.env, null]);
+    // posix_spawn returns the error number instead of setting errno.
+    if (rc !== 0) throw new KernelError('posix_spawn', JSON.stringify(req.argv[0]), rc, rc === 2 ? `${req.argv[0]} was not found.` : undefined);
+    return pid[0];
+  } finally {
+    l.posix_spawn_file_actions_destroy(actions);
+    l.posix_spawnattr_destroy(attr);
+  }
+}
+
+try {
+  parentPort!.postMessage({ pid: spawn(workerData as SpawnRequest) });
+} catch (err) {
+  const e = err as KernelError;
+  parentPort!.postMessage({ error: { message: e.message, call: e.call, args: e.args, errno: e.errno, hint: e.hint } });
+}

@@ -1,0 +1,111 @@
+// Start a process in new and/or existing namespaces without ever moving the CLI's own thread.
+//
+// The kernel ties namespaces to threads: unshare(2) and setns(2) change only the calling thread,
+// and a child inherits the namespaces of the thread that created it. Node always runs several
+// threads, so nestbox does namespace work on a fresh worker thread (spawn-thread.ts) that unshares,
+// spawns one child with posix_spawn and exits. Two calls cannot work this way and are refused here:
+// unshare(CLONE_NEWUSER) and setns into a user namespace need a single-threaded caller.
+import { Worker } from 'node:worker_threads';
+import { libc } from './libc.js';
+import { KernelError } from './errors.js';
+import { CLONE_NEWUSER, NamespaceType } from './constants.js';
+
+export interface SpawnRequest {
+  /** argv[0] is also the program to run unless `path` is given; it is not looked up in PATH. */
+  argv: string[];
+  path?: string;
+  /** Environment as KEY=VALUE strings; nothing is inherited. */
+  env: string[];
+  /** CLONE_NEW* flags: namespaces the child gets fresh. */
+  unshare?: number;
+  /** Namespaces to join first, from a running process (like nsenter --target PID). */
+  join?: { pid: number; types: NamespaceType[] };
+  /** Set inside a new UTS namespace before the child starts. */
+  hostname?: string;
+  /**
+   * System calls the thread makes after unsharing and before spawning, in order: mounts in the new
+   * mount namespace, chroot, pivot_root... The child inherits their effect (its root, its mounts).
+   */
+  steps?: ThreadStep[];
+  /** File descriptors that become the child's 0, 1 and 2 (default: the CLI's own). */
+  stdio?: [number, number, number];
+  /** More descriptors to hand down: [fd in this process, fd number in the child]. */
+  extraFds?: [number, number][];
+  cwd?: string;
+  /** Start a new session (the child gets no controlling terminal from us). */
+  setsid?: boolean;
+  /** Run as this uid/gid (supplementary groups cleared). */
+  user?: { uid: number; gid: number };
+  /** Keep only these capabilities (names without CAP_). */
+  capabilities?: string[];
+  noNewPrivs?: boolean;
+}
+
+/** One call made by the spawning thread (see SpawnRequest.steps). */
+export type ThreadStep =
+  | { call: 'mount'; source: string | null; target: string; fstype: string | null; flags: number; data?: string | null }
+  | { call: 'umount2'; target: string; flags: number }
+  | { call: 'mkdir'; path: string }
+  | { call: 'chroot'; path: string }
+  | { call: 'chdir'; path: string }
+  | { call: 'pivot_root'; newRoot: string; putOld: string }
+  | { call: 'sethostname'; name: string };
+
+const threadUrl = new URL('./spawn-thread.js', import.meta.url);
+
+/** Start the process; resolves to its PID (as the host sees it). */
+export function spawnInNamespaces(req: SpawnRequest): Promise<number> {
+  if ((req.unshare ?? 0) & CLONE_NEWUSER || req.join?.types.includes('user')) {
+    return Promise.reject(new KernelError(req.unshare ? 'unshare' : 'setns', 'CLONE_NEWUSER', 22));
+  }
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(threadUrl, { workerData: req, env: {}, stdout: false, stderr: false });
+    let settled = false;
+    worker.once('message', (m: { pid?: number; error?: { call: string; args: string; errno: number; hint: string } }) => {
+      settled = true;
+      if (m.error) reject(new KernelError(m.error.call, m.error.args, m.error.errno, m.error.hint || undefined));
+      else resolve(m.pid!);
+    });
+    worker.once('error', (err) => { settled = true; reject(err); });
+    worker.once('exit', (code) => { if (!settled) reject(new Error(`spawn thread exited with code ${code}`)); });
+  });
+}
+
+export interface ExitStatus {
+  /** Exit code, or 128+signal when killed (the shell's and Docker's convention). */
+  code: number;
+  signal: number | null;
+}
+
+/** Decode a waitpid(2) status word. */
+export function decodeWaitStatus(status: number): ExitStatus {
+  const signal = status & 0x7f;
+  if (signal === 0) return { code: (status >> 8) & 0xff, signal: null };
+  return { code: 128 + signal, signal };
+}
+
+/**
+ * Wait for a child started with spawnInNamespaces. waitpid blocks, so it runs on libuv's thread
+ * pool (koffi's async call); libuv's own SIGCHLD handler only reaps the children it started itself.
+ */
+export function waitForExit(pid: number): Promise<ExitStatus> {
+  return new Promise((resolve, reject) => {
+    const status = [0];
+    libc().waitpid.async(pid, status, 0x40000000 /* __WALL */, (err: Error | null, rc: number) => {
+      if (err) return reject(err);
+      if (rc === -1) return reject(new KernelError('waitpid', `${pid}`, libc().errno()));
+      resolve(decodeWaitStatus(status[0]));
+    });
+  });
+}
+
+/** Environment for a child: PATH that works in a busybox or Debian root, plus TERM/HOME. */
+export function baseEnv(extra: Record<string, string> = {}): string[] {
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    TERM: process.env.TERM ?? 'xterm',
+    HOME: '/root',
+    ...extra,
+  };
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}

@@ -1,0 +1,32 @@
+// Shared test helpers. Kernel tests need root; without it they are skipped with a printed reason.
+import { test as uvuTest, suite } from 'uvu';
+import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const isRoot = process.getuid?.() === 0;
+
+/** A uvu suite whose tests are skipped (with one printed reason) when not root. */
+export function kernelSuite(name: string) {
+  const s = suite(name);
+  if (!isRoot) {
+    console.log(`SKIP ${name}: kernel tests need root (run the suite with sudo)`);
+    return Object.assign(((n: string, fn: any) => s.skip(n, fn)) as any, s, { run: s.run, skip: s.skip, only: s.only });
+  }
+  return s;
+}
+
+export { uvuTest as test };
+
+/** A temporary directory removed by the returned function. */
+export function tempDir(prefix = 'nestbox-test-'): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A file to hand to a spawned child as its stdout; read() returns what it wrote. */
+export function outputFile(dir: string, name = 'out.txt') {
+  const path = join(dir, name);
+  const fd = openSync(path, 'w');
+  return { fd, path, close: () => closeSync(fd), read: () => readFileSync(path, 'utf8') };
+}

@@ -1,0 +1,150 @@
+// The kernel layer, checked against the kernel itself: each wrapper does the real call and the test
+// reads the result back from /proc (or cgroupfs), never from what nestbox believes it did.
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync, mkdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { kernelSuite, tempDir, outputFile } from '../helpers.js';
+import { spawnInNamespaces, waitForExit, baseEnv } from '../../src/kernel/spawn.js';
+import { gethostname, unshare, mount } from '../../src/kernel/syscalls.js';
+import { KernelError } from '../../src/kernel/errors.js';
+import { namespaceId, mountTable, processStatus } from '../../src/kernel/proc.js';
+import { processCgroups } from '../../src/kernel/cgroup-layout.js';
+import { Cgroup } from '../../src/kernel/cgroup.js';
+import { CLONE_NEWUTS, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_REC, MS_PRIVATE, DOCKER_DEFAULT_CAPS } from '../../src/kernel/constants.js';
+
+const test = kernelSuite('kernel wrappers');
+const env = baseEnv();
+
+async function stop(pid: number) {
+  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  await waitForExit(pid);
+}
+
+test('UTS namespace: a new hostname inside, the host unchanged', async () => {
+  const hostBefore = gethostname();
+  const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env, unshare: CLONE_NEWUTS, hostname: 'nb-test-uts' });
+  const tmp = tempDir();
+  try {
+    assert.is.not(namespaceId(pid, 'uts'), namespaceId('self', 'uts'), 'the child has its own UTS namespace inode');
+    assert.is(namespaceId(pid, 'mnt'), namespaceId('self', 'mnt'), 'and shares every other namespace');
+    // Read the hostname from inside: a second process joins the child's UTS namespace.
+    const out = outputFile(tmp.path);
+    const reader = await spawnInNamespaces({ argv: ['/bin/cat', '/proc/sys/kernel/hostname'], env, join: { pid, types: ['uts'] }, stdio: [0, out.fd, 2] });
+    assert.equal(await waitForExit(reader), { code: 0, signal: null });
+    out.close();
+    assert.is(out.read().trim(), 'nb-test-uts');
+    assert.is(gethostname(), hostBefore, 'the host keeps its hostname');
+    assert.is(readFileSync('/proc/sys/kernel/hostname', 'utf8').trim(), hostBefore);
+  } finally {
+    await stop(pid);
+    tmp.remove();
+  }
+});
+
+test('mount namespace: a tmpfs mounted inside is invisible to the host', async () => {
+  const tmp = tempDir();
+  const target = join(tmp.path, 'inside');
+  mkdirSync(target);
+  const pid = await spawnInNamespaces({
+    argv: ['/bin/sleep', '30'], env, unshare: CLONE_NEWNS,
+    steps: [
+      { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
+      { call: 'mount', source: 'nbtest', target, fstype: 'tmpfs', flags: 0, data: 'size=1m' },
+    ],
+  });
+  try {
+    const inside = mountTable(pid).find((m) => m.mountPoint === target);
+    assert.ok(inside, 'the child sees the mount');
+    assert.is(inside!.fstype, 'tmpfs');
+    assert.is(inside!.source, 'nbtest');
+    assert.is(mountTable('self').find((m) => m.mountPoint === target), undefined, 'the host does not');
+    assert.is(mountTable(pid).find((m) => m.mountPoint === '/')!.propagation, 'private');
+  } finally {
+    await stop(pid);
+    tmp.remove();
+  }
+});
+
+test('PID namespace: the first child is PID 1 inside, an ordinary PID outside', async () => {
+  const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env, unshare: CLONE_NEWPID });
+  try {
+    const status = processStatus(pid);
+    assert.equal(status.nspid, [pid, 1]);
+    assert.is.not(namespaceId(pid, 'pid'), namespaceId('self', 'pid'));
+    // The CLI's main thread never moved: its next child would still be born in the host's PID namespace.
+    assert.is(readlinkSync('/proc/self/ns/pid_for_children'), readlinkSync('/proc/self/ns/pid'));
+  } finally {
+    await stop(pid);
+  }
+  // The CLI's own thread never moved: it can still start ordinary children in its namespaces.
+  const again = await spawnInNamespaces({ argv: ['/bin/true'], env });
+  assert.equal(await waitForExit(again), { code: 0, signal: null });
+});
+
+test('capabilities and no_new_privs are set on the spawning thread and inherited', async () => {
+  const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env, capabilities: DOCKER_DEFAULT_CAPS, noNewPrivs: true });
+  try {
+    const s = processStatus(pid);
+    assert.is(s.capEff.toString(16), 'a80425fb');
+    assert.is(s.capBnd.toString(16), 'a80425fb');
+    assert.is(s.noNewPrivs, true);
+    assert.is(processStatus('self').noNewPrivs, false, 'the CLI itself is unchanged');
+  } finally {
+    await stop(pid);
+  }
+});
+
+test('cgroup: created, a process in it, limits read back, then removed', async () => {
+  const name = `test-${process.pid}`;
+  const cg = Cgroup.create(name, ['memory', 'pids']);
+  const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env });
+  try {
+    cg.addProcess(pid);
+    const paths = processCgroups(pid).map((l) => l.path);
+    assert.ok(paths.includes(`/nestbox/${name}`), `the process's /proc/PID/cgroup names the group (${paths.join(' ')})`);
+    assert.equal(cg.procs(), [pid]);
+    cg.setMemoryMax(64 * 1024 * 1024);
+    cg.setPidsMax(10);
+    assert.is(cg.memoryMax(), 64 * 1024 * 1024);
+    assert.is(readFileSync(join(cg.dir('pids'), 'pids.max'), 'utf8').trim(), '10');
+    assert.ok(cg.writes.some((w) => w.otherVersion), 'each write names the other version');
+  } finally {
+    await cg.remove();
+    await waitForExit(pid);
+  }
+  for (const d of cg.allDirs()) assert.not.ok(existsSync(d), `${d} removed`);
+});
+
+test('a failed call throws one KernelError naming the call, the errno and a hint', async () => {
+  try {
+    unshare(CLONE_NEWUSER);
+    assert.unreachable('unshare(CLONE_NEWUSER) must fail in a multithreaded process');
+  } catch (e) {
+    assert.instance(e, KernelError);
+    assert.is((e as KernelError).code, 'EINVAL');
+    assert.match((e as Error).message, /multithreaded/);
+  }
+  assert.throws(() => mount('none', '/nonexistent/nestbox', 'tmpfs', 0), (e: Error) => e instanceof KernelError && /^mount\(.*ENOENT/.test(e.message));
+  try {
+    await spawnInNamespaces({ argv: ['/nonexistent/program'], env });
+    assert.unreachable();
+  } catch (e) {
+    assert.match((e as Error).message, /posix_spawn\("\/nonexistent\/program"\) failed: ENOENT/);
+  }
+  await spawnInNamespaces({ argv: ['/bin/true'], env, unshare: CLONE_NEWUSER }).then(
+    () => assert.unreachable(),
+    (e) => assert.match(e.message, /CLONE_NEWUSER.*EINVAL/),
+  );
+});
+
+test('a cgroup is removed even when its process is still running', async () => {
+  const cg = Cgroup.create(`test-kill-${process.pid}`, ['pids']);
+  const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env });
+  cg.addProcess(pid);
+  const exit = waitForExit(pid);
+  await cg.remove();
+  assert.equal(await exit, { code: 137, signal: 9 });
+  assert.not.ok(existsSync(cg.dir()));
+});
+
+test.run();
