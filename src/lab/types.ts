@@ -1,0 +1,95 @@
+// What a lab is. A lab is data plus code: ordered steps, each explaining an idea, doing it for real
+// through src/kernel (`perform`), and reading the kernel's state back (`verify`). Exercise steps ask
+// the learner to do it themselves; `verify` is then the check, and `solve` the reference answer.
+import type { Ledger } from '../host/ledger.js';
+import type { SpawnRequest } from '../kernel/spawn.js';
+import type { RunResult } from '../host/exec.js';
+
+/** One thing read back from the kernel, with what the lab expected to see. */
+export interface Observation {
+  /** What was read, e.g. "hostname inside (/proc/sys/kernel/hostname via setns)". */
+  what: string;
+  expected: string;
+  observed: string;
+  ok: boolean;
+}
+
+/** Shorthand for an observation: ok when observed === expected. */
+export function observe(what: string, expected: unknown, observed: unknown): Observation {
+  return { what, expected: String(expected), observed: String(observed), ok: String(expected) === String(observed) };
+}
+
+/** An observation whose test is a predicate (expected is a description, e.g. "≠ host's 4026531838"). */
+export function observeThat(what: string, expected: string, observed: unknown, ok: boolean): Observation {
+  return { what, expected, observed: String(observed), ok };
+}
+
+export interface LabContext {
+  /** Short unique token for names of objects this run creates (e.g. "k3x9"): interfaces are nb<purpose><unique>. */
+  readonly unique: string;
+  /** Values steps pass to later steps (PIDs, names, paths). */
+  readonly state: Record<string, any>;
+  /** Every kernel object the lab creates is recorded here as it is created; cleanup undoes them. */
+  readonly ledger: Ledger;
+  /** A directory of this run's own, under /run/nestbox/labs (recorded, removed at the end). */
+  readonly workDir: string;
+  /** The default root filesystem, built on first use. */
+  rootfs(): string;
+  /** spawnInNamespaces + a ledger record, so the process is killed at cleanup. Resolves to the host PID. */
+  spawn(req: SpawnRequest, note?: string): Promise<number>;
+  /** Run a host tool (ip, iptables) in the host's namespaces; its output is returned, never thrown. */
+  exec(file: string, args: string[], input?: string): Promise<RunResult>;
+  /** Like exec, but throws when the tool fails. */
+  execOk(file: string, args: string[], input?: string): Promise<string>;
+  /** Narrate what was done (shown under the step). */
+  say(line: string): void;
+}
+
+export interface Exercise {
+  /** What the learner is asked to do (markdown). */
+  task: string;
+  /** Shown one at a time when the check fails. */
+  hints: string[];
+  /**
+   * Where the learner works: a shell nestbox opens inside a namespace (join the namespaces of the
+   * process in state[pidKey]), or their own second terminal on the host.
+   */
+  shell?: { pidKey: string; types: import('../kernel/constants.js').NamespaceType[] } | 'host';
+  /** The reference answer, done for real (used by --yes and the tests). */
+  solve(ctx: LabContext): Promise<void>;
+  /** A typical wrong attempt, done for real: the tests run it and expect the check to fail. */
+  mistake?(ctx: LabContext): Promise<void>;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  /** The idea, in markdown. */
+  explain: string;
+  /** The shell command a learner would type for the same effect. */
+  command?: string;
+  /** The system call(s) it stands for. */
+  syscall?: string;
+  /** Do it for real; may return a one-line summary of what was done. */
+  perform?(ctx: LabContext): Promise<string | void>;
+  /** Read the kernel's state back. For an exercise this is the check. */
+  verify(ctx: LabContext): Promise<Observation[]>;
+  exercise?: Exercise;
+  /** Undo what perform did that the ledger does not cover (rare: the ledger covers most). */
+  cleanup?(ctx: LabContext): Promise<void>;
+}
+
+/** What a lab needs from the machine: ids of `nestbox doctor` checks that must pass. */
+export type Requirement = string;
+
+export interface Lab {
+  id: string;
+  title: string;
+  /** Syllabus module number (0-14). */
+  module: number;
+  /** The lesson this lab belongs to (lessons/NN-<lesson>.md). */
+  lesson: string;
+  /** doctor check ids, e.g. ['root', 'ns-uts']; the lab is unavailable when one does not pass. */
+  needs: Requirement[];
+  steps: Step[];
+}
