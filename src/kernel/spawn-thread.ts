@@ -7,7 +7,7 @@
 // glibc's posix_spawn does the fork-and-exec itself in C, so no JavaScript runs in the child.
 // The child inherits the namespaces of the *thread* that spawned it; after unshare(CLONE_NEWPID)
 // it is the first process of the new PID namespace: PID 1.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
@@ -30,6 +30,9 @@ function perform(step: ThreadStep): void {
 const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
+
+// Load libc now, while the thread waits for its request.
+libc();
 
 function spawn(req: SpawnRequest): number {
   for (const type of req.join?.types ?? []) joinNamespace(req.join!.pid, type);
@@ -76,9 +79,14 @@ function spawn(req: SpawnRequest): number {
   }
 }
 
-try {
-  parentPort!.postMessage({ pid: spawn(workerData as SpawnRequest) });
-} catch (err) {
-  const e = err as KernelError;
-  parentPort!.postMessage({ error: { message: e.message, call: e.call, args: e.args, errno: e.errno, hint: e.hint } });
-}
+// The thread is started ahead of need (spawn.ts keeps one spare, so its start-up cost is not on the
+// critical path) and serves exactly one request: after it, its namespaces are no longer the host's.
+parentPort!.once('message', (req: SpawnRequest) => {
+  try {
+    parentPort!.postMessage({ pid: spawn(req) });
+  } catch (err) {
+    const e = err as KernelError;
+    parentPort!.postMessage({ error: { message: e.message, call: e.call, args: e.args, errno: e.errno, hint: e.hint } });
+  }
+  parentPort!.close();
+});

@@ -53,13 +53,26 @@ export type ThreadStep =
 
 const threadUrl = new URL('./spawn-thread.js', import.meta.url);
 
+/** One thread started ahead of need; unref'd so an idle spare never keeps nestbox alive. */
+let spare: Worker | undefined;
+
+function takeThread(): Worker {
+  const worker = spare ?? new Worker(threadUrl, { env: {}, stdout: false, stderr: false });
+  spare = new Worker(threadUrl, { env: {}, stdout: false, stderr: false });
+  spare.unref();
+  spare.on('error', () => { spare = undefined; });
+  worker.ref();
+  return worker;
+}
+
 /** Start the process; resolves to its PID (as the host sees it). */
 export function spawnInNamespaces(req: SpawnRequest): Promise<number> {
   if ((req.unshare ?? 0) & CLONE_NEWUSER || req.join?.types.includes('user')) {
     return Promise.reject(new KernelError(req.unshare ? 'unshare' : 'setns', 'CLONE_NEWUSER', 22));
   }
   return new Promise((resolve, reject) => {
-    const worker = new Worker(threadUrl, { workerData: req, env: {}, stdout: false, stderr: false });
+    const worker = takeThread();
+    worker.removeAllListeners('error');
     let settled = false;
     worker.once('message', (m: { pid?: number; error?: { call: string; args: string; errno: number; hint: string } }) => {
       settled = true;
@@ -68,6 +81,7 @@ export function spawnInNamespaces(req: SpawnRequest): Promise<number> {
     });
     worker.once('error', (err) => { settled = true; reject(err); });
     worker.once('exit', (code) => { if (!settled) reject(new Error(`spawn thread exited with code ${code}`)); });
+    worker.postMessage(req);
   });
 }
 

@@ -1,0 +1,26 @@
+import { Flags } from '@oclif/core';
+import { NestboxCommand } from '../../cli/base.js';
+
+export default class LabList extends NestboxCommand {
+  static summary = 'List the labs, in syllabus order, with your progress.';
+  static description = 'Status is one of: not started, in progress (with the step reached), done, or unavailable on this machine (with the reason from `nestbox doctor`).';
+  static examples = ['nestbox lab list', 'nestbox lab list --json'];
+  static flags = {
+    json: Flags.boolean({ description: 'print an array of {id, title, module, status, ...}' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(LabList);
+    const { listLabs } = await import('../../lab/catalog.js');
+    const labs = await listLabs();
+    if (flags.json) return void console.log(JSON.stringify(labs, null, 2));
+    const { default: chalk } = await import('chalk');
+    const colour = { 'done': chalk.green, 'in progress': chalk.yellow, 'not started': chalk.white, 'unavailable': chalk.dim };
+    const w = Math.max(...labs.map((l) => l.id.length));
+    for (const l of labs) {
+      const status = l.status === 'in progress' ? `in progress (${l.step}/${l.steps})` : l.status;
+      console.log(`${String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${colour[l.status](status.padEnd(18))}  ${l.title}`);
+      if (l.reason) console.log(chalk.dim(`    ${''.padEnd(w)}  ${l.reason}`));
+    }
+  }
+}

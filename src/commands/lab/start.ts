@@ -1,0 +1,24 @@
+import { Args, Flags } from '@oclif/core';
+import { NestboxCommand, requireRoot } from '../../cli/base.js';
+
+export default class LabStart extends NestboxCommand {
+  static summary = 'Run a lab: each step done for real on the kernel, then verified.';
+  static description = 'On a terminal it goes one step at a time: the idea, "press enter to run it", what was done, what the kernel now shows. Exercises open a shell inside the lab\'s namespace and check your work. Everything the lab creates is removed when it ends, on Ctrl-C too. A lab you left half-way resumes where you stopped.';
+  static examples = ['sudo nestbox lab start uts', 'sudo nestbox lab start uts --explain', 'sudo nestbox lab start uts --yes --pace 1500'];
+  static args = {
+    id: Args.string({ description: 'the lab (see nestbox lab list)', required: true }),
+  };
+  static flags = {
+    yes: Flags.boolean({ char: 'y', description: 'run start to finish without prompts; exercises are answered by their reference solution (demos, tests)' }),
+    pace: Flags.integer({ description: 'with --yes: pause this many milliseconds after each step (for a projector)', min: 0, max: 60000 }),
+    explain: Flags.boolean({ description: 'also show the equivalent shell command and the system call of each step' }),
+    restart: Flags.boolean({ description: 'start from the first step even if you had progress' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(LabStart);
+    const { startLab } = await import('../../lab/start.js');
+    requireRoot('nestbox lab start');
+    process.exitCode = await startLab(args.id, flags);
+  }
+}

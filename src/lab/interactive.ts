@@ -1,0 +1,168 @@
+// `nestbox lab start ID` on a terminal: one step at a time, the learner in control. Exercises offer
+// a shell inside the lab's namespace, a check, hints one by one, and the reference solution.
+// Whatever happens (done, quit, Ctrl-C, SIGTERM, an error), the lab's objects are removed.
+import chalk from 'chalk';
+import type { Lab, Step } from './types.js';
+import { createLabContext, LabSession } from './context.js';
+import { runStep, StepResult } from './unattended.js';
+import { recordStep } from './progress.js';
+import * as present from './present.js';
+import { baseEnv, waitForExit } from '../kernel/spawn.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface InteractiveOptions { explain?: boolean; startAt?: number; yes?: boolean; pace?: number }
+
+type Prompt = { prompt: (q: any) => Promise<any> };
+
+async function enquirer(): Promise<Prompt> {
+  const mod: any = await import('enquirer');
+  return mod.default ?? mod;
+}
+
+/** Ask; a Ctrl-C inside the prompt (enquirer rejects with an empty error) means quit. */
+async function ask<T>(q: Record<string, unknown>): Promise<T | undefined> {
+  const { prompt } = await enquirer();
+  try {
+    const answer = await prompt({ name: 'v', ...q });
+    return answer.v as T;
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Run a lab. With `yes`, unattended (exercises answered by `solve`, optionally paced for a
+ * projector); otherwise interactive. Returns true when every step passed.
+ */
+export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolean> {
+  const ctx = createLabContext(lab.id);
+  let finished = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (finished) return;
+    finished = true;
+    process.stdout.write(chalk.yellow(`\n${signal}: cleaning up the lab...\n`));
+    void ctx.cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  present.labHeader(lab);
+  let ok = true;
+  try {
+    const startAt = opts.startAt ?? 0;
+    if (startAt > 0) {
+      process.stdout.write(chalk.dim(`\nRestoring steps 1-${startAt} (their kernel objects were removed when you left)...\n`));
+      for (const step of lab.steps.slice(0, startAt)) {
+        const r = await runStep(step, ctx, 'solve');
+        if (!r.ok) throw new Error(`could not restore step "${step.title}": ${r.error ?? 'its checks failed'}`);
+      }
+    }
+    for (let i = startAt; i < lab.steps.length; i++) {
+      const step = lab.steps[i];
+      present.stepHeader(step, i, lab.steps.length, opts);
+      let result: StepResult | undefined;
+      if (opts.yes) {
+        if (step.exercise) present.exerciseTask(step, ctx.state, opts);
+        result = await runStep(step, ctx, 'solve');
+        present.stepResult(result);
+        if (opts.pace) await sleep(opts.pace);
+      } else if (step.exercise) {
+        result = await exercise(step, ctx, opts);
+        if (!result) { ok = false; break; } // quit
+      } else {
+        const go = await ask<boolean>({ type: 'confirm', message: 'Press enter to run it', initial: true });
+        if (go === undefined || go === false) { ok = false; break; }
+        result = await runStep(step, ctx, 'none');
+        present.stepResult(result);
+      }
+      if (!result.ok) { ok = false; break; }
+      recordStep(lab.id, i + 1, lab.steps.length);
+    }
+  } finally {
+    finished = true;
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    for (const step of [...lab.steps].reverse()) {
+      try { await step.cleanup?.(ctx); } catch { /* the ledger still covers it */ }
+    }
+    const report = await ctx.cleanup();
+    if (report.removed.length) process.stdout.write(chalk.dim(`\ncleaned up: ${report.removed.join(', ')}\n`));
+    if (report.failed.length) {
+      process.stdout.write(chalk.red(`could not remove: ${report.failed.join('; ')} (run: sudo nestbox cleanup)\n`));
+      ok = false;
+    }
+  }
+  process.stdout.write(ok ? chalk.green.bold(`\nLab ${lab.id} complete.\n`) : chalk.yellow(`\nLab ${lab.id} stopped. \`nestbox lab start ${lab.id}\` resumes it.\n`));
+  return ok;
+}
+
+/** The exercise loop: perform the setup, then let the learner work until the check passes or they quit. */
+async function exercise(step: Step, ctx: LabSession, opts: InteractiveOptions): Promise<StepResult | undefined> {
+  const setup = step.perform ? await runStep({ ...step, exercise: undefined, verify: async () => [{ what: 'setup', expected: 'ok', observed: 'ok', ok: true }] }, ctx, 'none') : undefined;
+  if (setup && !setup.ok) { present.stepResult(setup); return setup; }
+  writeSession(ctx, step.id);
+  const ex = step.exercise!;
+  present.exerciseTask(step, ctx.state, opts);
+  let hint = 0;
+  for (;;) {
+    const choices = [
+      ...(ex.shell && ex.shell !== 'host' ? [{ name: 'shell', message: 'Open a shell inside the lab namespace' }] : []),
+      { name: 'check', message: 'Check my work' },
+      { name: 'hint', message: hint < ex.hints.length ? `Show a hint (${hint + 1}/${ex.hints.length})` : 'Show the hints again' },
+      { name: 'solve', message: 'Solve it for me (the reference answer)' },
+      { name: 'quit', message: 'Quit the lab (everything is cleaned up)' },
+    ];
+    const choice = await ask<string>({ type: 'select', message: 'What next?', choices });
+    if (choice === undefined || choice === 'quit') return undefined;
+    if (choice === 'shell') await openShell(step, ctx);
+    if (choice === 'hint') {
+      process.stdout.write(chalk.yellow('  hint: ') + present.withPid(ex.hints[hint % ex.hints.length], ctx.state) + '\n');
+      hint++;
+    }
+    if (choice === 'solve') {
+      await ex.solve(ctx);
+      process.stdout.write(chalk.dim('  (the reference answer was applied)\n'));
+    }
+    if (choice === 'check' || choice === 'solve') {
+      const observations = await step.verify(ctx).catch((e: Error) => [{ what: 'check', expected: 'no error', observed: e.message, ok: false }]);
+      const result: StepResult = { id: step.id, title: step.title, said: ctx.takeSaid(), observations, ok: observations.every((o) => o.ok) };
+      present.stepResult(result);
+      if (result.ok) return result;
+      if (hint < ex.hints.length) process.stdout.write(chalk.dim('  Not yet. Ask for a hint if you are stuck.\n'));
+    }
+  }
+}
+
+/** A shell in the lab's namespaces, on the learner's terminal; the lab waits until it exits. */
+async function openShell(step: Step, ctx: LabSession): Promise<void> {
+  const shell = step.exercise!.shell as { pidKey: string; types: any[] };
+  const pid = ctx.state[shell.pidKey];
+  process.stdout.write(chalk.dim(`  Opening /bin/sh inside the ${shell.types.join('+')} namespace of PID ${pid}; type exit to come back.\n`));
+  const child = await ctx.spawn({
+    argv: ['/bin/sh', '-i'],
+    env: baseEnv({ PS1: `[lab ${ctx.state.labId ?? ''}${shell.types.join('+')}] # ` }),
+    join: { pid, types: shell.types },
+  });
+  // The shell owns the terminal now; Node must not read from it meanwhile.
+  // Ctrl-C in the shell reaches the whole foreground process group, nestbox too: ignore it until
+  // the shell exits, or the lab would clean up under the learner's feet.
+  process.stdin.pause();
+  const saved = process.listeners('SIGINT');
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', () => {});
+  try {
+    await waitForExit(child);
+  } finally {
+    process.removeAllListeners('SIGINT');
+    for (const l of saved) process.on('SIGINT', l as any);
+  }
+}
+
+/** Where `nestbox lab check` finds the running lab's state (current step, PIDs). */
+function writeSession(ctx: LabSession, step: string): void {
+  try {
+    writeFileSync(join(ctx.workDir, 'session.json'), JSON.stringify({ step, pid: process.pid, state: ctx.state }));
+  } catch { /* not essential */ }
+}

@@ -1,0 +1,74 @@
+// The policy behind `lab start`, `lab check` and `lab reset`, kept out of the oclif commands.
+import chalk from 'chalk';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findLab, unavailableReason } from './catalog.js';
+import { loadProgress, resetProgress } from './progress.js';
+import { UserError } from '../kernel/errors.js';
+import { Ledger } from '../host/ledger.js';
+import { undoLedger } from '../host/cleanup.js';
+import { runDir } from '../host/paths.js';
+import { createLabContext } from './context.js';
+import * as present from './present.js';
+
+export interface StartFlags { yes?: boolean; pace?: number; explain?: boolean; restart?: boolean }
+
+export async function startLab(id: string, flags: StartFlags): Promise<number> {
+  const lab = await findLab(id);
+  if (!flags.yes && !(process.stdin.isTTY && process.stdout.isTTY)) {
+    throw new UserError(`nestbox lab start needs a terminal for its prompts; pass --yes to run lab ${id} unattended`, 2);
+  }
+  if (flags.pace !== undefined && !flags.yes) throw new UserError('--pace only applies with --yes', 2);
+  const why = unavailableReason(lab);
+  if (why) throw new UserError(`lab ${id} cannot run on this machine: ${why}`);
+  const saved = loadProgress().labs[id];
+  let startAt = 0;
+  if (saved?.status === 'in-progress' && saved.step > 0 && saved.step < lab.steps.length && !flags.restart && !flags.yes) {
+    const { default: enquirer } = (await import('enquirer')) as any;
+    const answer = await enquirer.prompt({ type: 'confirm', name: 'resume', message: `You stopped after step ${saved.step} of ${lab.steps.length}. Resume there?`, initial: true }).catch(() => ({ resume: false }));
+    startAt = answer.resume ? saved.step : 0;
+  }
+  const { runLab } = await import('./interactive.js');
+  const ok = await runLab(lab, { yes: flags.yes, pace: flags.pace, explain: flags.explain, startAt });
+  return ok ? 0 : 1;
+}
+
+/** Re-run the check of the exercise a running `lab start` is waiting at. */
+export async function checkRunningLab(id: string): Promise<number> {
+  const lab = await findLab(id);
+  const base = join(runDir(), 'labs');
+  const sessions = existsSync(base) ? readdirSync(base).filter((d) => d.startsWith(`${id}-`)).map((d) => join(base, d, 'session.json')).filter(existsSync) : [];
+  const session = sessions.map((f) => JSON.parse(readFileSync(f, 'utf8'))).find((s) => { try { process.kill(s.pid, 0); return true; } catch { return false; } });
+  if (!session) throw new UserError(`lab ${id} is not running: start it with \`sudo nestbox lab start ${id}\` and run this check from a second terminal while it waits at an exercise`);
+  const step = lab.steps.find((s) => s.id === session.step);
+  if (!step?.exercise) throw new UserError(`lab ${id} is not at an exercise right now`);
+  const ctx = createLabContext(`${id}-check`);
+  Object.assign(ctx.state, session.state);
+  try {
+    const observations = await step.verify(ctx);
+    const ok = observations.every((o) => o.ok);
+    present.observations(observations);
+    console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet') + chalk.dim(`  (hint: ${present.withPid(step.exercise.hints[0], session.state)})`));
+    return ok ? 0 : 1;
+  } finally {
+    await ctx.cleanup();
+  }
+}
+
+export async function resetLab(id?: string): Promise<void> {
+  if (id) await findLab(id);
+  let removed = 0;
+  for (const owner of Ledger.owners()) {
+    if (!owner.startsWith('lab-') || (id && !owner.startsWith(`lab-${id}-`))) continue;
+    const ledger = new Ledger(owner);
+    if (ledger.ownerAlive()) {
+      console.log(chalk.yellow(`lab ${owner.slice(4)} is still running (PID ${ledger.entries().find((e) => e.kind === 'owner')?.pid}); quit it first`));
+      continue;
+    }
+    const r = await undoLedger(ledger);
+    removed += r.removed.length;
+    for (const f of r.failed) console.error(`could not remove ${f}`);
+  }
+  resetProgress(id);
+  console.log(`${id ? `lab ${id}` : 'all labs'}: progress cleared${removed ? `, ${removed} leftover objects removed` : ''}`);
+}
