@@ -65,7 +65,7 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: rename the namespace yourself',
+      title: 'Rename the namespace yourself',
       explain: 'Now you change the hostname *inside* the namespace. Whatever you do in there, the host must keep its name.',
       command: 'nsenter --target PID --uts hostname box1',
       syscall: 'setns(fd of /proc/PID/ns/uts, CLONE_NEWUTS); sethostname("box1")',

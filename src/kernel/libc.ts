@@ -8,6 +8,8 @@ type KoffiFn = ((...args: any[]) => any) & { async: (...args: any[]) => void };
 
 export interface Libc {
   koffi: any;
+  /** The loaded libc.so.6, for libcFunc(). */
+  lib: any;
   errno(): number;
   unshare: KoffiFn;
   setns: KoffiFn;
@@ -44,6 +46,20 @@ export interface Libc {
 }
 
 let cached: Libc | undefined;
+const extra = new Map<string, KoffiFn>();
+
+/**
+ * Declare one more libc function by its C prototype, once (for calls a single lab needs, such as
+ * msgget for SysV IPC). Modules under src/kernel use this instead of loading libc again.
+ */
+export function libcFunc(signature: string): KoffiFn {
+  let fn = extra.get(signature);
+  if (!fn) {
+    fn = libc().lib.func(signature) as KoffiFn;
+    extra.set(signature, fn);
+  }
+  return fn;
+}
 
 export function libc(): Libc {
   if (cached) return cached;
@@ -53,6 +69,7 @@ export function libc(): Libc {
   const f = (sig: string): KoffiFn => lib.func(sig);
   cached = {
     koffi,
+    lib,
     errno: () => koffi.errno(),
     unshare: f('int unshare(int flags)'),
     setns: f('int setns(int fd, int nstype)'),

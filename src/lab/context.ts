@@ -29,6 +29,7 @@ export function createLabContext(labId: string): LabSession {
   mkdirSync(workDir, { recursive: true, mode: 0o755 });
   let said: string[] = [];
   return {
+    labId,
     unique,
     state: {},
     ledger,

@@ -8,6 +8,7 @@ import { runStep, StepResult } from './unattended.js';
 import { recordStep } from './progress.js';
 import * as present from './present.js';
 import { baseEnv, waitForExit } from '../kernel/spawn.js';
+import { setNonBlocking } from '../kernel/fcntl.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -61,7 +62,7 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
     }
     for (let i = startAt; i < lab.steps.length; i++) {
       const step = lab.steps[i];
-      present.stepHeader(step, i, lab.steps.length, opts);
+      present.stepHeader(step, i, lab.steps.length, opts, ctx.state);
       let result: StepResult | undefined;
       if (opts.yes) {
         if (step.exercise) present.exerciseTask(step, ctx.state, opts);
@@ -72,8 +73,9 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
         result = await exercise(step, ctx, opts);
         if (!result) { ok = false; break; } // quit
       } else {
-        const go = await ask<boolean>({ type: 'confirm', message: 'Press enter to run it', initial: true });
-        if (go === undefined || go === false) { ok = false; break; }
+        // An invisible prompt: Enter runs the step, Ctrl-C leaves the lab (cleaned up).
+        const go = await ask<string>({ type: 'invisible', message: chalk.dim('Press enter to run it (Ctrl-C quits)') });
+        if (go === undefined) { ok = false; break; }
         result = await runStep(step, ctx, 'none');
         present.stepResult(result);
       }
@@ -142,19 +144,21 @@ async function openShell(step: Step, ctx: LabSession): Promise<void> {
   process.stdout.write(chalk.dim(`  Opening /bin/sh inside the ${shell.types.join('+')} namespace of PID ${pid}; type exit to come back.\n`));
   const child = await ctx.spawn({
     argv: ['/bin/sh', '-i'],
-    env: baseEnv({ PS1: `[lab ${ctx.state.labId ?? ''}${shell.types.join('+')}] # ` }),
+    env: baseEnv({ PS1: `[lab ${ctx.labId} ${shell.types.join('+')}] # ` }),
     join: { pid, types: shell.types },
   });
   // The shell owns the terminal now; Node must not read from it meanwhile.
   // Ctrl-C in the shell reaches the whole foreground process group, nestbox too: ignore it until
   // the shell exits, or the lab would clean up under the learner's feet.
   process.stdin.pause();
+  const wasNonBlocking = process.stdin.isTTY ? setNonBlocking(0, false) : false;
   const saved = process.listeners('SIGINT');
   process.removeAllListeners('SIGINT');
   process.on('SIGINT', () => {});
   try {
     await waitForExit(child);
   } finally {
+    if (wasNonBlocking) setNonBlocking(0, true);
     process.removeAllListeners('SIGINT');
     for (const l of saved) process.on('SIGINT', l as any);
   }

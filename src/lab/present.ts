@@ -13,12 +13,12 @@ export function labHeader(lab: Lab): void {
   out(chalk.bold.cyan(`\n${lab.title}`) + chalk.dim(`  (lab ${lab.id}, module ${lab.module}; lesson: nestbox lesson show ${lab.lesson})`));
 }
 
-export function stepHeader(step: Step, index: number, total: number, opts: PresentOptions): void {
+export function stepHeader(step: Step, index: number, total: number, opts: PresentOptions, state: Record<string, any> = {}): void {
   const label = step.exercise ? 'Exercise' : 'Step';
   out('\n' + chalk.bold(`── ${label} ${index + 1}/${total}: ${step.title} `) + chalk.dim('─'.repeat(Math.max(0, 60 - step.title.length))));
   out(renderMarkdown(step.explain, { width: opts.width }).trimEnd());
   if (opts.explain && (step.command || step.syscall)) {
-    if (step.command) out(chalk.dim('  shell:   ') + chalk.yellow(step.command));
+    if (step.command) out(chalk.dim('  shell:   ') + chalk.yellow(withPid(step.command, state)));
     if (step.syscall) out(chalk.dim('  syscall: ') + chalk.magenta(step.syscall));
   }
 }

@@ -25,6 +25,8 @@ export function observeThat(what: string, expected: string, observed: unknown, o
 }
 
 export interface LabContext {
+  /** The lab's id ("uts"). */
+  readonly labId: string;
   /** Short unique token for names of objects this run creates (e.g. "k3x9"): interfaces are nb<purpose><unique>. */
   readonly unique: string;
   /** Values steps pass to later steps (PIDs, names, paths). */
