@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Ledger, LedgerEntry, startTime } from './ledger.js';
 import { run, which } from './exec.js';
 import { umount2 } from '../kernel/syscalls.js';
+import { tryReap } from '../kernel/reap.js';
 import { MNT_DETACH } from '../kernel/constants.js';
 import { mountTable } from '../kernel/proc.js';
 import { removeCgroupDirs, CGROUP_PARENT } from '../kernel/cgroup.js';
@@ -56,7 +57,11 @@ async function undo(e: LedgerEntry): Promise<string | undefined> {
       if (e.starttime !== undefined && startTime(e.pid) !== e.starttime) return undefined;
       if (startTime(e.pid) === undefined) return undefined;
       try { process.kill(e.pid, 'SIGKILL'); } catch { return undefined; }
-      for (let i = 0; i < 200 && startTime(e.pid) === e.starttime; i++) await sleep(5);
+      // A child of this process stays a zombie (same start time) until reaped: reap it here.
+      for (let i = 0; i < 200 && startTime(e.pid) === e.starttime; i++) {
+        if (tryReap(e.pid) !== 'running' && startTime(e.pid) !== e.starttime) break;
+        await sleep(5);
+      }
       return describe(e);
     }
     case 'cgroup': {

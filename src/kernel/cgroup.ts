@@ -36,6 +36,8 @@ export const FILE_NAMES: Record<string, { v2: string; v1: string }> = {
   freeze: { v2: 'cgroup.freeze', v1: 'freezer.state' },
   procs: { v2: 'cgroup.procs', v1: 'cgroup.procs' },
   kill: { v2: 'cgroup.kill', v1: '(none: signal each PID in cgroup.procs)' },
+  ioReadBps: { v2: 'io.max (rbps=)', v1: 'blkio.throttle.read_bps_device' },
+  devicesDeny: { v2: '(none: a BPF_CGROUP_DEVICE program)', v1: 'devices.deny' },
 };
 
 /** cpu.weight (v2, 1..10000, default 100) <-> cpu.shares (v1, 2..262144, default 1024), as runc converts. */
@@ -129,6 +131,34 @@ export class Cgroup {
     const versions = new Set(controllers.map((c) => layout.usable[c]?.version));
     if (versions.size > 1) throw new UserError(`the controllers ${controllers.join(', ')} are split between cgroup v1 and v2 on this host; nestbox needs them in one version`);
     return [...versions][0] === 2 ? 2 : 1;
+  }
+
+  /**
+   * Create the child cgroup THIS/NAME in every tree this cgroup lives in (a nested cgroup: its
+   * limits and usage count towards this one's). On v2 this cgroup first enables its controllers for
+   * children in its cgroup.subtree_control, which the kernel allows only while it holds no process.
+   */
+  child(name: string): Cgroup {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) throw new UserError(`invalid cgroup name "${name}"`);
+    const dirs = new Map<string, string>();
+    const made: string[] = [];
+    try {
+      if (this.version === 2) {
+        enableControllers(this.dir(), [...this.dirs.keys()].filter((c) => c && c !== 'freezer' && c !== 'devices' && c !== 'cpuacct'));
+      }
+      for (const [controller, parent] of this.dirs) {
+        const dir = join(parent, name);
+        dirs.set(controller, dir);
+        if (made.includes(dir)) continue;
+        mkdirSync(dir);
+        made.push(dir);
+        if (this.version === 1 && parent === this.dirs.get('cpuset')) inheritCpuset(parent, dir);
+      }
+    } catch (err) {
+      for (const d of made.reverse()) try { rmdirSync(d); } catch { /* already gone */ }
+      throw err;
+    }
+    return new Cgroup(`${this.name}/${name}`, this.layout, this.version, dirs);
   }
 
   /** Directory for a controller (or the main one). */
@@ -244,11 +274,48 @@ export class Cgroup {
     return { oomKill: kv.oom_kill ?? 0, oom: kv.under_oom ?? 0, max: 0, failcnt: Number(this.read('memory', 'memory.failcnt')) };
   }
 
+  /**
+   * The swap setting disableSwap wrote, as the kernel reports it: v2 memory.swap.max (swap alone),
+   * v1 memory.memsw.limit_in_bytes (memory plus swap). undefined when the kernel does not account swap.
+   */
+  memorySwapLimit(): number | 'max' | undefined {
+    const file = this.version === 2 ? 'memory.swap.max' : 'memory.memsw.limit_in_bytes';
+    if (!existsSync(join(this.dir('memory'), file))) return undefined;
+    const raw = this.read('memory', file).trim();
+    return raw === 'max' || Number(raw) >= 2 ** 62 ? 'max' : Number(raw);
+  }
+
+  /** CPU bandwidth as the kernel reports it: v2 cpu.max, v1 cpu.cfs_quota_us and cpu.cfs_period_us. */
+  cpuMax(): { quota: number | 'max'; period: number } {
+    if (this.version === 2) {
+      const [quota, period] = this.read('cpu', 'cpu.max').trim().split(/\s+/);
+      return { quota: quota === 'max' ? 'max' : Number(quota), period: Number(period) };
+    }
+    const quota = Number(this.read('cpu', 'cpu.cfs_quota_us'));
+    return { quota: quota < 0 ? 'max' : quota, period: Number(this.read('cpu', 'cpu.cfs_period_us')) };
+  }
+
+  /** The relative weight as the kernel reports it: cpu.weight on v2 (default 100), cpu.shares on v1 (default 1024). */
+  cpuWeight(): number {
+    return Number(this.read('cpu', this.version === 2 ? 'cpu.weight' : 'cpu.shares'));
+  }
+
+  /** Bandwidth periods so far and how many of them ended with the group throttled (cpu.stat nr_periods, nr_throttled; both versions). */
+  cpuThrottling(): { periods: number; throttled: number } {
+    const kv = parseFlatKeyed(this.read('cpu', 'cpu.stat'));
+    return { periods: kv.nr_periods ?? 0, throttled: kv.nr_throttled ?? 0 };
+  }
+
   /** Total CPU time used by the cgroup, in microseconds. */
   cpuUsageUsec(): number {
     if (this.version === 2) return parseFlatKeyed(this.read('cpu', 'cpu.stat')).usage_usec ?? 0;
     const dir = this.dirs.get('cpuacct') ?? this.dir('cpu');
     return Math.round(Number(readFileSync(join(dir, 'cpuacct.usage'), 'utf8')) / 1000);
+  }
+
+  pidsMax(): number | 'max' {
+    const raw = this.read('pids', 'pids.max').trim();
+    return raw === 'max' ? 'max' : Number(raw);
   }
 
   pidsCurrent(): number {
@@ -262,6 +329,27 @@ export class Cgroup {
     } catch {
       return 0;
     }
+  }
+
+  /** Throttle reads from block device MAJ:MIN to `bps` bytes per second (io controller; blkio on v1). */
+  setIoReadBps(majMin: string, bps: number | 'max'): void {
+    if (this.version === 2) this.write('io', 'io.max', `${majMin} rbps=${bps}`, 'ioReadBps');
+    else this.write('blkio', 'blkio.throttle.read_bps_device', `${majMin} ${bps === 'max' ? 0 : bps}`, 'ioReadBps');
+  }
+
+  /** The read limit set for MAJ:MIN, as the kernel reports it back (undefined: none). */
+  ioReadBps(majMin: string): number | undefined {
+    const file = this.version === 2 ? 'io.max' : 'blkio.throttle.read_bps_device';
+    const line = this.read(this.version === 2 ? 'io' : 'blkio', file).split('\n').find((l) => l.startsWith(majMin + ' '));
+    if (!line) return undefined;
+    const value = this.version === 2 ? /rbps=(\S+)/.exec(line)?.[1] : line.split(/\s+/)[1];
+    return value === undefined || value === 'max' ? undefined : Number(value);
+  }
+
+  /** v1 devices controller: add a deny rule ("c 1:3 rwm"). v2 has no such file: device access is an eBPF program's decision. */
+  denyDevice(rule: string): void {
+    if (this.version === 2) throw new UserError('cgroup v2 has no devices files: device access is decided by a BPF_CGROUP_DEVICE program attached to the cgroup');
+    this.write('devices', 'devices.deny', rule, 'devicesDeny');
   }
 
   freeze(): void {

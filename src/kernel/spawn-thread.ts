@@ -11,8 +11,11 @@ import { parentPort } from 'node:worker_threads';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
-import { unshare, joinNamespace, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot } from './syscalls.js';
+import { unshare, joinNamespace, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
+import { decodeWaitStatus } from './spawn.js';
+import { setLinkUp } from './netdev.js';
 
 /** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
 function perform(step: ThreadStep): void {
@@ -24,6 +27,18 @@ function perform(step: ThreadStep): void {
     case 'chdir': return chdir(step.path);
     case 'pivot_root': return pivotRoot(step.newRoot, step.putOld);
     case 'sethostname': return sethostname(step.name);
+    case 'mknod': return mknod(step.path, step.mode, step.major, step.minor);
+    case 'symlink': return void symlinkSync(step.target, step.path);
+    case 'touch': return void writeFileSync(step.path, '', { flag: 'a' });
+    case 'linkUp': return setLinkUp(step.name);
+    case 'run': {
+      const pid = spawnChild({ path: step.path, argv: step.argv, env: step.env });
+      const status = [0];
+      if (libc().waitpid(pid, status, 0x40000000 /* __WALL */) === -1) throw new KernelError('waitpid', `${pid}`, libc().errno());
+      const { code } = decodeWaitStatus(status[0]);
+      if (code !== 0) throw new KernelError(step.argv.join(' '), '', 0, `it exited with status ${code}`);
+      return;
+    }
   }
 }
 
@@ -34,15 +49,22 @@ const POSIX_SPAWN_SETSID = 0x80;
 // Load libc now, while the thread waits for its request.
 libc();
 
-function spawn(req: SpawnRequest): number {
+function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   for (const type of req.join?.types ?? []) joinNamespace(req.join!.pid, type);
   if (req.unshare) unshare(req.unshare);
   if (req.hostname !== undefined) sethostname(req.hostname);
   for (const step of req.steps ?? []) perform(step);
-  if (req.user) setThreadIds(req.user.uid, req.user.gid);
+  if (req.noSpawn) return 0;
+  // Capabilities before the user switch: capset needs CAP_SETPCAP, and once every uid is non-zero
+  // the kernel empties the permitted and effective sets by itself (the bounding set stays trimmed).
   if (req.capabilities) limitCapabilities(req.capabilities);
+  if (req.user) setThreadIds(req.user.uid, req.user.gid);
   if (req.noNewPrivs) setNoNewPrivs();
+  return spawnChild(req);
+}
 
+/** posix_spawn with the descriptors, signals and session the request asks for. */
+function spawnChild(req: Pick<SpawnRequest, 'path' | 'argv' | 'env' | 'stdio' | 'extraFds' | 'cwd' | 'setsid'>): number {
   const l = libc();
   const actions = Buffer.alloc(256); // posix_spawn_file_actions_t is 80 bytes on glibc
   const attr = Buffer.alloc(512); // posix_spawnattr_t is 336 bytes

@@ -49,24 +49,58 @@ export type ThreadStep =
   | { call: 'chroot'; path: string }
   | { call: 'chdir'; path: string }
   | { call: 'pivot_root'; newRoot: string; putOld: string }
-  | { call: 'sethostname'; name: string };
+  | { call: 'sethostname'; name: string }
+  | { call: 'mknod'; path: string; mode: number; major: number; minor: number }
+  | { call: 'symlink'; target: string; path: string }
+  | { call: 'touch'; path: string }
+  /** Bring a network interface of this thread's network namespace up (lo in a new namespace). */
+  | { call: 'linkUp'; name: string }
+  /** Start a program from this thread (so in its namespaces) and wait for it; fails unless it exits 0. */
+  | { call: 'run'; path: string; argv: string[]; env: string[] };
 
 const threadUrl = new URL('./spawn-thread.js', import.meta.url);
 
-/** One thread started ahead of need; unref'd so an idle spare never keeps nestbox alive. */
-let spare: Worker | undefined;
+/**
+ * Threads started ahead of need, so the ~50 ms a worker takes to boot (and load libc) is not on the
+ * critical path. unref'd: an idle spare never keeps nestbox alive.
+ */
+const spares: Worker[] = [];
+
+function startSpare(): void {
+  const w = new Worker(threadUrl, { env: {}, stdout: false, stderr: false });
+  w.unref();
+  w.on('error', () => { const i = spares.indexOf(w); if (i >= 0) spares.splice(i, 1); });
+  spares.push(w);
+}
+
+/** Boot `n` spare threads now (a container needs two: one creates it, one finishes its root). */
+export function warmThreads(n: number): void {
+  while (spares.length < n) startSpare();
+}
 
 function takeThread(): Worker {
-  const worker = spare ?? new Worker(threadUrl, { env: {}, stdout: false, stderr: false });
-  spare = new Worker(threadUrl, { env: {}, stdout: false, stderr: false });
-  spare.unref();
-  spare.on('error', () => { spare = undefined; });
+  if (!spares.length) startSpare();
+  const worker = spares.shift()!;
+  startSpare();
   worker.ref();
   return worker;
 }
 
 /** Start the process; resolves to its PID (as the host sees it). */
 export function spawnInNamespaces(req: SpawnRequest): Promise<number> {
+  return onThread(req);
+}
+
+/**
+ * Make system calls inside another process's namespaces without starting anything: join them,
+ * run `steps` (mounts, pivot_root...), and let the thread end. Used to finish a container's root
+ * after its first process exists (pivot_root moves that process's root too).
+ */
+export async function inNamespaces(req: { join: { pid: number; types: NamespaceType[] }; steps: ThreadStep[] }): Promise<void> {
+  await onThread({ ...req, argv: [], env: [], noSpawn: true });
+}
+
+function onThread(req: SpawnRequest & { noSpawn?: boolean }): Promise<number> {
   if ((req.unshare ?? 0) & CLONE_NEWUSER || req.join?.types.includes('user')) {
     return Promise.reject(new KernelError(req.unshare ? 'unshare' : 'setns', 'CLONE_NEWUSER', 22));
   }

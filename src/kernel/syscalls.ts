@@ -6,7 +6,7 @@
 // namespace-changing calls (unshare, setns, sethostname in a new UTS namespace, mounts in a new
 // mount namespace) are made from a throwaway worker thread or from a short-lived child process
 // that then execs (see spawn.ts and src/runtime/init.ts).
-import { libc } from './libc.js';
+import { libc, libcFunc } from './libc.js';
 import { KernelError } from './errors.js';
 import { cloneFlagNames, CLONE_FS, SYS, CAPABILITIES, NAMESPACES, NamespaceType, capabilityMask } from './constants.js';
 import { openSync, closeSync, constants as fsc } from 'node:fs';
@@ -62,6 +62,13 @@ export function umount2(target: string, flags = 0): void {
 /** pivot_root(2) has no glibc wrapper; it is called through syscall(2). */
 export function pivotRoot(newRoot: string, putOld: string): void {
   check(libc().syscallStrStr(SYS.pivot_root, newRoot, putOld), 'pivot_root', `${q(newRoot)}, ${q(putOld)}`);
+}
+
+/** mknod(2): a device node (mode carries the type, S_IFCHR = 0o020000, and the permissions). */
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  // makedev() packs major and minor the way glibc does (the kernel's new_encode_dev).
+  const dev = (BigInt(minor & 0xff) | (BigInt(major & 0xfff) << 8n) | (BigInt(minor & ~0xff) << 12n) | (BigInt(major & ~0xfff) << 32n));
+  check(libcFunc('int mknod(const char *path, uint32_t mode, uint64_t dev)')(path, mode, dev), 'mknod', `${q(path)}, 0${mode.toString(8)}, ${major}:${minor}`);
 }
 
 export function chroot(path: string): void {

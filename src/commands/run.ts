@@ -1,0 +1,71 @@
+import { Args, Flags } from '@oclif/core';
+import { NestboxCommand, requireRoot } from '../cli/base.js';
+
+/** Flags that take a value: the first other word is the image, and everything after it the command (as in docker run). */
+const VALUE_FLAGS = new Set(['--name', '--hostname', '-h', '-e', '--env', '--env-file', '-w', '--workdir', '-u', '--user', '-v', '--volume', '-p', '--publish', '--memory', '-m', '--cpus', '--pids-limit', '--cpuset-cpus', '--net', '--network', '--cap-add', '--cap-drop']);
+
+export function splitRunArgs(argv: string[]): { own: string[]; command: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return { own: argv.slice(0, i), command: argv.slice(i + 1) };
+    if (a.startsWith('-')) {
+      if (VALUE_FLAGS.has(a)) i++;
+      continue;
+    }
+    return { own: argv.slice(0, i + 1), command: argv.slice(i + 1)[0] === '--' ? argv.slice(i + 2) : argv.slice(i + 1) };
+  }
+  return { own: argv, command: [] };
+}
+
+export default class Run extends NestboxCommand {
+  static summary = 'Run a command in a new container, built from the same kernel steps as the labs.';
+  static description = `The container gets new mount, UTS, IPC, PID, network and cgroup namespaces, an overlay root (the image or directory read-only, its own writable layer on top), a fresh /proc, a minimal /dev, /sys read-only, Docker's masked /proc paths, Docker's 14 default capabilities and no_new_privs; the command is PID 1. ROOTFS is a directory (default: the built-in root, made on first use), or an image from \`nestbox image import\`. The exit status is the command's; 125 means nestbox itself failed, 126 the command is not executable, 127 it was not found, 137 it was killed (OOM or SIGKILL).`;
+  static examples = [
+    'sudo nestbox run --rm default -- /bin/sh -c "hostname; ps"',
+    'sudo nestbox run -it --rm default',
+    'sudo nestbox run -d --name web -p 8080:80 default -- httpd -f -p 80 -h /etc',
+    'sudo nestbox run --rm --memory 32m --cpus 0.5 --pids-limit 64 default -- sh',
+  ];
+  static strict = false;
+  static args = {
+    rootfs: Args.string({ description: 'a root filesystem directory, an imported image, or "default"', required: true }),
+  };
+  static flags = {
+    name: Flags.string({ description: 'a name for the container (letters, digits, _ . -)' }),
+    detach: Flags.boolean({ char: 'd', description: 'run in the background and print the container id' }),
+    interactive: Flags.boolean({ char: 'i', description: 'keep standard input connected' }),
+    tty: Flags.boolean({ char: 't', description: 'use your terminal (with -i for a shell)' }),
+    rm: Flags.boolean({ description: 'remove the container when it exits' }),
+    hostname: Flags.string({ char: 'h', description: 'the container\'s hostname (default: its id)' }),
+    env: Flags.string({ char: 'e', description: 'set an environment variable KEY=VALUE', multiple: true }),
+    'env-file': Flags.string({ description: 'read KEY=VALUE lines from a file', multiple: true }),
+    workdir: Flags.string({ char: 'w', description: 'working directory inside the container' }),
+    user: Flags.string({ char: 'u', description: 'run as uid[:gid]' }),
+    volume: Flags.string({ char: 'v', description: 'bind a host directory: /host/path:/container/path[:ro]', multiple: true }),
+    publish: Flags.string({ char: 'p', description: 'publish a port: [ip:]hostPort:containerPort[/tcp|udp]', multiple: true }),
+    memory: Flags.string({ char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m)' }),
+    cpus: Flags.string({ description: 'CPU limit in CPUs (e.g. 0.5)' }),
+    'pids-limit': Flags.string({ description: 'most processes at once (-1: no limit)' }),
+    'cpuset-cpus': Flags.string({ description: 'CPUs it may run on (e.g. 0 or 0-1)' }),
+    net: Flags.string({ description: 'network: bridge (default), host, none or container:<name>', aliases: ['network'] }),
+    'read-only': Flags.boolean({ description: 'mount the container\'s root read-only' }),
+    'cap-add': Flags.string({ description: 'add a capability (e.g. NET_ADMIN)', multiple: true }),
+    'cap-drop': Flags.string({ description: 'drop a capability (or ALL)', multiple: true }),
+    privileged: Flags.boolean({ description: 'every capability, no no_new_privs: the container can take over the host' }),
+  };
+
+  async run(): Promise<void> {
+    // Boot the two threads a container needs while the rest loads (see src/kernel/spawn.ts).
+    if (!this.argv.includes('--help')) void import('../kernel/spawn.js').then((m) => m.warmThreads(2));
+    const { own, command } = splitRunArgs(this.argv);
+    const { args, flags } = await this.parse({ ...Run, strict: true }, own);
+    requireRoot('nestbox run');
+    const { buildSpec } = await import('../runtime/spec.js');
+    const spec = buildSpec(args.rootfs, command, flags);
+    if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) process.stderr.write('nestbox: warning: --privileged gives the container every capability: it can reach the host\'s devices and kernel\n');
+    const run = await import('../runtime/run.js');
+    if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);
+    else if (spec.detach) process.exitCode = await run.runDetached();
+    else process.exitCode = await run.runForeground(spec);
+  }
+}

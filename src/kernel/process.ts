@@ -1,0 +1,28 @@
+// Process plumbing a container runtime needs beyond namespaces: a pipe to hold a container's first
+// process until its root is ready, and execve to turn a short-lived Node process into a small
+// program that waits for the container (so no Node process stays alive per container).
+import { libc, libcFunc } from './libc.js';
+import { KernelError } from './errors.js';
+
+const O_CLOEXEC = 0o2000000;
+
+/** pipe2(O_CLOEXEC): [read end, write end]. Close-on-exec, so only the fds handed down explicitly reach a child. */
+export function pipe(): [number, number] {
+  const fds = [0, 0];
+  if (libcFunc('int pipe2(_Out_ int *fds, int flags)')(fds, O_CLOEXEC) === -1) throw new KernelError('pipe2', 'O_CLOEXEC', libc().errno());
+  return [fds[0], fds[1]];
+}
+
+/**
+ * execve(2) from Node: every other thread of the process ends, the PID, the children and the
+ * descriptors without close-on-exec stay. Only returns by throwing.
+ */
+export function execve(path: string, argv: string[], env: string[]): never {
+  libcFunc('int execve(const char *path, const char **argv, const char **envp)')(path, [...argv, null], [...env, null]);
+  throw new KernelError('execve', JSON.stringify(path), libc().errno());
+}
+
+/** Clear close-on-exec on fd, so it survives execve (fcntl F_SETFD 0). */
+export function keepAcrossExec(fd: number): void {
+  if (libcFunc('int fcntl(int fd, int cmd, int arg)')(fd, 2 /* F_SETFD */, 0) === -1) throw new KernelError('fcntl', `${fd}, F_SETFD, 0`, libc().errno());
+}

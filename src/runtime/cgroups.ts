@@ -1,0 +1,73 @@
+// The container's cgroup: one per container under the "nestbox" parent, with the controllers this
+// host offers, and the limits from the command line written through the one cgroup layer.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Cgroup } from '../kernel/cgroup.js';
+import { detectCgroupLayout, processCgroups, Controller } from '../kernel/cgroup-layout.js';
+import { UserError } from '../kernel/errors.js';
+import type { ContainerSpec } from './spec.js';
+
+/** The controllers a container gets: the ones stats, limits and pause need, where the host has them. */
+export function containerControllers(spec: ContainerSpec): Controller[] {
+  const layout = detectCgroupLayout();
+  const has = (c: string) => c in layout.usable || (layout.mode === 'v2' && c === 'freezer');
+  const wanted: Controller[] = ['memory', 'cpu', 'pids', 'freezer'];
+  if (layout.mode !== 'v2' && has('cpuacct')) wanted.push('cpuacct');
+  if (spec.cpuset) wanted.push('cpuset');
+  if (spec.cpuset && !has('cpuset')) throw new UserError('--cpuset-cpus needs the cpuset controller, which this host does not offer (see nestbox doctor)', 125);
+  if (spec.memory && !has('memory')) throw new UserError('--memory needs the memory controller, which this host does not offer (see nestbox doctor)', 125);
+  if (spec.pidsLimit !== undefined && !has('pids')) throw new UserError('--pids-limit needs the pids controller, which this host does not offer', 125);
+  // On a hybrid host every controller must be in the same version's trees (Cgroup.create checks).
+  const version = (c: string) => layout.usable[c]?.version ?? (layout.mode === 'v2' ? 2 : 0);
+  const main = version('memory') || version('pids') || version('cpu');
+  return wanted.filter((c) => has(c) && version(c) === main);
+}
+
+export function applyLimits(cg: Cgroup, spec: ContainerSpec): void {
+  if (spec.memory) {
+    cg.setMemoryMax(spec.memory);
+    cg.disableSwap(spec.memory);
+  }
+  if (spec.cpus) cg.setCpuMax(spec.cpus.quotaUs, spec.cpus.periodUs);
+  if (spec.pidsLimit !== undefined) cg.setPidsMax(spec.pidsLimit);
+  if (spec.cpuset) cg.setCpuset(spec.cpuset);
+}
+
+/**
+ * Run `fn` with this process moved into the container's cgroup, then move it back.
+ *
+ * Why: a cgroup namespace is rooted at the cgroup its creator is in when it calls
+ * unshare(CLONE_NEWCGROUP). The thread that creates the container's namespaces is a thread of this
+ * process, and a process moves between cgroups as a whole (cgroup.procs), so the process goes in
+ * for the moment of creation. The container's first process is then created inside the cgroup too,
+ * so not one instruction of it runs outside its limits. Limits are written afterwards, so this
+ * process is never limited by them.
+ */
+export async function insideCgroup<T>(cg: Cgroup, fn: () => Promise<T>): Promise<T> {
+  const home = homeCgroups(cg);
+  cg.addProcess(process.pid);
+  try {
+    return await fn();
+  } finally {
+    for (const [dir, _] of home) writeFileSync(join(dir, 'cgroup.procs'), String(process.pid));
+  }
+}
+
+/** This process's current cgroup directory in each tree the container's cgroup uses. */
+function homeCgroups(cg: Cgroup): [string, string][] {
+  const mine = processCgroups('self');
+  const out: [string, string][] = [];
+  for (const dir of cg.allDirs()) {
+    const mount = dir.slice(0, dir.indexOf('/nestbox/'));
+    // v2: the "0::" line; v1: the line whose controllers are mounted at `mount`.
+    const controllers = cg.version === 2 ? [] : readMountControllers(mount);
+    const line = mine.find((l) => (cg.version === 2 ? l.hierarchy === 0 : controllers.some((c) => l.controllers.includes(c))));
+    if (line) out.push([join(mount, line.path), line.path]);
+  }
+  return out;
+}
+
+function readMountControllers(mount: string): string[] {
+  const m = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === mount);
+  return m ? m.split(' - ')[1].split(' ')[2].split(',') : [];
+}

@@ -1,0 +1,202 @@
+// `nestbox run`, step by step. Each step is one the labs did by hand:
+//
+//   1. the root filesystem: image layers + a writable layer (lab overlay), volumes (lab volumes)
+//   2. a cgroup with the limits (labs memory, cpu, pids)
+//   3. new namespaces: mount, UTS, IPC, PID, network, cgroup (labs mnt, uts, ipc, pid, net, cgroupns)
+//      and the first process, held before it runs anything
+//   4. the network: a veth pair to the bridge, an address, published ports (labs veth, bridge, ports)
+//   5. /proc mounted from inside the PID namespace (lab pid), masks, pivot_root (lab chroot)
+//   6. release: the first process execs the command, which becomes PID 1
+//
+// The first process is held the way runc holds its init between `runc create` and `runc start`:
+// the host's /bin/sh blocks reading a pipe, and the command only starts once the container is
+// complete (its cgroup joined, its network up, its root pivoted). If nestbox dies before writing to
+// the pipe, the read ends with EOF and the half-made container exits by itself.
+import { closeSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ledger, startTime } from '../host/ledger.js';
+import { UserError } from '../kernel/errors.js';
+import { spawnInNamespaces, inNamespaces, warmThreads } from '../kernel/spawn.js';
+import { pipe } from '../kernel/process.js';
+import { Cgroup } from '../kernel/cgroup.js';
+import {
+  CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
+} from '../kernel/constants.js';
+import { which } from '../host/exec.js';
+import { ContainerSpec, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
+import { claimName, paths, saveConfig, saveState, ContainerState, findContainer, namesDir } from './store.js';
+import { rootfsSteps, finishSteps, writeEtcFiles } from './mounts.js';
+import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
+import { resolveImage } from './images.js';
+import { setupNetwork } from './network.js';
+
+/**
+ * With NESTBOX_TRACE set (nestbox run --trace), each step is printed with what it cost, so a learner
+ * can watch a container being assembled.
+ */
+function trace(label: string, since: number): number {
+  const now = performance.now();
+  if (process.env.NESTBOX_TRACE) process.stderr.write(`  ${(now - since).toFixed(1).padStart(6)} ms  ${label}\n`);
+  return now;
+}
+
+/** Waits on fd 3, then becomes the command: `$0` is the working directory, `$@` the command. */
+const HOLD = 'read -r go <&3 || exit 125; exec 3<&-; cd "$0" || exit 125; exec "$@"';
+
+export interface Created {
+  spec: ContainerSpec;
+  pid: number;
+  ledger: Ledger;
+  cgroup: Cgroup;
+  /** Write end of the hold pipe: release() starts the command. */
+  release(): void;
+}
+
+export interface Stdio { stdin: number; stdout: number; stderr: number }
+
+/**
+ * Create the container, held before its command runs. Everything made on the host is recorded in
+ * `ledger` as it is made; on failure the caller undoes the ledger and removes the container.
+ */
+export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger): Promise<Created> {
+  let t = performance.now();
+  warmThreads(2);
+  const p = paths(spec.id);
+  const lower = resolveImage(spec.image);
+  const sharesNetWith = spec.net.mode === 'container' ? runningPid(spec.net.container) : undefined;
+
+  // Claim the name (atomic: two runs cannot both get it).
+  saveConfig(spec);
+  claimName(spec.name, spec.id);
+  if (spec.autoRemove) {
+    ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });
+    ledger.record({ kind: 'dir', path: p.dir });
+  }
+  const state: ContainerState = { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [] };
+  saveState(spec.id, state);
+
+  // 1. The root filesystem: the image's layers read-only, the container's own layer on top.
+  for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true });
+  const etc = writeEtcFiles(p.dir, spec);
+  t = trace(`state in ${p.dir}, name "${spec.name}" claimed`, t);
+
+  // 2. The cgroup, recorded first so a crash from here on still removes it.
+  const controllers = containerControllers(spec);
+  const cgroup = Cgroup.create(spec.id, controllers);
+  ledger.record({ kind: 'cgroup', dirs: cgroup.allDirs() });
+  state.Cgroup = cgroup.allDirs();
+  state.Controllers = controllers;
+  t = trace(`cgroup ${cgroup.dir()}`, t);
+
+  // 3. The namespaces and the held first process.
+  let flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
+  if (spec.net.mode === 'bridge' || spec.net.mode === 'none') flags |= CLONE_NEWNET;
+  const [holdRead, holdWrite] = pipe();
+  let pid: number;
+  try {
+    pid = await insideCgroup(cgroup, () => spawnInNamespaces({
+      path: which('sh') ?? '/bin/sh',
+      argv: ['sh', '-c', HOLD, spec.workdir, ...spec.command],
+      env: containerEnv(spec),
+      unshare: flags,
+      join: sharesNetWith ? { pid: sharesNetWith, types: ['net'] } : undefined,
+      hostname: spec.hostname,
+      steps: rootfsSteps(spec, { lower, upper: p.upper, work: p.work, target: p.rootfs }, etc),
+      stdio: [stdio.stdin, stdio.stdout, stdio.stderr],
+      extraFds: [[holdRead, 3]],
+      capabilities: spec.capabilities,
+      noNewPrivs: !spec.privileged,
+      user: spec.user,
+    }));
+  } catch (err) {
+    closeSync(holdWrite);
+    throw err;
+  } finally {
+    closeSync(holdRead);
+  }
+  ledger.record({ kind: 'process', pid, starttime: startTime(pid), note: `PID 1 of ${spec.name}` });
+  t = trace(`namespaces created, root mounted, PID 1 held (host PID ${pid})`, t);
+  applyLimits(cgroup, spec);
+  t = trace('limits written', t);
+
+  try {
+    // 4. The network, configured from the host before the command runs.
+    const net = await setupNetwork(spec, pid, ledger);
+    if (net.ip) writeEtcFiles(p.dir, spec, net.ip);
+    t = trace(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, t);
+
+    // 5. /proc must be mounted by a process inside the new PID namespace (a procfs shows the PID
+    // namespace of whoever mounts it): the thread joins the namespaces and runs `mount` there. Then
+    // the masks, then pivot_root, which moves the held process's root too (its root is the
+    // namespace's root).
+    await inNamespaces({
+      join: { pid, types: ['mnt', 'pid'] },
+      steps: [
+        { call: 'run', path: which('mount') ?? '/bin/mount', argv: ['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', join(p.rootfs, 'proc')], env: [] },
+        ...finishSteps(spec, p.rootfs, `/proc/${pid}/root${p.rootfs}`),
+      ],
+    });
+    // Is the command there? Checked through /proc/PID/root, now the container's root.
+    t = trace('/proc mounted from inside the PID namespace, paths masked, pivot_root, old root detached', t);
+    checkCommand(spec, pid);
+
+    Object.assign(state, { Status: 'created', Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });
+    saveState(spec.id, state);
+  } catch (err) {
+    closeSync(holdWrite);
+    throw err;
+  }
+
+  return {
+    spec,
+    pid,
+    ledger,
+    cgroup,
+    release() {
+      writeSync(holdWrite, 'go\n');
+      closeSync(holdWrite);
+    },
+  };
+}
+
+function containerEnv(spec: ContainerSpec): string[] {
+  const env = new Map<string, string>([
+    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    ['HOSTNAME', spec.hostname],
+    ['HOME', spec.user && spec.user.uid !== 0 ? '/' : '/root'],
+  ]);
+  if (spec.tty) env.set('TERM', process.env.TERM ?? 'xterm');
+  for (const e of spec.env) {
+    const i = e.indexOf('=');
+    env.set(e.slice(0, i), e.slice(i + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/** The PID 1 of a running container, for --net container:NAME. */
+function runningPid(ref: string): number {
+  const c = findContainer(ref);
+  if (c.state.Status !== 'running') throw new UserError(`--net container:${ref}: that container is not running`, EXIT_RUNTIME);
+  return c.state.Pid;
+}
+
+/**
+ * Look the command up in the container's root the way the shell will (PATH), from the host through
+ * /proc/PID/root. A missing command is Docker's exit 127, a non-executable one 126.
+ */
+function checkCommand(spec: ContainerSpec, pid: number): void {
+  const cmd = spec.command[0];
+  const root = `/proc/${pid}/root`;
+  const path = containerEnv(spec).find((e) => e.startsWith('PATH='))!.slice(5);
+  const candidates = cmd.includes('/') ? [join(spec.workdir, cmd)] : path.split(':').map((d) => join(d, cmd));
+  for (const c of candidates) {
+    let st;
+    // lstat: an absolute symlink inside would resolve against the host's root from here.
+    try { st = lstatSync(join(root, c)); } catch { continue; }
+    if (st.isSymbolicLink()) return;
+    if (st.isFile() && st.mode & 0o111) return;
+    if (cmd.includes('/')) throw new UserError(`${cmd}: permission denied (not an executable file in the container)`, EXIT_NOT_EXECUTABLE);
+  }
+  throw new UserError(`${cmd}: not found in the container's root${cmd.includes('/') ? '' : ` (searched ${path})`}`, EXIT_NOT_FOUND);
+}
+

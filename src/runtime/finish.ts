@@ -1,0 +1,42 @@
+// When a container's PID 1 ends: the exit is recorded (code, signal, OOM kill read from the
+// cgroup before it goes), then everything on the host that belonged to the running container is
+// undone from its ledger (leftover processes, cgroup, rules, addresses). A container run with --rm
+// also loses its directory and name.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { Ledger } from '../host/ledger.js';
+import { undoLedger } from '../host/cleanup.js';
+import { decodeWaitStatus, ExitStatus } from '../kernel/spawn.js';
+import { load, updateState, paths, releaseName, containerCgroup } from './store.js';
+
+export async function finishContainer(id: string, exit: ExitStatus | undefined, ledger = new Ledger(`ctr-${id}`)): Promise<{ code: number; oomKilled: boolean }> {
+  const c = load(id);
+  let oomKilled = false;
+  try {
+    if (c.state.Controllers?.includes('memory')) oomKilled = containerCgroup(c.id, c.state.Controllers).memoryEvents().oomKill > 0;
+  } catch { /* no memory controller here */ }
+  const code = exit ? exit.code : 137;
+  updateState(id, {
+    Status: 'exited',
+    ExitCode: code,
+    OOMKilled: oomKilled,
+    FinishedAt: new Date().toISOString(),
+    Error: exit ? '' : 'its exit status was lost',
+  });
+  const report = await undoLedger(ledger);
+  if (c.spec.autoRemove) removeContainerFiles(id, c.spec.name);
+  if (report.failed.length) throw new Error(`could not remove: ${report.failed.join('; ')} (run: sudo nestbox cleanup)`);
+  return { code, oomKilled };
+}
+
+/** The exit status the monitor wrote (a raw wait status), for detached containers. */
+export function readMonitorStatus(id: string): ExitStatus | undefined {
+  const file = paths(id).exit;
+  if (!existsSync(file)) return undefined;
+  const raw = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(raw) && raw >= 0 ? decodeWaitStatus(raw) : undefined;
+}
+
+export function removeContainerFiles(id: string, name: string): void {
+  releaseName(name, id);
+  rmSync(paths(id).dir, { recursive: true, force: true });
+}

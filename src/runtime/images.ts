@@ -1,0 +1,34 @@
+// Images: read-only layers under /var/lib/nestbox/images/NAME, each layer a directory unpacked once
+// and shared by every container made from it (an overlay's lower layers are never written).
+// A plain root filesystem directory is an image of one layer.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { libDir } from '../host/paths.js';
+import { ensureDefaultRootfs } from '../rootfs/build.js';
+import { checkRootfsDir, EXIT_RUNTIME } from './spec.js';
+import { UserError } from '../kernel/errors.js';
+
+export const imagesDir = () => join(libDir(), 'images');
+export const layersDir = () => join(libDir(), 'layers');
+
+export interface ImageManifest { name: string; layers: string[]; created: string; source: string; config?: { Env?: string[]; Cmd?: string[]; WorkingDir?: string } }
+
+export function readManifest(name: string): ImageManifest | undefined {
+  const file = join(imagesDir(), name, 'manifest.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+}
+
+/**
+ * The lower layers for a container, top first (overlayfs's lowerdir order): an imported image's
+ * layers, or one directory. "default" is the default rootfs, built on first use.
+ */
+export function resolveImage(ref: string): string[] {
+  const manifest = /^[a-z0-9][a-z0-9_.-]*(:[a-z0-9_.-]+)?$/i.test(ref) ? readManifest(ref.replace(':', '_')) : undefined;
+  if (manifest) return [...manifest.layers].reverse().map((l) => join(layersDir(), l));
+  if (ref === 'default') return [ensureDefaultRootfs()];
+  if (!ref.includes('/')) throw new UserError(`no image "${ref}" (see nestbox image ls), and no directory of that name: give a rootfs path such as /var/lib/nestbox/rootfs/default`, EXIT_RUNTIME);
+  const dir = resolve(ref);
+  checkRootfsDir(dir);
+  if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a directory`, EXIT_RUNTIME);
+  return [dir];
+}

@@ -1,0 +1,134 @@
+// The container's filesystem, as lists of system calls for the thread that builds it (ThreadStep):
+// the same order runc follows in rootfs_linux.go.
+//
+//   1. make every mount private, so nothing below leaks to the host (systemd makes / shared)
+//   2. the root: an overlay of read-only lower layers and the container's own writable layer
+//   3. volumes: bind mounts of host directories into that root
+//   4. /dev: a small tmpfs with the handful of devices a program expects, /dev/pts, /dev/shm
+//   5. /sys read-only
+// /proc comes later (it must be mounted from inside the new PID namespace), then the masks over
+// /proc, then pivot_root.
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ThreadStep } from '../kernel/spawn.js';
+import {
+  MS_REC, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_STRICTATIME, MNT_DETACH,
+} from '../kernel/constants.js';
+import type { ContainerSpec } from './spec.js';
+
+const S_IFCHR = 0o020000;
+
+/** The devices every container gets (runc's default set): type, major, minor. */
+export const DEVICES: [string, number, number][] = [
+  ['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0],
+];
+
+/** Docker's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
+export const MASKED_PATHS = [
+  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+/** Docker's read-only paths: writable knobs of the whole kernel that a container must not turn. */
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+export interface RootLayers { lower: string[]; upper: string; work: string; target: string }
+
+/** Steps 1-5, made by the thread that creates the namespaces, before the first process exists. */
+export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: { hostname: string; hosts: string }): ThreadStep[] {
+  const R = layers.target;
+  const steps: ThreadStep[] = [
+    // lo, down in a new network namespace; Docker brings it up for --net none and bridge alike.
+    ...(spec.net.mode === 'none' || spec.net.mode === 'bridge' ? [{ call: 'linkUp', name: 'lo' } as ThreadStep] : []),
+    // 1. Propagation first: from here on no mount in this namespace reaches the host.
+    { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
+    // 2. The root: read-only layers below, this container's writable layer on top.
+    { call: 'mount', source: 'overlay', target: R, fstype: 'overlay', flags: 0,
+      data: `lowerdir=${layers.lower.join(':')},upperdir=${layers.upper},workdir=${layers.work}` },
+  ];
+  // 3. Volumes, each a bind of a host directory; a read-only bind needs a second call (the first
+  // bind ignores MS_RDONLY).
+  for (const v of spec.volumes) {
+    steps.push({ call: 'mkdir', path: join(R, v.target) });
+    steps.push({ call: 'mount', source: v.source, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REC });
+    if (v.readOnly) steps.push({ call: 'mount', source: null, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC });
+  }
+  // The container's own /etc/hostname and /etc/hosts, bound over the image's (as Docker does).
+  for (const [name, file] of [['hostname', etcFiles.hostname], ['hosts', etcFiles.hosts]]) {
+    steps.push({ call: 'mkdir', path: join(R, 'etc') });
+    steps.push({ call: 'touch', path: join(R, 'etc', name) });
+    steps.push({ call: 'mount', source: file, target: join(R, 'etc', name), fstype: null, flags: MS_BIND });
+  }
+  // 4. /dev: not the host's (thousands of devices), a tmpfs with six character devices.
+  const dev = join(R, 'dev');
+  steps.push(
+    { call: 'mkdir', path: dev },
+    { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME, data: 'mode=755,size=65536k' },
+  );
+  for (const [name, major, minor] of DEVICES) steps.push({ call: 'mknod', path: join(dev, name), mode: S_IFCHR | 0o666, major, minor });
+  steps.push(
+    { call: 'mkdir', path: join(dev, 'pts') },
+    // newinstance: the container's ptys are its own, not the host's /dev/pts/*.
+    { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620' },
+    { call: 'symlink', target: 'pts/ptmx', path: join(dev, 'ptmx') },
+    { call: 'mkdir', path: join(dev, 'shm') },
+    { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=1777,size=65536k' },
+    { call: 'mkdir', path: join(dev, 'mqueue') },
+    // POSIX message queues of the container's own IPC namespace.
+    { call: 'mount', source: 'mqueue', target: join(dev, 'mqueue'), fstype: 'mqueue', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    { call: 'symlink', target: '/proc/self/fd', path: join(dev, 'fd') },
+    { call: 'symlink', target: '/proc/self/fd/0', path: join(dev, 'stdin') },
+    { call: 'symlink', target: '/proc/self/fd/1', path: join(dev, 'stdout') },
+    { call: 'symlink', target: '/proc/self/fd/2', path: join(dev, 'stderr') },
+  );
+  // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it.
+  steps.push(
+    { call: 'mkdir', path: join(R, 'sys') },
+    { call: 'mount', source: 'sysfs', target: join(R, 'sys'), fstype: 'sysfs', flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    { call: 'mkdir', path: join(R, 'proc') },
+    { call: 'mkdir', path: join(R, 'tmp') },
+  );
+  return steps;
+}
+
+/**
+ * After /proc is mounted (by a process inside the PID namespace): the masks, the read-only knobs,
+ * --read-only, the working directory, then pivot_root. `seen` is the container's root as the host
+ * sees it (/proc/PID/root), to know which masked paths exist on this kernel.
+ */
+export function finishSteps(spec: ContainerSpec, R: string, seen: string): ThreadStep[] {
+  const steps: ThreadStep[] = [];
+  for (const p of MASKED_PATHS) {
+    const host = join(seen, p);
+    if (!existsSync(host)) continue;
+    steps.push(statSync(host).isDirectory()
+      ? { call: 'mount', source: 'tmpfs', target: join(R, p), fstype: 'tmpfs', flags: MS_RDONLY }
+      : { call: 'mount', source: '/dev/null', target: join(R, p), fstype: null, flags: MS_BIND });
+  }
+  for (const p of READONLY_PATHS) {
+    if (!existsSync(join(seen, p))) continue;
+    steps.push(
+      { call: 'mount', source: join(R, p), target: join(R, p), fstype: null, flags: MS_BIND | MS_REC },
+      { call: 'mount', source: null, target: join(R, p), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    );
+  }
+  if (spec.workdir !== '/') steps.push({ call: 'mkdir', path: join(R, spec.workdir) });
+  if (spec.readOnly) steps.push({ call: 'mount', source: null, target: R, fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY });
+  // pivot_root(".", "."): the container's root becomes "/" and the old root sits on top of it;
+  // detaching it leaves nothing of the host reachable (unlike chroot, see lab chroot).
+  steps.push(
+    { call: 'chdir', path: R },
+    { call: 'pivot_root', newRoot: '.', putOld: '.' },
+    { call: 'umount2', target: '.', flags: MNT_DETACH },
+    { call: 'chdir', path: '/' },
+  );
+  return steps;
+}
+
+/** /etc/hostname and /etc/hosts for the container, written into its directory on the host. */
+export function writeEtcFiles(dir: string, spec: ContainerSpec, ip?: string): { hostname: string; hosts: string } {
+  const hostname = join(dir, 'hostname');
+  const hosts = join(dir, 'hosts');
+  writeFileSync(hostname, spec.hostname + '\n');
+  writeFileSync(hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`);
+  return { hostname, hosts };
+}

@@ -1,0 +1,28 @@
+// The container's network, set up from the host while its first process is held:
+//   none       its own namespace with only lo (brought up, as Docker does)
+//   host       no namespace of its own: the host's interfaces
+//   container  the namespace of another container (joined when the namespaces were created)
+//   bridge     its own namespace, a veth pair to the bridge, an address, NAT and published ports
+import type { Ledger } from '../host/ledger.js';
+import { runOk, which } from '../host/exec.js';
+import type { ContainerSpec } from './spec.js';
+import { setupBridgeNetwork } from './bridge.js';
+
+export interface NetResult { ip?: string; hostVeth?: string }
+
+/** `ip` run inside the network namespace of `pid` (nsenter joins only that namespace). */
+export function ipIn(pid: number, args: string[]): Promise<string> {
+  return runOk(which('nsenter') ?? 'nsenter', [`--net=/proc/${pid}/ns/net`, which('ip') ?? 'ip', ...args]);
+}
+
+export async function setupNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<NetResult> {
+  switch (spec.net.mode) {
+    case 'host':
+    case 'container':
+      return {};
+    case 'none':
+      return {}; // lo was brought up by the thread that created the namespace
+    case 'bridge':
+      return setupBridgeNetwork(spec, pid, ledger);
+  }
+}

@@ -1,0 +1,143 @@
+// Running a container in the foreground (nestbox waits, its exit status becomes nestbox's) or
+// detached (-d: nestbox returns at once and a small monitor waits for the container).
+//
+// Why a monitor, and why not Node: only a process's parent can collect its exit status, and the
+// parent of PID 1 is whoever created it. For -d, a second nestbox process creates the container,
+// then replaces itself with execve() by a few lines of Perl (perl-base is part of every Debian and
+// Ubuntu system) that wait for PID 1 and write its status, the job conmon or containerd-shim does
+// for Docker. So while the container runs, no Node process stays alive for it.
+import { openSync, closeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { Ledger } from '../host/ledger.js';
+import { undoLedger } from '../host/cleanup.js';
+import { waitForExit } from '../kernel/spawn.js';
+import { execve } from '../kernel/process.js';
+import { libcFunc } from '../kernel/libc.js';
+import { UserError } from '../kernel/errors.js';
+import { which } from '../host/exec.js';
+import type { ContainerSpec } from './spec.js';
+import { EXIT_RUNTIME } from './spec.js';
+import { createContainer, Created } from './create.js';
+import { finishContainer, removeContainerFiles } from './finish.js';
+import { paths, updateState, load } from './store.js';
+
+const MONITOR = [
+  '$SIG{$_} = "IGNORE" for qw(HUP INT TERM QUIT PIPE);',
+  'my ($pid, $out, @then) = @ARGV;',
+  'my $r; do { $r = waitpid($pid, 0) } while ($r == -1 && $!{EINTR});',
+  'my $status = $r == $pid ? $? : -1;',
+  'if (open(my $f, ">", "$out.tmp")) { print $f "$status\\n"; close $f; rename "$out.tmp", $out }',
+  'exec @then if @then;',
+].join(' ');
+
+const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+
+/** Create, release, wait: the exit code is the container's (125-127 for nestbox's own failures). */
+export async function runForeground(spec: ContainerSpec): Promise<number> {
+  const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run ${spec.name}`);
+  const devNull = openSync('/dev/null', 'r');
+  let created: Created;
+  try {
+    created = await createContainer(spec, { stdin: spec.interactive ? 0 : devNull, stdout: 1, stderr: 2 }, ledger);
+  } catch (err) {
+    await discard(spec, ledger);
+    throw err;
+  } finally {
+    closeSync(devNull);
+  }
+  const forward = forwardSignals(created.pid);
+  updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
+  created.release();
+  const exit = await waitForExit(created.pid);
+  forward();
+  const { code } = await finishContainer(spec.id, exit, ledger);
+  return code;
+}
+
+/**
+ * `run -d`, in the nestbox the user started: validate (done by the caller), start a detached
+ * nestbox that creates the container, print what it reports.
+ */
+export async function runDetached(): Promise<number> {
+  const child = spawn(process.execPath, [bin, ...process.argv.slice(2)], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NESTBOX_DETACHED_CREATOR: '1' },
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  await new Promise<void>((resolve) => child.stdout.once('close', () => resolve()));
+  child.unref();
+  const line = out.split('\n').find((l) => l.startsWith('{'));
+  if (!line) throw new UserError(err.trim().split('\n').pop()?.replace(/^nestbox: /, '') || 'the container could not be started', EXIT_RUNTIME);
+  const report = JSON.parse(line) as { id?: string; error?: string; code?: number };
+  if (report.error) throw new UserError(report.error, report.code ?? EXIT_RUNTIME);
+  console.log(report.id);
+  return 0;
+}
+
+/** The detached creator: make the container, report, then become the monitor. */
+export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<never> {
+  const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run -d ${spec.name}`);
+  const devNull = openSync('/dev/null', 'r+');
+  let created: Created;
+  try {
+    const log = openSync(paths(spec.id).log, 'a');
+    created = await createContainer(spec, { stdin: devNull, stdout: log, stderr: log }, ledger);
+    closeSync(log);
+  } catch (err) {
+    await discard(spec, ledger);
+    const e = err as Error & { exitCode?: number };
+    process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0], code: e.exitCode ?? EXIT_RUNTIME }) + '\n');
+    process.exit(e.exitCode ?? EXIT_RUNTIME);
+  }
+  updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString(), MonitorPid: process.pid });
+  created.release();
+  await new Promise<void>((r) => process.stdout.write(JSON.stringify({ id: spec.id }) + '\n', () => r()));
+  // The monitor inherits descriptors 0-2: point them at /dev/null so the caller's pipes close.
+  const dup2 = libcFunc('int dup2(int oldfd, int newfd)');
+  for (const fd of [0, 1, 2]) dup2(devNull, fd);
+  const perl = which('perl') ?? '/usr/bin/perl';
+  return execve(perl, ['perl', '-e', MONITOR, String(created.pid), paths(spec.id).exit, process.execPath, bin, 'internal', 'exited', spec.id],
+    ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...passEnv()]);
+}
+
+/** nestbox's own state locations travel with the monitor, so `internal exited` finds the container. */
+function passEnv(): string[] {
+  return ['NESTBOX_RUN_DIR', 'NESTBOX_LIB_DIR', 'NESTBOX_CGROUP_ROOT'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
+}
+
+/** A run that failed while being created leaves nothing: undo the ledger, drop the directory and name. */
+async function discard(spec: ContainerSpec, ledger: Ledger): Promise<void> {
+  await undoLedger(ledger);
+  ledger.clear();
+  removeContainerFiles(spec.id, spec.name);
+}
+
+/**
+ * Ctrl-C and kill reach nestbox, not the container: pass them on to PID 1 (as docker run does).
+ * A PID 1 with no handler for a signal ignores it, so a second Ctrl-C kills the container.
+ */
+function forwardSignals(pid: number): () => void {
+  let interrupts = 0;
+  const handlers: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGHUP'] as NodeJS.Signals[]).map((sig) => [sig, () => {
+    if (sig === 'SIGINT' && ++interrupts > 1) {
+      process.stderr.write('nestbox: killing the container\n');
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+      return;
+    }
+    try { process.kill(pid, sig); } catch { /* gone */ }
+  }]);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  return () => { for (const [sig, h] of handlers) process.removeListener(sig, h); };
+}
+
+/** `internal exited ID`, exec'd by the monitor once PID 1 has ended. */
+export async function containerExited(id: string): Promise<void> {
+  const { readMonitorStatus } = await import('./finish.js');
+  load(id);
+  await finishContainer(id, readMonitorStatus(id));
+}

@@ -1,0 +1,208 @@
+// What `nestbox run` was asked for, checked before anything is created: every flag is parsed and
+// range-checked here, so a bad one costs nothing but a one-line error (exit 125, as Docker's own
+// errors do).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve, normalize } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../kernel/errors.js';
+import { DOCKER_DEFAULT_CAPS, CAPABILITIES } from '../kernel/constants.js';
+import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
+
+/** Docker's exit codes for its own failures: 125 the runtime failed, 126 not executable, 127 not found. */
+export const EXIT_RUNTIME = 125;
+export const EXIT_NOT_EXECUTABLE = 126;
+export const EXIT_NOT_FOUND = 127;
+
+export interface PortSpec { hostIp: string; hostPort: number; containerPort: number; proto: 'tcp' | 'udp' }
+export interface VolumeSpec { source: string; target: string; readOnly: boolean }
+export type NetMode = { mode: 'bridge' } | { mode: 'host' } | { mode: 'none' } | { mode: 'container'; container: string };
+
+export interface ContainerSpec {
+  id: string;
+  name: string;
+  /** What the user named: a rootfs directory or an image name. */
+  image: string;
+  command: string[];
+  env: string[];
+  workdir: string;
+  user?: { uid: number; gid: number };
+  hostname: string;
+  volumes: VolumeSpec[];
+  ports: PortSpec[];
+  memory?: number;
+  cpus?: { quotaUs: number; periodUs: number };
+  pidsLimit?: number | 'max';
+  cpuset?: string;
+  net: NetMode;
+  readOnly: boolean;
+  capabilities: string[];
+  privileged: boolean;
+  detach: boolean;
+  interactive: boolean;
+  tty: boolean;
+  autoRemove: boolean;
+}
+
+export interface RunFlags {
+  name?: string;
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  rm?: boolean;
+  hostname?: string;
+  env?: string[];
+  'env-file'?: string[];
+  workdir?: string;
+  user?: string;
+  volume?: string[];
+  publish?: string[];
+  memory?: string;
+  cpus?: string;
+  'pids-limit'?: string;
+  'cpuset-cpus'?: string;
+  net?: string;
+  'read-only'?: boolean;
+  'cap-add'?: string[];
+  'cap-drop'?: string[];
+  privileged?: boolean;
+}
+
+const bad = (msg: string) => new UserError(msg, EXIT_RUNTIME);
+
+/** Container names: what Docker allows ([a-zA-Z0-9][a-zA-Z0-9_.-]*), so never a path or a control character. */
+export function checkName(name: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(name)) {
+    throw bad(`invalid container name "${name.replace(/[\x00-\x1f\x7f]/g, '?')}": use letters, digits, '_', '.' and '-', starting with a letter or digit (at most 63)`);
+  }
+  return name;
+}
+
+export function newContainerId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** -p [ip:]hostPort:containerPort[/tcp|udp] */
+export function parsePort(text: string): PortSpec {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(text);
+  if (!m) throw bad(`-p "${text}": expected [ip:]hostPort:containerPort[/tcp|udp], for example 8080:80`);
+  const [, ip = '0.0.0.0', h, c, proto = 'tcp'] = m;
+  const hostPort = Number(h), containerPort = Number(c);
+  for (const [label, p] of [['host', hostPort], ['container', containerPort]] as const) {
+    if (p < 1 || p > 65535) throw bad(`-p "${text}": the ${label} port ${p} is outside 1-65535`);
+  }
+  if (ip.split('.').some((o) => Number(o) > 255)) throw bad(`-p "${text}": ${ip} is not an IPv4 address`);
+  return { hostIp: ip, hostPort, containerPort, proto: proto as 'tcp' | 'udp' };
+}
+
+/** -v /host/dir:/container/dir[:ro|rw] */
+export function parseVolume(text: string): VolumeSpec {
+  const parts = text.split(':');
+  if (parts.length < 2 || parts.length > 3 || (parts[2] && !['ro', 'rw'].includes(parts[2]))) {
+    throw bad(`-v "${text}": expected /host/path:/container/path[:ro]`);
+  }
+  const [source, target, mode] = parts;
+  if (!isAbsolute(source)) throw bad(`-v "${text}": the host path must be absolute (named volumes are not supported; use a directory)`);
+  if (!existsSync(source)) throw bad(`-v "${text}": ${source} does not exist on the host; create it first (mkdir -p ${source})`);
+  if (!isAbsolute(target) || normalize(target) === '/' || normalize(target).split('/').includes('..')) {
+    throw bad(`-v "${text}": the container path must be absolute, not / and without ".."`);
+  }
+  return { source: resolve(source), target: normalize(target), readOnly: mode === 'ro' };
+}
+
+function parseEnv(list: string[], files: string[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    if (!existsSync(file)) throw bad(`--env-file ${file}: no such file`);
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const t = line.trim();
+      if (t && !t.startsWith('#')) out.push(t.includes('=') ? t : `${t}=${process.env[t] ?? ''}`);
+    }
+  }
+  for (const e of list) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(=|$)/.test(e)) throw bad(`-e "${e}": expected KEY=VALUE`);
+    out.push(e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`);
+  }
+  return out;
+}
+
+/** -u uid[:gid] (numbers: the rootfs's /etc/passwd is not consulted). */
+function parseUser(text: string): { uid: number; gid: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(text);
+  if (!m) throw bad(`-u "${text}": give a numeric uid[:gid], for example 1000:1000`);
+  const uid = Number(m[1]), gid = Number(m[2] ?? m[1]);
+  if (uid > 4294967294 || gid > 4294967294) throw bad(`-u "${text}": ids go up to 4294967294`);
+  return { uid, gid };
+}
+
+function parseNet(text: string): NetMode {
+  if (text === 'bridge' || text === 'host' || text === 'none') return { mode: text };
+  const m = /^container:(.+)$/.exec(text);
+  if (m) return { mode: 'container', container: m[1] };
+  throw bad(`--net "${text}": use bridge, host, none or container:<name>`);
+}
+
+function capName(raw: string): string {
+  const name = raw.toUpperCase().replace(/^CAP_/, '');
+  if (name !== 'ALL' && !(CAPABILITIES as readonly string[]).includes(name)) throw bad(`unknown capability "${raw}" (for example NET_ADMIN or SYS_TIME)`);
+  return name;
+}
+
+export function capabilitySet(add: string[], drop: string[], privileged: boolean): string[] {
+  if (privileged) return [...CAPABILITIES];
+  const adds = add.map(capName), drops = drop.map(capName);
+  let caps = new Set<string>(drops.includes('ALL') ? [] : DOCKER_DEFAULT_CAPS);
+  if (adds.includes('ALL')) caps = new Set(CAPABILITIES);
+  for (const c of adds) if (c !== 'ALL') caps.add(c);
+  for (const c of drops) caps.delete(c);
+  return [...caps];
+}
+
+export function buildSpec(image: string, command: string[], flags: RunFlags): ContainerSpec {
+  if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: a detached container has no terminal');
+  const id = newContainerId();
+  const name = checkName(flags.name ?? `box-${id.slice(0, 6)}`);
+  const hostname = flags.hostname ?? id.slice(0, 12);
+  if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw bad(`--hostname "${hostname}": letters, digits, '.' and '-', at most 63`);
+  const workdir = flags.workdir ?? '/';
+  if (!isAbsolute(workdir)) throw bad(`-w "${workdir}": the working directory must be an absolute path`);
+  const net = parseNet(flags.net ?? 'bridge');
+  const ports = (flags.publish ?? []).map(parsePort);
+  if (ports.length && net.mode !== 'bridge') throw bad(`-p needs --net bridge: with --net ${net.mode} there is no container address to forward to`);
+  const seen = new Set<string>();
+  for (const p of ports) {
+    const key = `${p.proto}/${p.hostPort}`;
+    if (seen.has(key)) throw bad(`-p: host port ${p.hostPort}/${p.proto} is given twice`);
+    seen.add(key);
+  }
+  const volumes = (flags.volume ?? []).map(parseVolume);
+  return {
+    id,
+    name,
+    image,
+    command: command.length ? command : ['/bin/sh'],
+    env: parseEnv(flags.env ?? [], flags['env-file'] ?? []),
+    workdir,
+    user: flags.user ? parseUser(flags.user) : undefined,
+    hostname,
+    volumes,
+    ports,
+    memory: flags.memory !== undefined ? parseMemory(flags.memory) : undefined,
+    cpus: flags.cpus !== undefined ? parseCpus(flags.cpus) : undefined,
+    pidsLimit: flags['pids-limit'] !== undefined ? parsePidsLimit(flags['pids-limit']) : undefined,
+    cpuset: flags['cpuset-cpus'] !== undefined ? parseCpuset(flags['cpuset-cpus']) : undefined,
+    net,
+    readOnly: !!flags['read-only'],
+    capabilities: capabilitySet(flags['cap-add'] ?? [], flags['cap-drop'] ?? [], !!flags.privileged),
+    privileged: !!flags.privileged,
+    detach: !!flags.detach,
+    interactive: !!flags.interactive,
+    tty: !!flags.tty,
+    autoRemove: !!flags.rm,
+  };
+}
+
+/** A rootfs argument that is a directory must look like a root: it needs a /bin or /usr/bin. */
+export function checkRootfsDir(dir: string): void {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw bad(`${dir} is not a directory or an imported image (see nestbox image ls)`);
+  if (!['bin', 'usr/bin', 'sbin'].some((d) => existsSync(`${dir}/${d}`))) throw bad(`${dir} does not look like a root filesystem (no bin/ or usr/bin/); build one with nestbox rootfs create`);
+}

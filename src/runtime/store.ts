@@ -1,0 +1,150 @@
+// Where a container lives on the host, and its state on disk. Everything a container owns sits in
+// one directory, /var/lib/nestbox/containers/ID: its config, its state, its writable layer (upper,
+// work), the mount point of its root, and its log. A name is claimed with one atomic symlink in
+// /var/lib/nestbox/names, so two concurrent runs cannot take the same name.
+import { mkdirSync, readFileSync, writeFileSync, renameSync, readdirSync, rmSync, symlinkSync, readlinkSync, existsSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { libDir } from '../host/paths.js';
+import { startTime } from '../host/ledger.js';
+import { UserError } from '../kernel/errors.js';
+import type { ContainerSpec } from './spec.js';
+import { Cgroup } from '../kernel/cgroup.js';
+import type { Controller } from '../kernel/cgroup-layout.js';
+
+/** The cgroup of a container, opened from what its state recorded. */
+export function containerCgroup(id: string, controllers: string[]): Cgroup {
+  return Cgroup.open(id, controllers as Controller[]);
+}
+
+export type Status = 'created' | 'running' | 'paused' | 'exited';
+
+export interface ContainerState {
+  Status: Status;
+  Pid: number;
+  /** Start time of PID 1 (clock ticks since boot): PID plus this names the process for good. */
+  PidStart?: number;
+  ExitCode: number;
+  OOMKilled: boolean;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+  IPAddress?: string;
+  /** cgroup directories, one per controller tree, and the controllers. */
+  Cgroup: string[];
+  Controllers?: string[];
+  /** The host-side interface of its veth pair. */
+  HostVeth?: string;
+  /** Pid of the process that waits for it (the monitor), for -d containers. */
+  MonitorPid?: number;
+}
+
+export const containersDir = () => join(libDir(), 'containers');
+export const namesDir = () => join(libDir(), 'names');
+
+export function containerDir(id: string): string {
+  return join(containersDir(), id);
+}
+
+export const paths = (id: string) => {
+  const dir = containerDir(id);
+  return {
+    dir,
+    config: join(dir, 'config.json'),
+    state: join(dir, 'state.json'),
+    upper: join(dir, 'upper'),
+    work: join(dir, 'work'),
+    rootfs: join(dir, 'rootfs'),
+    log: join(dir, 'container.log'),
+    exit: join(dir, 'exit-status'),
+  };
+};
+
+/** Claim a name for an id; fails at once when it is taken (symlink is atomic). */
+export function claimName(name: string, id: string): void {
+  mkdirSync(namesDir(), { recursive: true });
+  try {
+    symlinkSync(id, join(namesDir(), name));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const owner = readlinkSafe(join(namesDir(), name));
+    if (owner && !existsSync(containerDir(owner))) {
+      // A stale name: its container is gone (removed by hand); take it over.
+      unlinkSync(join(namesDir(), name));
+      return claimName(name, id);
+    }
+    throw new UserError(`the name "${name}" is already in use by container ${owner}: remove it (nestbox rm ${name}) or choose another --name`, 125);
+  }
+}
+
+export function releaseName(name: string, id: string): void {
+  const link = join(namesDir(), name);
+  if (readlinkSafe(link) === id) rmSync(link, { force: true });
+}
+
+function readlinkSafe(p: string): string | undefined {
+  try { return readlinkSync(p); } catch { return undefined; }
+}
+
+export function writeJson(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+export interface Container { id: string; spec: ContainerSpec; state: ContainerState }
+
+export function saveConfig(spec: ContainerSpec): void {
+  mkdirSync(containerDir(spec.id), { recursive: true, mode: 0o700 });
+  writeJson(paths(spec.id).config, spec);
+}
+
+export function saveState(id: string, state: ContainerState): void {
+  writeJson(paths(id).state, state);
+}
+
+export function updateState(id: string, change: Partial<ContainerState>): ContainerState {
+  const state = { ...readState(id), ...change };
+  saveState(id, state);
+  return state;
+}
+
+export function readState(id: string): ContainerState {
+  return JSON.parse(readFileSync(paths(id).state, 'utf8'));
+}
+
+export function load(id: string): Container {
+  const spec = JSON.parse(readFileSync(paths(id).config, 'utf8')) as ContainerSpec;
+  return { id, spec, state: refresh(id, readState(id)) };
+}
+
+/**
+ * A state file can say "running" about a container whose processes were killed behind nestbox's
+ * back (a crash, a reboot): believe the kernel. PID 1 must still exist with the same start time.
+ */
+function refresh(id: string, state: ContainerState): ContainerState {
+  if ((state.Status === 'running' || state.Status === 'paused') && state.Pid && startTime(state.Pid) !== state.PidStart) {
+    return { ...state, Status: 'exited', Error: state.Error || 'its processes ended while nestbox was not watching' };
+  }
+  return state;
+}
+
+export function listContainers(): Container[] {
+  if (!existsSync(containersDir())) return [];
+  const out: Container[] = [];
+  for (const id of readdirSync(containersDir())) {
+    try { out.push(load(id)); } catch { /* half-created or half-removed: not listed */ }
+  }
+  return out.sort((a, b) => (b.state.StartedAt || '').localeCompare(a.state.StartedAt || ''));
+}
+
+/** By name, full id or unique id prefix (as Docker resolves them). */
+export function findContainer(ref: string): Container {
+  const byName = readlinkSafe(join(namesDir(), ref));
+  if (byName && existsSync(paths(byName).config)) return load(byName);
+  if (/^[0-9a-f]{1,12}$/.test(ref) && existsSync(containersDir())) {
+    const matches = readdirSync(containersDir()).filter((id) => id.startsWith(ref));
+    if (matches.length === 1 && existsSync(paths(matches[0]).config)) return load(matches[0]);
+    if (matches.length > 1) throw new UserError(`"${ref}" matches ${matches.length} containers: give more of the id`, 1);
+  }
+  throw new UserError(`no such container: ${ref} (see nestbox ps -a)`, 1);
+}
