@@ -11,7 +11,7 @@ import { parentPort } from 'node:worker_threads';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
-import { unshare, joinNamespace, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
+import { unshare, joinNamespaces, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
 import { symlinkSync, writeFileSync } from 'node:fs';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
@@ -50,7 +50,7 @@ const POSIX_SPAWN_SETSID = 0x80;
 libc();
 
 function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
-  for (const type of req.join?.types ?? []) joinNamespace(req.join!.pid, type);
+  if (req.join) joinNamespaces(req.join.pid, req.join.types);
   if (req.unshare) unshare(req.unshare);
   if (req.hostname !== undefined) sethostname(req.hostname);
   for (const step of req.steps ?? []) perform(step);

@@ -26,18 +26,29 @@ export function setns(fd: number, nstype = 0, label = `${fd}`): void {
   check(libc().setns(fd, nstype), 'setns', `${label}, ${nstype ? cloneFlagNames(nstype) : '0'}`);
 }
 
+/**
+ * Join namespaces of a running process (what nsenter --target PID does). Every /proc/PID/ns/* file
+ * is opened first: once the mount namespace is joined, paths resolve in the process's root, where
+ * /proc may show other PIDs. The mount namespace is joined last, and only after the thread takes a
+ * private copy of its root and cwd (Node's threads share one fs_struct, and the kernel refuses
+ * setns into a mount namespace while it is shared).
+ */
+export function joinNamespaces(pid: number, types: NamespaceType[]): void {
+  const ordered = [...types.filter((t) => t !== 'mnt'), ...types.filter((t) => t === 'mnt')];
+  const fds = ordered.map((type) => [type, openSync(`/proc/${pid}/ns/${type}`, fsc.O_RDONLY | 0o2000000 /* O_CLOEXEC */)] as const);
+  try {
+    for (const [type, fd] of fds) {
+      if (type === 'mnt') unshare(CLONE_FS);
+      setns(fd, NAMESPACES[type], `/proc/${pid}/ns/${type}`);
+    }
+  } finally {
+    for (const [, fd] of fds) closeSync(fd);
+  }
+}
+
 /** Open /proc/PID/ns/TYPE and setns into it; the fd is closed again. */
 export function joinNamespace(pid: number, type: NamespaceType): void {
-  // A mount namespace can only be joined by a thread with its own root and cwd (fs_struct):
-  // Node's threads share one, so the thread first takes a private copy.
-  if (type === 'mnt') unshare(CLONE_FS);
-  const path = `/proc/${pid}/ns/${type}`;
-  const fd = openSync(path, fsc.O_RDONLY | 0o2000000 /* O_CLOEXEC */);
-  try {
-    setns(fd, NAMESPACES[type], path);
-  } finally {
-    closeSync(fd);
-  }
+  joinNamespaces(pid, [type]);
 }
 
 export function sethostname(name: string): void {

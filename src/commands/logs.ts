@@ -1,0 +1,19 @@
+import { Args, Flags } from '@oclif/core';
+import { NestboxCommand, requireRoot } from '../cli/base.js';
+
+export default class Logs extends NestboxCommand {
+  static summary = 'Show what a detached container wrote to stdout and stderr.';
+  static examples = ['sudo nestbox logs web', 'sudo nestbox logs -f --tail 10 web'];
+  static args = { container: Args.string({ description: 'name or id', required: true }) };
+  static flags = {
+    follow: Flags.boolean({ char: 'f', description: 'keep printing until the container exits' }),
+    tail: Flags.integer({ char: 'n', description: 'only the last N lines', min: 0 }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Logs);
+    requireRoot('nestbox logs');
+    const { showLogs } = await import('../runtime/lifecycle.js');
+    await showLogs(args.container, { follow: flags.follow, tail: flags.tail }, (s) => process.stdout.write(s));
+  }
+}

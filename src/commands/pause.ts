@@ -1,0 +1,16 @@
+import { Args } from '@oclif/core';
+import { NestboxCommand, requireRoot } from '../cli/base.js';
+
+export default class Pause extends NestboxCommand {
+  static summary = 'Freeze every process of a container (the cgroup freezer).';
+  static examples = ['sudo nestbox pause web'];
+  static args = { container: Args.string({ description: 'name or id', required: true }) };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Pause);
+    requireRoot('nestbox pause');
+    const { pauseContainer } = await import('../runtime/lifecycle.js');
+    pauseContainer(args.container, true);
+    console.log(args.container);
+  }
+}

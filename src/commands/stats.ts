@@ -1,0 +1,32 @@
+import { Args, Flags } from '@oclif/core';
+import { NestboxCommand } from '../cli/base.js';
+
+export default class Stats extends NestboxCommand {
+  static summary = 'CPU, memory, processes and network of running containers, read from their cgroups.';
+  static examples = ['sudo nestbox stats --no-stream', 'sudo nestbox stats web'];
+  static strict = false;
+  static args = { container: Args.string({ description: 'name or id (default: every running container)' }) };
+  static flags = {
+    'no-stream': Flags.boolean({ description: 'print once and exit' }),
+    json: Flags.boolean({ description: 'print JSON (implies --no-stream)' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Stats);
+    const { listContainers, isRunning, containerStats } = await import('../runtime/lifecycle.js');
+    const { findContainer } = await import('../runtime/store.js');
+    const mib = (n: number) => `${(n / 1048576).toFixed(1)}MiB`;
+    for (;;) {
+      const targets = (argv as string[]).length ? (argv as string[]).map(findContainer) : listContainers().filter(isRunning);
+      const stats = await Promise.all(targets.filter(isRunning).map((c) => containerStats(c)));
+      if (flags.json) return void console.log(JSON.stringify(stats, null, 2));
+      if (!flags['no-stream']) process.stdout.write('\x1b[2J\x1b[H');
+      console.log('CONTAINER ID  NAME              CPU %    MEM USAGE / LIMIT          PIDS  NET I/O');
+      for (const s of stats) {
+        const limit = s.memLimit === 'max' ? 'no limit' : mib(s.memLimit);
+        console.log(`${s.id}  ${s.name.padEnd(16)}  ${s.cpuPercent.toFixed(2).padStart(6)}%  ${`${mib(s.memUsage)} / ${limit}`.padEnd(25)}  ${String(s.pids).padStart(4)}  ${(s.netRx / 1000).toFixed(1)}kB / ${(s.netTx / 1000).toFixed(1)}kB`);
+      }
+      if (flags['no-stream']) return;
+    }
+  }
+}

@@ -1,0 +1,259 @@
+// A container's life after `run`: stop, kill, pause, rm, exec, and the views of it (ps, inspect,
+// logs, stats, top), all read from the kernel where the kernel knows (cgroup files, /proc), from
+// the state files where only nestbox does (names, exit codes).
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../kernel/errors.js';
+import { SIGNALS, NamespaceType } from '../kernel/constants.js';
+import { processStatus, commandLine } from '../kernel/proc.js';
+import { startTime } from '../host/ledger.js';
+import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
+import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
+import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
+import { insideCgroup } from './cgroups.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function isRunning(c: Container): boolean {
+  return c.state.Status === 'running' || c.state.Status === 'paused';
+}
+
+function requireRunning(c: Container, what: string): void {
+  if (!isRunning(c)) throw new UserError(`container ${c.spec.name} is not running (${c.state.Status}): nothing to ${what}`, 1);
+}
+
+/** Send a signal to PID 1 (by name or number). A paused container is thawed first for SIGKILL. */
+export function signalContainer(c: Container, signal: string): void {
+  requireRunning(c, 'signal');
+  const name = /^\d+$/.test(signal) ? undefined : 'SIG' + signal.toUpperCase().replace(/^SIG/, '');
+  const num = name ? SIGNALS[name] : Number(signal);
+  if (!num || num > 64) throw new UserError(`unknown signal "${signal}" (for example TERM, KILL, HUP or 9)`, 1);
+  if (startTime(c.state.Pid) !== c.state.PidStart) throw new UserError(`container ${c.spec.name} is no longer running`, 1);
+  process.kill(c.state.Pid, num);
+}
+
+/** Wait until the container is recorded as exited (by its monitor or its foreground nestbox). */
+async function waitExited(id: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const c = findContainer(id);
+    if (!isRunning(c) && (c.state.FinishedAt || c.state.Error)) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
+/**
+ * docker stop: SIGTERM to PID 1, then, after `seconds`, SIGKILL to every process in the cgroup.
+ * A PID 1 without a SIGTERM handler ignores it (the kernel protects a namespace's init), which is
+ * why many containers only stop at the SIGKILL.
+ */
+export async function stopContainer(ref: string, seconds: number): Promise<void> {
+  const c = findContainer(ref);
+  if (!isRunning(c)) return;
+  const cg = containerCgroup(c.id, c.state.Controllers ?? []);
+  if (c.state.Status === 'paused') cg.thaw();
+  try { process.kill(c.state.Pid, 'SIGTERM'); } catch { /* already gone */ }
+  if (await waitExited(c.id, seconds * 1000)) return;
+  cg.kill();
+  if (await waitExited(c.id, 5000)) return;
+  await reapOrphan(c);
+}
+
+/**
+ * A container whose nestbox or monitor was killed has nobody to record its end: record it here
+ * (exit status unknown) and release what it held.
+ */
+async function reapOrphan(c: Container): Promise<void> {
+  await finishContainer(c.id, readMonitorStatus(c.id));
+}
+
+export async function killContainer(ref: string, signal = 'KILL'): Promise<void> {
+  const c = findContainer(ref);
+  signalContainer(c, signal);
+}
+
+export async function removeContainer(ref: string, force: boolean): Promise<string> {
+  const c = findContainer(ref);
+  if (isRunning(c)) {
+    if (!force) throw new UserError(`container ${c.spec.name} is running: stop it first (nestbox stop ${c.spec.name}) or use rm -f`, 1);
+    await stopContainer(c.id, 0);
+  }
+  const now = findContainer(c.id);
+  if (isRunning(now)) throw new UserError(`container ${c.spec.name} did not stop`, 1);
+  removeContainerFiles(c.id, c.spec.name);
+  return c.spec.name;
+}
+
+export function pauseContainer(ref: string, pause: boolean): void {
+  const c = findContainer(ref);
+  requireRunning(c, pause ? 'pause' : 'unpause');
+  const cg = containerCgroup(c.id, c.state.Controllers ?? []);
+  if (pause) cg.freeze(); else cg.thaw();
+  updateState(c.id, { Status: pause ? 'paused' : 'running' });
+}
+
+/** The log of a detached container; `follow` keeps printing until the container exits. */
+export async function showLogs(ref: string, opts: { follow?: boolean; tail?: number }, write: (s: string) => void): Promise<void> {
+  const c = findContainer(ref);
+  const file = paths(c.id).log;
+  if (!existsSync(file)) throw new UserError(`container ${c.spec.name} has no log: only detached containers (run -d) write one; a foreground run prints to your terminal`, 1);
+  let text = readFileSync(file, 'utf8');
+  if (opts.tail !== undefined) {
+    const lines = text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    text = lines.slice(Math.max(0, lines.length - opts.tail)).join('\n') + (lines.length && opts.tail > 0 ? '\n' : '');
+  }
+  write(text);
+  if (!opts.follow) return;
+  let offset = statSync(file).size;
+  const fd = openSync(file, 'r');
+  try {
+    const pump = () => {
+      const size = statSync(file).size;
+      while (offset < size) {
+        const buf = Buffer.alloc(Math.min(65536, size - offset));
+        const n = readSync(fd, buf, 0, buf.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        write(buf.subarray(0, n).toString('utf8'));
+      }
+    };
+    const watcher = watch(file, pump);
+    while (isRunning(findContainer(c.id))) await sleep(100);
+    watcher.close();
+    pump();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * nsenter for containers: a thread joins every namespace of PID 1 (the mount namespace brings the
+ * container's root), the process is created inside the container's cgroup, with its capabilities.
+ */
+export async function execInContainer(ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: { uid: number; gid: number } }): Promise<number> {
+  warmThreads(1);
+  const c = findContainer(ref);
+  requireRunning(c, 'exec into');
+  if (c.state.Status === 'paused') throw new UserError(`container ${c.spec.name} is paused: unpause it first`, 1);
+  if (!command.length) throw new UserError('exec needs a command, for example: nestbox exec -it NAME /bin/sh', 1);
+  const pid = c.state.Pid;
+  const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
+  const path = resolveInContainer(pid, command[0]);
+  const devNull = openSync('/dev/null', 'r');
+  const cg = containerCgroup(c.id, c.state.Controllers ?? []);
+  try {
+    const child = await insideCgroup(cg, () => spawnInNamespaces({
+      path,
+      argv: command,
+      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, 'HOME=/root', ...(opts.tty ? [`TERM=${process.env.TERM ?? 'xterm'}`] : []), ...c.spec.env, ...(opts.env ?? [])],
+      join: { pid, types },
+      stdio: [opts.interactive ? 0 : devNull, 1, 2],
+      cwd: opts.workdir ?? c.spec.workdir,
+      capabilities: c.spec.capabilities,
+      noNewPrivs: !c.spec.privileged,
+      user: opts.user ?? c.spec.user,
+    }));
+    return (await waitForExit(child)).code;
+  } finally {
+    closeSync(devNull);
+  }
+}
+
+/**
+ * Find a command in the container's root (PATH), looking from the host through /proc/PID/root.
+ * lstat, not stat: an absolute symlink in there would resolve against the host's root from here.
+ */
+function resolveInContainer(pid: number, cmd: string): string {
+  if (cmd.includes('/')) return cmd;
+  for (const dir of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (lstatSync(join(`/proc/${pid}/root`, dir, cmd), { throwIfNoEntry: false })) return join(dir, cmd);
+  }
+  throw new UserError(`${cmd}: not found in the container`, 127);
+}
+
+export interface Stats { name: string; id: string; cpuPercent: number; memUsage: number; memLimit: number | 'max'; pids: number; netRx: number; netTx: number }
+
+/** docker stats: CPU from the cgroup's usage over an interval, memory and pids from the cgroup, network from PID 1's /proc/PID/net/dev. */
+export async function containerStats(c: Container, intervalMs = 500): Promise<Stats> {
+  const cg = containerCgroup(c.id, c.state.Controllers ?? []);
+  const u0 = cg.cpuUsageUsec();
+  const t0 = performance.now();
+  await sleep(intervalMs);
+  const cpu = (cg.cpuUsageUsec() - u0) / ((performance.now() - t0) * 1000);
+  let rx = 0, tx = 0;
+  try {
+    for (const line of readFileSync(`/proc/${c.state.Pid}/net/dev`, 'utf8').split('\n').slice(2)) {
+      const [name, rest] = line.split(':');
+      if (!rest || name.trim() === 'lo') continue;
+      const f = rest.trim().split(/\s+/).map(Number);
+      rx += f[0]; tx += f[8];
+    }
+  } catch { /* it ended meanwhile */ }
+  return { name: c.spec.name, id: c.id, cpuPercent: cpu * 100, memUsage: cg.memoryCurrent(), memLimit: cg.memoryMax(), pids: cg.pidsCurrent(), netRx: rx, netTx: tx };
+}
+
+/** The container's processes: every PID in its cgroup, with its PID inside the container too. */
+export function containerTop(ref: string): { pid: number; inside: number; user: number; command: string }[] {
+  const c = findContainer(ref);
+  requireRunning(c, 'list');
+  const cg = containerCgroup(c.id, c.state.Controllers ?? []);
+  return cg.procs().map((pid) => {
+    try {
+      const s = processStatus(pid);
+      return { pid, inside: s.nspid.at(-1)!, user: s.uid[0], command: commandLine(pid) || s.name };
+    } catch {
+      return undefined;
+    }
+  }).filter((x): x is NonNullable<typeof x> => !!x);
+}
+
+/** docker inspect's shape, for the fields a learner looks at. */
+export function inspect(c: Container): Record<string, unknown> {
+  return {
+    Id: c.id,
+    Name: c.spec.name,
+    Image: c.spec.image,
+    Created: c.state.StartedAt,
+    State: {
+      Status: c.state.Status,
+      Running: isRunning(c),
+      Paused: c.state.Status === 'paused',
+      Pid: isRunning(c) ? c.state.Pid : 0,
+      ExitCode: c.state.ExitCode,
+      OOMKilled: c.state.OOMKilled,
+      Error: c.state.Error,
+      StartedAt: c.state.StartedAt,
+      FinishedAt: c.state.FinishedAt,
+    },
+    Config: {
+      Hostname: c.spec.hostname,
+      Cmd: c.spec.command,
+      Env: c.spec.env,
+      WorkingDir: c.spec.workdir,
+      User: c.spec.user ? `${c.spec.user.uid}:${c.spec.user.gid}` : '',
+    },
+    HostConfig: {
+      Memory: c.spec.memory ?? 0,
+      NanoCpus: c.spec.cpus ? Math.round((c.spec.cpus.quotaUs / c.spec.cpus.periodUs) * 1e9) : 0,
+      PidsLimit: c.spec.pidsLimit ?? 0,
+      CpusetCpus: c.spec.cpuset ?? '',
+      NetworkMode: c.spec.net.mode === 'container' ? `container:${c.spec.net.container}` : c.spec.net.mode,
+      Binds: c.spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
+      ReadonlyRootfs: c.spec.readOnly,
+      CapAdd: c.spec.capabilities,
+      Privileged: c.spec.privileged,
+      AutoRemove: c.spec.autoRemove,
+    },
+    CgroupPaths: c.state.Cgroup,
+    NetworkSettings: {
+      IPAddress: c.state.IPAddress ?? '',
+      Ports: Object.fromEntries(c.spec.ports.map((p) => [`${p.containerPort}/${p.proto}`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])),
+    },
+    GraphDriver: { Name: 'overlay', Data: { UpperDir: paths(c.id).upper, WorkDir: paths(c.id).work } },
+    LogPath: existsSync(paths(c.id).log) ? paths(c.id).log : '',
+  };
+}
+
+export { listContainers };
