@@ -1,0 +1,282 @@
+// Lab "chroot": a subdirectory as `/`; why chroot alone can be escaped by a root process; and how
+// pivot_root followed by unmounting the old root leaves nothing to escape to.
+//
+// Every process here is started by a throwaway worker thread (src/kernel/spawn.ts). chroot(2) and
+// pivot_root(2) change the root of the calling *thread's* fs_struct, which Node's threads share,
+// so each such thread first takes a private copy: unshare(CLONE_FS), or unshare(CLONE_NEWNS), which
+// implies it (joining a mount namespace does unshare(CLONE_FS) first). The CLI's own root never moves.
+import type { Lab, LabContext } from '../src/lab/types.js';
+import { observe, observeThat } from '../src/lab/types.js';
+import { CLONE_FS, CLONE_NEWNS, MS_BIND, MS_PRIVATE, MS_REC, MNT_DETACH } from '../src/kernel/constants.js';
+import type { SpawnRequest, ThreadStep } from '../src/kernel/spawn.js';
+import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
+import { mountTable, MountInfo } from '../src/kernel/proc.js';
+import { startTime } from '../src/host/ledger.js';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+// ---------------------------------------------------------------------------------------------
+// Helpers the overlay and volumes labs use too.
+
+/** `mount --make-rprivate /` in a new mount namespace: nothing mounted here propagates to the host. */
+export const PRIVATE_ROOT: ThreadStep = { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE };
+
+/**
+ * Make `dir` the root of the calling thread's mount namespace, in the order runc and crun use.
+ * `dir` must already be a mount point (pivot_root swaps mounts, not directories) and the
+ * namespace must be private (pivot_root refuses shared mounts).
+ */
+export function pivotRootSteps(dir: string): ThreadStep[] {
+  return [
+    { call: 'chdir', path: dir },
+    // new root = ".", old root put on "." too: the old root ends up stacked on top of the new one
+    { call: 'pivot_root', newRoot: '.', putOld: '.' },
+    // "." is that stacked old root now: detach it, and with it every host mount in this namespace
+    { call: 'umount2', target: '.', flags: MNT_DETACH },
+    { call: 'chdir', path: '/' },
+  ];
+}
+
+/** Copy a root filesystem (`cp -a` keeps modes, owners and symlinks): a private, writable root. */
+export async function copyRootfs(ctx: LabContext, dest: string): Promise<void> {
+  mkdirSync(dirname(dest), { recursive: true });
+  await ctx.execOk('cp', ['-a', ctx.rootfs(), dest]);
+}
+
+export interface Ran { code: number; out: string }
+
+let outputs = 0;
+
+/** Start a short command as `req` describes, wait for it, and return its exit code and output (stdout and stderr). */
+export async function runCaptured(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>): Promise<Ran> {
+  const file = join(ctx.workDir, `output-${++outputs}.txt`);
+  const out = openSync(file, 'w');
+  const stdin = openSync('/dev/null', 'r');
+  try {
+    const pid = await ctx.spawn({ ...req, env: baseEnv(), stdio: [stdin, out, out] });
+    const { code } = await waitForExit(pid);
+    return { code, out: readFileSync(file, 'utf8').trim() };
+  } finally {
+    closeSync(out);
+    closeSync(stdin);
+    rmSync(file, { force: true });
+  }
+}
+
+/** Run a command inside a container: join its mount namespace, whose root is the container's root (like `nsenter -t PID -m`). */
+export function runInside(ctx: LabContext, pid: number, argv: string[]): Promise<Ran> {
+  return runCaptured(ctx, { argv, join: { pid, types: ['mnt'] } });
+}
+
+/**
+ * Stop the lab's long-lived processes and reap them. The ledger would kill them too, but a killed
+ * child stays a zombie until its parent waits for it, and only we can wait for ours.
+ */
+export async function stopAndReap(ctx: LabContext, keys: string[]): Promise<void> {
+  for (const key of keys) {
+    const pid = ctx.state[key];
+    // Only the very process the lab started: same PID *and* start time as the ledger recorded
+    // (a PID that was already reaped may belong to someone else by now).
+    const recorded = ctx.ledger.entries().find((e) => e.kind === 'process' && e.pid === pid);
+    if (recorded?.kind !== 'process' || recorded.starttime === undefined || startTime(pid) !== recorded.starttime) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      await waitForExit(pid);
+    } catch { /* already gone: the ledger has the last word */ }
+  }
+}
+
+/** Names in a directory, sorted, without dot files (what `ls` shows). */
+export function listing(dir: string): string {
+  return readdirSync(dir).filter((n) => !n.startsWith('.')).sort().join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The escape.
+
+/**
+ * The classic chroot escape, as calls made by a root thread that is inside the jail. Any directory
+ * below the root will do for the inner chroot (the classic C program makes one with mkdir); /tmp
+ * exists in every root here, and nothing is written.
+ */
+export function escapeSteps(): ThreadStep[] {
+  return [
+    // The root moves down into /tmp; the working directory stays where it was: above the new root.
+    { call: 'chroot', path: '/tmp' },
+    // The kernel stops ".." only at the root (and at the top of a mount namespace). The working
+    // directory is outside the root, so this walk never meets it and climbs to the real top.
+    ...Array.from({ length: 32 }, (): ThreadStep => ({ call: 'chdir', path: '..' })),
+    // Wherever the walk ended becomes the root.
+    { call: 'chroot', path: '.' },
+    { call: 'chdir', path: '/' },
+  ];
+}
+
+/** Enter the jail of a chrooted process, like `nsenter --root`: chroot into /proc/PID/root. */
+function enterChrootOf(pid: number): Pick<SpawnRequest, 'unshare' | 'steps'> {
+  return { unshare: CLONE_FS, steps: [{ call: 'chroot', path: `/proc/${pid}/root` }, { call: 'chdir', path: '/' }] };
+}
+
+/** Try the escape from inside `where`, then `cat` the host's secret file: what did the cat get? */
+async function escapeAndRead(ctx: LabContext, where: Pick<SpawnRequest, 'unshare' | 'steps' | 'join'>): Promise<Ran> {
+  return runCaptured(ctx, { ...where, steps: [...(where.steps ?? []), ...escapeSteps()], argv: ['/bin/cat', ctx.state.secretPath] });
+}
+
+/** The host's root mount, as device and root path: present in a namespace's mountinfo only if the host's `/` is still reachable there. */
+function hostRootMount(): MountInfo {
+  return mountTable('self').find((m) => m.mountPoint === '/')!;
+}
+
+function hasHostRoot(mounts: MountInfo[]): boolean {
+  const host = hostRootMount();
+  return mounts.some((m) => m.major === host.major && m.minor === host.minor && m.root === host.root);
+}
+
+function describeMounts(mounts: MountInfo[]): string {
+  return mounts.length === 1 ? `1 mount: ${mounts[0].root} on ${mounts[0].mountPoint}` : `${mounts.length} mounts`;
+}
+
+/** Observations shared by the pivot step and the exercise: is the namespace of `pid` locked into the jail? */
+async function lockedObservations(ctx: LabContext, pid: number) {
+  const mounts = mountTable(pid);
+  const tried = await escapeAndRead(ctx, { join: { pid, types: ['mnt'] } });
+  return [
+    observe(`ls /proc/${pid}/root (its root)`, listing(ctx.state.jail), listing(`/proc/${pid}/root`)),
+    observe(`host's / (${hostRootMount().major}:${hostRootMount().minor} ${hostRootMount().root}) in /proc/${pid}/mountinfo`, 'absent', hasHostRoot(mounts) ? 'present' : 'absent'),
+    observeThat(`mounts in its namespace (/proc/${pid}/mountinfo)`, '1 mount: the jail on /', describeMounts(mounts), mounts.length === 1 && mounts[0].mountPoint === '/'),
+    observe('the escape, then cat: what cat read', 'not the secret', tried.out === ctx.state.secret ? 'the secret' : 'not the secret'),
+    observeThat('exit code of that cat', '≠ 0 (no such file)', `${tried.code}: ${tried.out.split('\n')[0]}`, tried.code !== 0),
+  ];
+}
+
+const lab: Lab = {
+  id: 'chroot',
+  title: 'chroot and pivot_root: a directory as the root, and why chroot alone is not a wall',
+  module: 8,
+  lesson: 'chroot',
+  needs: ['root', 'ns-mnt'],
+  steps: [
+    {
+      id: 'jail',
+      title: 'Lock a process into a directory with chroot',
+      explain: 'Every process has a root directory: the kernel starts each path that begins with `/` there, and stops `..` there. `chroot(dir)` changes that one pointer for the calling process, and children inherit it. nestbox copies the default rootfs into a directory of its own (so nothing writes into the shared one), puts a secret file *next to* it, and starts `sleep` chrooted into the copy. No namespace is involved: this is plain chroot.',
+      command: 'cp -a /var/lib/nestbox/rootfs/default JAIL; echo secret > SECRET; chroot JAIL /bin/sleep infinity &',
+      syscall: 'chroot("JAIL"); chdir("/"); execve("/bin/sleep")',
+      async perform(ctx) {
+        const jail = join(ctx.workDir, 'jail');
+        await copyRootfs(ctx, jail);
+        ctx.state.jail = jail;
+        ctx.state.secret = `host secret ${ctx.unique}-${randomBytes(4).toString('hex')}`;
+        ctx.state.secretPath = join(ctx.workDir, 'host-secret.txt'); // outside the jail
+        writeFileSync(ctx.state.secretPath, ctx.state.secret + '\n');
+        ctx.state.jailPid = await ctx.spawn({
+          argv: ['/bin/sleep', 'infinity'], // the jail's sleep: /bin is looked up after the chroot
+          env: baseEnv(),
+          unshare: CLONE_FS, // a root of this thread's own; the CLI's stays where it is
+          steps: [{ call: 'chroot', path: jail }, { call: 'chdir', path: '/' }],
+        }, 'chrooted sleep');
+        return `copied the rootfs to ${jail} and started PID ${ctx.state.jailPid} chrooted into it; the secret is ${ctx.state.secretPath}`;
+      },
+      async verify(ctx) {
+        const pid = ctx.state.jailPid;
+        const inJail = enterChrootOf(pid);
+        const ls = await runCaptured(ctx, { ...inJail, argv: ['/bin/ls', '/'] });
+        const up = await runCaptured(ctx, { ...inJail, argv: ['/bin/ls', '/../../..'] });
+        const cat = await runCaptured(ctx, { ...inJail, argv: ['/bin/cat', ctx.state.secretPath] });
+        return [
+          observe(`/proc/${pid}/root (readlink)`, ctx.state.jail, readlinkSync(`/proc/${pid}/root`)),
+          observe('`ls /` inside the jail', listing(ctx.state.jail), ls.out.split('\n').sort().join(' ')),
+          observe('`ls /../../..` inside: ".." stops at the root', listing(ctx.state.jail), up.out.split('\n').sort().join(' ')),
+          observeThat('`cat` of the secret, inside the jail', '≠ 0: not in the jail', `${cat.code}: ${cat.out.split('\n')[0]}`, cat.code !== 0 && cat.out !== ctx.state.secret),
+        ];
+      },
+    },
+    {
+      id: 'escape',
+      title: 'Escape the chroot, for real',
+      explain: 'chroot moves the root and nothing else: not the working directory, and it does not take away the right to call chroot again. A root process inside the jail calls `chroot("/tmp")` *without* `chdir`, so its working directory is now above its root. `..` is stopped only when the walk meets the root, and this walk never does: 32 × `chdir("..")` climb to the host\'s `/`, and `chroot(".")` makes that the root again. busybox `chroot` always does `chdir("/")` inside the new root, which is why a shell cannot do it with it; four system calls can. nestbox makes them from a thread that first enters the jail through `/proc/PID/root`, then runs the host\'s `cat` on the secret.',
+      command: '# no shell tool does it; in C, as root inside the jail: chroot("/tmp"); for (int i = 0; i < 32; i++) chdir(".."); chroot("."); execl("/bin/cat", "cat", "SECRET", NULL);',
+      syscall: 'chroot("/proc/PID/root"); chroot("/tmp"); chdir("..") ×32; chroot("."); execve("/bin/cat")',
+      async perform(ctx) {
+        const inJail = enterChrootOf(ctx.state.jailPid);
+        ctx.state.escaped = await escapeAndRead(ctx, inJail);
+        // An escaped process that stays, so its root can be read back.
+        ctx.state.escapedPid = await ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), ...inJail, steps: [...inJail.steps!, ...escapeSteps()] }, 'escaped sleep');
+        return `a process that started in the jail escaped and read ${ctx.state.secretPath}; PID ${ctx.state.escapedPid} escaped the same way`;
+      },
+      async verify(ctx) {
+        const pid = ctx.state.escapedPid;
+        return [
+          observe('what the escaped cat printed', ctx.state.secret, ctx.state.escaped.out),
+          observe('its exit code', 0, ctx.state.escaped.code),
+          observe(`/proc/${pid}/root of the escaped sleep (readlink)`, '/', readlinkSync(`/proc/${pid}/root`)),
+          observe(`the secret via /proc/${pid}/root/...`, ctx.state.secret, existsSync(`/proc/${pid}/root${ctx.state.secretPath}`) ? readFileSync(`/proc/${pid}/root${ctx.state.secretPath}`, 'utf8').trim() : 'absent'),
+          observe(`/proc/${ctx.state.jailPid}/root of the jailed sleep (unchanged)`, ctx.state.jail, readlinkSync(`/proc/${ctx.state.jailPid}/root`)),
+        ];
+      },
+    },
+    {
+      id: 'pivot',
+      title: 'pivot_root: make the jail the top of a mount namespace',
+      explain: 'A runtime does not chroot. In a new mount namespace (made private first, or mounts would propagate to the host and pivot_root would refuse), it bind-mounts the rootfs on itself so it is a mount point, `chdir`s into it and calls `pivot_root(".", ".")`: the jail becomes the root *mount* of the namespace, and the old root is stacked on top of it. `umount2(".", MNT_DETACH)` then detaches the old root, and with it every host mount. The same escape now climbs to the top of the namespace, which is the jail: there is no host `/` left in this namespace to climb to. This is why runc, crun and Docker use pivot_root (chroot only where pivot_root cannot work, such as a ramfs root).',
+      command: "unshare -m sh -c 'mount --make-rprivate /; mount --bind JAIL JAIL; cd JAIL; pivot_root . .; umount -l .; exec sleep infinity' &",
+      syscall: 'unshare(CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); mount("JAIL", "JAIL", NULL, MS_BIND|MS_REC); chdir("JAIL"); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")',
+      async perform(ctx) {
+        const jail = ctx.state.jail;
+        ctx.state.pivotPid = await ctx.spawn({
+          argv: ['/bin/sleep', 'infinity'],
+          env: baseEnv(),
+          unshare: CLONE_NEWNS,
+          steps: [PRIVATE_ROOT, { call: 'mount', source: jail, target: jail, fstype: null, flags: MS_BIND | MS_REC }, ...pivotRootSteps(jail)],
+        }, 'sleep in a pivoted mount namespace');
+        return `PID ${ctx.state.pivotPid} runs in a mount namespace whose root mount is the jail; the old root is detached`;
+      },
+      async verify(ctx) {
+        return lockedObservations(ctx, ctx.state.pivotPid);
+      },
+    },
+    {
+      id: 'exercise',
+      title: 'Exercise: pivot a namespace into the jail yourself',
+      explain: 'nestbox started a `sleep` in a fresh, private mount namespace: a copy of the host\'s mounts, with the lab directory bound on `/mnt`, so the jail is `/mnt/jail`. Make the jail the root of that namespace. The check tries the escape from inside it.',
+      command: 'mount --bind /mnt/jail /mnt/jail; cd /mnt/jail; pivot_root . .; umount -l .',
+      syscall: 'mount(MS_BIND); chdir; pivot_root(".", "."); umount2(".", MNT_DETACH)',
+      async perform(ctx) {
+        if (!existsSync('/mnt')) throw new Error('this lab needs the directory /mnt on the host (mkdir /mnt)');
+        ctx.state.exPid = await ctx.spawn({
+          argv: ['/bin/sleep', 'infinity'],
+          env: baseEnv(),
+          unshare: CLONE_NEWNS,
+          // Covers /mnt in this namespace only: the host's /mnt is not touched.
+          steps: [PRIVATE_ROOT, { call: 'mount', source: ctx.workDir, target: '/mnt', fstype: null, flags: MS_BIND }],
+        }, 'holds the exercise mount namespace');
+        return `PID ${ctx.state.exPid} holds a private mount namespace with the jail at /mnt/jail`;
+      },
+      exercise: {
+        task: 'In the shell nestbox opens inside that mount namespace, make **/mnt/jail** its root with `pivot_root`, and make sure no way back to the host\'s `/` remains. Then `exit` the shell and check.',
+        hints: [
+          'pivot_root needs a mount point: `mount --bind /mnt/jail /mnt/jail`, then `cd /mnt/jail` (the cd after the mount lands on the new mount).',
+          '`pivot_root . .` puts the old root on top of the new one; `umount -l .` detaches it. Without that last command, the host\'s `/` is still mounted in the namespace and `..` can reach it.',
+        ],
+        shell: { pidKey: 'exPid', types: ['mnt'] },
+        async solve(ctx) {
+          const r = await runInside(ctx, ctx.state.exPid, ['/bin/sh', '-c', 'mount --bind /mnt/jail /mnt/jail && cd /mnt/jail && pivot_root . . && umount -l .']);
+          if (r.code !== 0) throw new Error(`the reference answer failed: ${r.out}`);
+        },
+        async mistake(ctx) {
+          // pivot_root without detaching the old root: it stays mounted, stacked on the new one.
+          await runInside(ctx, ctx.state.exPid, ['/bin/sh', '-c', 'mount --bind /mnt/jail /mnt/jail && cd /mnt/jail && pivot_root . .']);
+        },
+      },
+      async verify(ctx) {
+        return lockedObservations(ctx, ctx.state.exPid);
+      },
+      async cleanup(ctx) {
+        await stopAndReap(ctx, ['exPid', 'pivotPid', 'escapedPid', 'jailPid']);
+      },
+    },
+  ],
+};
+
+export default lab;
