@@ -1,9 +1,11 @@
 import { constants } from 'node:os';
 
 /** errno number -> name (EPERM, EINVAL, ...), built from Node's own table. */
-const ERRNO_NAMES = new Map<number, string>(
-  Object.entries(constants.errno).map(([name, num]) => [num as number, name]),
-);
+const ERRNO_NAMES = new Map<number, string>([
+  // Linux errnos Node's table leaves out.
+  [87, 'EUSERS'],
+  ...Object.entries(constants.errno).map(([name, num]) => [num as number, name] as [number, string]),
+]);
 
 export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;

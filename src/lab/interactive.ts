@@ -65,8 +65,8 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
       present.stepHeader(step, i, lab.steps.length, opts, ctx.state);
       let result: StepResult | undefined;
       if (opts.yes) {
-        if (step.exercise) present.exerciseTask(step, ctx.state, opts);
-        result = await runStep(step, ctx, 'solve');
+        // The task is shown once the step's setup has run, so the PIDs it names are the live ones.
+        result = await runStep(step, ctx, 'solve', step.exercise ? () => present.exerciseTask(step, ctx.state, opts) : undefined);
         present.stepResult(result);
         if (opts.pace) await sleep(opts.pace);
       } else if (step.exercise) {

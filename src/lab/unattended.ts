@@ -15,10 +15,11 @@ export interface UnattendedOptions {
   keepGoing?: boolean;
 }
 
-export async function runStep(step: Step, ctx: LabSession, mode: 'solve' | 'mistake' | 'none' = 'solve'): Promise<StepResult> {
+export async function runStep(step: Step, ctx: LabSession, mode: 'solve' | 'mistake' | 'none' = 'solve', afterPerform?: () => void): Promise<StepResult> {
   const result: StepResult = { id: step.id, title: step.title, said: [], observations: [], ok: false };
   try {
     if (step.perform) result.did = (await step.perform(ctx)) ?? undefined;
+    afterPerform?.();
     if (step.exercise && mode !== 'none') {
       if (mode === 'mistake') {
         if (!step.exercise.mistake) throw new Error(`exercise ${step.id} has no mistake to demonstrate`);
