@@ -9,7 +9,7 @@ export default class Exec extends NestboxCommand {
   static flags = {
     interactive: Flags.boolean({ char: 'i', description: 'keep standard input connected' }),
     tty: Flags.boolean({ char: 't', description: 'use your terminal' }),
-    env: Flags.string({ char: 'e', description: 'KEY=VALUE', multiple: true }),
+    env: Flags.string({ char: 'e', description: 'KEY=VALUE', multiple: true, multipleNonGreedy: true }),
     workdir: Flags.string({ char: 'w', description: 'working directory inside' }),
   };
 

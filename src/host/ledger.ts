@@ -41,11 +41,12 @@ export class Ledger {
     return ledger;
   }
 
-  /** Is the process that owns this ledger still running (same PID *and* same start time)? */
+  /**
+   * Is the process that owns this ledger still running (same PID *and* same start time)? A ledger of
+   * shared objects (src/net/shared.ts) lists one owner per user: it is alive while any of them is.
+   */
   ownerAlive(): boolean {
-    const owner = this.entries().find((e) => e.kind === 'owner') as Extract<LedgerEntry, { kind: 'owner' }> | undefined;
-    if (!owner) return false;
-    return startTime(owner.pid) === owner.starttime;
+    return this.entries().some((e) => e.kind === 'owner' && startTime(e.pid) === e.starttime);
   }
 
   record(entry: LedgerEntry): void {

@@ -46,8 +46,8 @@ const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
 
-// Load libc now, while the thread waits for its request.
-libc();
+// libc (koffi) is loaded on the first request, not while the thread waits: a spare thread that is
+// still loading a native module when the process exits would abort the whole process.
 
 function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   if (req.join) joinNamespaces(req.join.pid, req.join.types);

@@ -133,7 +133,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       join: { pid, types: ['mnt', 'pid'] },
       steps: [
         { call: 'run', path: which('mount') ?? '/bin/mount', argv: ['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', join(p.rootfs, 'proc')], env: [] },
-        ...finishSteps(spec, p.rootfs, `/proc/${pid}/root${p.rootfs}`),
+        ...finishSteps(spec, p.rootfs),
       ],
     });
     // Is the command there? Checked through /proc/PID/root, now the container's root.

@@ -9,21 +9,24 @@ import { decodeWaitStatus, ExitStatus } from '../kernel/spawn.js';
 import { load, updateState, paths, releaseName, containerCgroup } from './store.js';
 
 export async function finishContainer(id: string, exit: ExitStatus | undefined, ledger = new Ledger(`ctr-${id}`)): Promise<{ code: number; oomKilled: boolean }> {
-  const c = load(id);
-  let oomKilled = false;
-  try {
-    if (c.state.Controllers?.includes('memory')) oomKilled = containerCgroup(c.id, c.state.Controllers).memoryEvents().oomKill > 0;
-  } catch { /* no memory controller here */ }
   const code = exit ? exit.code : 137;
-  updateState(id, {
-    Status: 'exited',
-    ExitCode: code,
-    OOMKilled: oomKilled,
-    FinishedAt: new Date().toISOString(),
-    Error: exit ? '' : 'its exit status was lost',
-  });
+  let oomKilled = false;
+  let c;
+  try { c = load(id); } catch { /* removed meanwhile (rm -f): still release what it held */ }
+  if (c) {
+    try {
+      if (c.state.Controllers?.includes('memory')) oomKilled = containerCgroup(c.id, c.state.Controllers).memoryEvents().oomKill > 0;
+    } catch { /* no memory controller here */ }
+    updateState(id, {
+      Status: 'exited',
+      ExitCode: code,
+      OOMKilled: oomKilled,
+      FinishedAt: new Date().toISOString(),
+      Error: exit ? '' : 'its exit status was lost',
+    });
+  }
   const report = await undoLedger(ledger);
-  if (c.spec.autoRemove) removeContainerFiles(id, c.spec.name);
+  if (c?.spec.autoRemove) removeContainerFiles(id, c.spec.name);
   if (report.failed.length) throw new Error(`could not remove: ${report.failed.join('; ')} (run: sudo nestbox cleanup)`);
   return { code, oomKilled };
 }

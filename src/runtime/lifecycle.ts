@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
 import { SIGNALS, NamespaceType } from '../kernel/constants.js';
 import { processStatus, commandLine } from '../kernel/proc.js';
-import { startTime } from '../host/ledger.js';
+import { startTime, Ledger } from '../host/ledger.js';
 import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
@@ -32,15 +32,24 @@ export function signalContainer(c: Container, signal: string): void {
   process.kill(c.state.Pid, num);
 }
 
-/** Wait until the container is recorded as exited (by its monitor or its foreground nestbox). */
-async function waitExited(id: string, ms: number): Promise<boolean> {
+/**
+ * Wait until the container's end has been fully handled: its ledger is gone once whoever waited for
+ * PID 1 (the foreground nestbox, or the monitor of a -d container) has recorded the exit and
+ * released the cgroup and network. If that waiter is gone too (killed), do its job here.
+ */
+async function waitFinished(id: string, ms: number): Promise<boolean> {
+  const ledger = new Ledger(`ctr-${id}`);
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
+  for (;;) {
+    if (!existsSync(ledger.path)) return true;
     const c = findContainer(id);
-    if (!isRunning(c) && (c.state.FinishedAt || c.state.Error)) return true;
+    if (!ledger.ownerAlive() && !(c.state.PidStart && startTime(c.state.Pid) === c.state.PidStart)) {
+      await finishContainer(id, readMonitorStatus(id), ledger);
+      return true;
+    }
+    if (Date.now() >= deadline) return false;
     await sleep(20);
   }
-  return false;
 }
 
 /**
@@ -54,18 +63,9 @@ export async function stopContainer(ref: string, seconds: number): Promise<void>
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   if (c.state.Status === 'paused') cg.thaw();
   try { process.kill(c.state.Pid, 'SIGTERM'); } catch { /* already gone */ }
-  if (await waitExited(c.id, seconds * 1000)) return;
+  if (await waitFinished(c.id, seconds * 1000)) return;
   cg.kill();
-  if (await waitExited(c.id, 5000)) return;
-  await reapOrphan(c);
-}
-
-/**
- * A container whose nestbox or monitor was killed has nobody to record its end: record it here
- * (exit status unknown) and release what it held.
- */
-async function reapOrphan(c: Container): Promise<void> {
-  await finishContainer(c.id, readMonitorStatus(c.id));
+  if (!(await waitFinished(c.id, 10_000))) throw new UserError(`container ${c.spec.name} did not stop: see nestbox cleanup`, 1);
 }
 
 export async function killContainer(ref: string, signal = 'KILL'): Promise<void> {
@@ -79,6 +79,8 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
     if (!force) throw new UserError(`container ${c.spec.name} is running: stop it first (nestbox stop ${c.spec.name}) or use rm -f`, 1);
     await stopContainer(c.id, 0);
   }
+  // Exited, but its end may still be being recorded (or was never, if its waiter was killed).
+  await waitFinished(c.id, 10_000);
   const now = findContainer(c.id);
   if (isRunning(now)) throw new UserError(`container ${c.spec.name} did not stop`, 1);
   removeContainerFiles(c.id, c.spec.name);

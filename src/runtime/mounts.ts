@@ -92,20 +92,19 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: {
 
 /**
  * After /proc is mounted (by a process inside the PID namespace): the masks, the read-only knobs,
- * --read-only, the working directory, then pivot_root. `seen` is the container's root as the host
- * sees it (/proc/PID/root), to know which masked paths exist on this kernel.
+ * --read-only, the working directory, then pivot_root. Which /proc and /sys paths exist depends on
+ * the kernel, the same inside and out, so the host's own /proc and /sys tell.
  */
-export function finishSteps(spec: ContainerSpec, R: string, seen: string): ThreadStep[] {
+export function finishSteps(spec: ContainerSpec, R: string): ThreadStep[] {
   const steps: ThreadStep[] = [];
   for (const p of MASKED_PATHS) {
-    const host = join(seen, p);
-    if (!existsSync(host)) continue;
-    steps.push(statSync(host).isDirectory()
+    if (!existsSync(p)) continue;
+    steps.push(statSync(p).isDirectory()
       ? { call: 'mount', source: 'tmpfs', target: join(R, p), fstype: 'tmpfs', flags: MS_RDONLY }
       : { call: 'mount', source: '/dev/null', target: join(R, p), fstype: null, flags: MS_BIND });
   }
   for (const p of READONLY_PATHS) {
-    if (!existsSync(join(seen, p))) continue;
+    if (!existsSync(p)) continue;
     steps.push(
       { call: 'mount', source: join(R, p), target: join(R, p), fstype: null, flags: MS_BIND | MS_REC },
       { call: 'mount', source: null, target: join(R, p), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },

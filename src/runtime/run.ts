@@ -20,7 +20,7 @@ import type { ContainerSpec } from './spec.js';
 import { EXIT_RUNTIME } from './spec.js';
 import { createContainer, Created } from './create.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
-import { paths, updateState, load } from './store.js';
+import { paths, updateState } from './store.js';
 
 const MONITOR = [
   '$SIG{$_} = "IGNORE" for qw(HUP INT TERM QUIT PIPE);',
@@ -139,6 +139,5 @@ function forwardSignals(pid: number): () => void {
 /** `internal exited ID`, exec'd by the monitor once PID 1 has ended. */
 export async function containerExited(id: string): Promise<void> {
   const { readMonitorStatus } = await import('./finish.js');
-  load(id);
   await finishContainer(id, readMonitorStatus(id));
 }

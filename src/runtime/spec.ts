@@ -157,6 +157,15 @@ export function capabilitySet(add: string[], drop: string[], privileged: boolean
   return [...caps];
 }
 
+/** The limit parsers' errors, with `run`'s exit code (125, as docker run). */
+function asRunError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw bad((err as Error).message);
+  }
+}
+
 export function buildSpec(image: string, command: string[], flags: RunFlags): ContainerSpec {
   if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: a detached container has no terminal');
   const id = newContainerId();
@@ -186,10 +195,10 @@ export function buildSpec(image: string, command: string[], flags: RunFlags): Co
     hostname,
     volumes,
     ports,
-    memory: flags.memory !== undefined ? parseMemory(flags.memory) : undefined,
-    cpus: flags.cpus !== undefined ? parseCpus(flags.cpus) : undefined,
-    pidsLimit: flags['pids-limit'] !== undefined ? parsePidsLimit(flags['pids-limit']) : undefined,
-    cpuset: flags['cpuset-cpus'] !== undefined ? parseCpuset(flags['cpuset-cpus']) : undefined,
+    memory: flags.memory !== undefined ? asRunError(() => parseMemory(flags.memory!)) : undefined,
+    cpus: flags.cpus !== undefined ? asRunError(() => parseCpus(flags.cpus!)) : undefined,
+    pidsLimit: flags['pids-limit'] !== undefined ? asRunError(() => parsePidsLimit(flags['pids-limit']!)) : undefined,
+    cpuset: flags['cpuset-cpus'] !== undefined ? asRunError(() => parseCpuset(flags['cpuset-cpus']!)) : undefined,
     net,
     readOnly: !!flags['read-only'],
     capabilities: capabilitySet(flags['cap-add'] ?? [], flags['cap-drop'] ?? [], !!flags.privileged),

@@ -1,0 +1,262 @@
+// nestbox run and the container lifecycle, as a learner drives them: bin/run.js in a child process,
+// every claim checked from inside the container or from the kernel on the host. Containers live in
+// a temporary NESTBOX_LIB_DIR, so a learner's own containers are never touched.
+import * as assert from 'uvu/assert';
+import { spawnSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { kernelSuite, tempDir } from '../helpers.js';
+import { isAlive } from '../../src/kernel/proc.js';
+import { Ledger } from '../../src/host/ledger.js';
+
+const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const lib = tempDir('nestbox-run-test-');
+const env = { ...process.env, NESTBOX_LIB_DIR: lib.path, NO_COLOR: '1' };
+const nb = (args: string[], input = '') => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env, timeout: 60_000 });
+/** Run a command in a fresh container and return what it printed. */
+const inside = (flags: string[], script: string) => nb(['run', '--rm', ...flags, 'default', '--', '/bin/sh', '-c', script]);
+
+const test = kernelSuite('nestbox run');
+
+function containerDirs(): string[] {
+  const d = join(lib.path, 'containers');
+  return existsSync(d) ? readdirSync(d) : [];
+}
+
+function cgroupsLeft(): string[] {
+  const out: string[] = [];
+  for (const root of ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((d) => join('/sys/fs/cgroup', d))]) {
+    const parent = join(root, 'nestbox');
+    if (!existsSync(parent)) continue;
+    for (const e of readdirSync(parent, { withFileTypes: true })) if (e.isDirectory() && /^[0-9a-f]{12}$/.test(e.name)) out.push(join(parent, e.name));
+  }
+  return out;
+}
+
+test.before(() => {
+  // Build the default rootfs once in the temporary library.
+  const r = nb(['rootfs', 'create']);
+  assert.is(r.status, 0, r.stderr);
+});
+
+test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts, capabilities, masks', () => {
+  const r = inside(['--net', 'none', '--hostname', 'box1'], [
+    'echo host=$(hostname)', 'echo pid=$$', 'echo procs=$(ls /proc | grep -c "^[0-9]")',
+    'grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status', 'cat /proc/self/mountinfo',
+    'echo links=$(ls /sys/class/net | tr "\\n" " ")', 'echo keys=$(wc -c < /proc/keys)',
+    'echo sysrq=$(echo 1 > /proc/sysrq-trigger 2>&1 && echo writable || echo refused)',
+    'echo devs=$(ls /dev | tr "\\n" " ")', 'test -e /work && echo host-visible || echo host-hidden',
+  ].join('; '));
+  assert.is(r.status, 0, r.stderr);
+  const out = r.stdout;
+  assert.match(out, /^host=box1$/m);
+  assert.match(out, /^pid=1$/m, 'the command is PID 1');
+  assert.match(out, /^CapEff:\s+00000000a80425fb$/m, "Docker's 14 default capabilities");
+  assert.match(out, /^CapBnd:\s+00000000a80425fb$/m);
+  assert.match(out, /^NoNewPrivs:\s+1$/m);
+  assert.match(out, /^links=lo$/m, 'only lo in a --net none container');
+  assert.match(out, /^keys=0$/m, '/proc/keys is masked by /dev/null');
+  assert.match(out, /^sysrq=refused$/m, '/proc/sysrq-trigger is read-only');
+  assert.match(out, /^devs=fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero$/m);
+  assert.match(out, /^host-hidden$/m, "the host's root is not reachable after pivot_root");
+  const mounts = out.split('\n').filter((l) => / - /.test(l));
+  assert.ok(mounts.some((l) => / \/ \/ .* - overlay /.test(l)), 'the root is an overlay');
+  assert.ok(mounts.some((l) => / \/proc .* - proc /.test(l)), 'a fresh /proc');
+  assert.ok(mounts.some((l) => / \/sys ro,.* - sysfs /.test(l)), '/sys is read-only');
+  assert.ok(Number(/^procs=(\d+)$/m.exec(out)![1]) < 5, 'its /proc shows only its own processes');
+});
+
+test('--net host sees the host interfaces; container:NAME shares another container\'s', () => {
+  const hostLinks = readdirSync('/sys/class/net').sort().join(' ');
+  const h = inside(['--net', 'host'], 'ls /sys/class/net | sort | tr "\\n" " "');
+  assert.is(h.status, 0, h.stderr);
+  assert.is(h.stdout.trim(), hostLinks);
+  const d = nb(['run', '-d', '--name', 'netowner', '--net', 'none', 'default', '--', 'sleep', '60']);
+  assert.is(d.status, 0, d.stderr);
+  try {
+    const owner = JSON.parse(nb(['inspect', 'netowner']).stdout)[0].State.Pid;
+    const mine = readFileSync(`/proc/${owner}/net/dev`, 'utf8');
+    const r = inside(['--net', 'container:netowner'], 'readlink /proc/self/ns/net');
+    assert.is(r.status, 0, r.stderr);
+    const ownerNs = readlinkSync(`/proc/${owner}/ns/net`);
+    assert.is(r.stdout.trim(), ownerNs, 'the same network namespace as netowner');
+    assert.ok(mine.includes('lo:'));
+  } finally {
+    nb(['rm', '-f', 'netowner']);
+  }
+});
+
+test('memory: a process past --memory is OOM-killed; inspect shows OOMKilled and exit 137', () => {
+  const r = nb(['run', '--name', 'oom', '--net', 'none', '--memory', '16m', 'default', '--', '/bin/sh', '-c', 'head -c 200m /dev/zero | tail']);
+  try {
+    assert.is(r.status, 137, r.stderr);
+    const info = JSON.parse(nb(['inspect', 'oom']).stdout)[0];
+    assert.is(info.State.OOMKilled, true);
+    assert.is(info.State.ExitCode, 137);
+    assert.is(info.HostConfig.Memory, 16 * 1024 * 1024);
+  } finally {
+    nb(['rm', 'oom']);
+  }
+});
+
+test('pids: a fork bomb stops at --pids-limit, the host is unaffected, rm -f ends it', async () => {
+  const count = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+  const before = count();
+  const d = nb(['run', '-d', '--name', 'bomb', '--net', 'none', '--pids-limit', '20', 'default', '--', '/bin/sh', '-c', '(f(){ f|f& }; f) 2>/dev/null; exec sleep 60']);
+  assert.is(d.status, 0, d.stderr);
+  try {
+    await new Promise((r) => setTimeout(r, 800));
+    const s = JSON.parse(nb(['stats', '--json', 'bomb']).stdout)[0];
+    assert.ok(s.pids <= 20 && s.pids >= 15, `the bomb is held at the limit: ${s.pids} processes`);
+    assert.ok(count() < before + 30, 'the host gained only the contained processes');
+  } finally {
+    assert.is(nb(['rm', '-f', 'bomb']).status, 0);
+  }
+  assert.equal(cgroupsLeft(), []);
+});
+
+test('cpu: --cpus 0.5 holds a busy loop near half a CPU (measured from the cgroup)', async () => {
+  const d = nb(['run', '-d', '--name', 'busy', '--net', 'none', '--cpus', '0.5', 'default', '--', '/bin/sh', '-c', 'while :; do :; done']);
+  assert.is(d.status, 0, d.stderr);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const s = JSON.parse(nb(['stats', '--json', 'busy']).stdout)[0];
+    assert.ok(s.cpuPercent > 35 && s.cpuPercent < 60, `cpu ${s.cpuPercent.toFixed(1)}% with --cpus 0.5`);
+  } finally {
+    nb(['rm', '-f', 'busy']);
+  }
+});
+
+test('-v: data written to a volume survives rm; :ro refuses writes', () => {
+  const vol = tempDir();
+  try {
+    const r = nb(['run', '--name', 'vol', '--net', 'none', '-v', `${vol.path}:/data`, '-v', `${vol.path}:/ro:ro`, 'default', '--', '/bin/sh', '-c', 'echo kept > /data/file; echo x > /ro/other 2>/dev/null && echo wrote || echo refused']);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /refused/);
+    assert.is(nb(['rm', 'vol']).status, 0);
+    assert.is(readFileSync(join(vol.path, 'file'), 'utf8'), 'kept\n');
+    assert.not.ok(existsSync(join(vol.path, 'other')));
+  } finally {
+    vol.remove();
+  }
+});
+
+test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
+  const d = nb(['run', '-d', '--name', 'life', '--net', 'none', 'default', '--', '/bin/sh', '-c', 'echo hello; while :; do sleep 0.1; done']);
+  assert.is(d.status, 0, d.stderr);
+  const id = d.stdout.trim();
+  assert.match(id, /^[0-9a-f]{12}$/);
+  try {
+    const info = JSON.parse(nb(['inspect', 'life']).stdout)[0];
+    assert.is(info.State.Status, 'running');
+    const pid = info.State.Pid;
+    assert.ok(isAlive(pid));
+    // No Node process waits for it: its parent is the monitor.
+    const ppid = Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+    assert.match(readlinkSync(`/proc/${ppid}/exe`), /perl/);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.match(nb(['logs', 'life']).stdout, /^hello$/m);
+    const e = nb(['exec', 'life', '/bin/sh', '-c', 'echo pid=$$ host=$(hostname); cat /proc/1/cmdline | tr "\\0" " "']);
+    assert.is(e.status, 0, e.stderr);
+    assert.match(e.stdout, new RegExp(`host=${id}`));
+    assert.match(e.stdout, /while :; do sleep 0.1; done/);
+    assert.match(nb(['top', 'life']).stdout, /\b1\s+0\s+\/bin\/sh -c echo hello/);
+    assert.is(nb(['pause', 'life']).status, 0);
+    assert.match(nb(['ps']).stdout, /life .* paused/);
+    assert.is(nb(['unpause', 'life']).status, 0);
+    assert.is(nb(['stop', '-t', '1', 'life']).status, 0);
+    const after = JSON.parse(nb(['inspect', 'life']).stdout)[0];
+    assert.is(after.State.Status, 'exited');
+    assert.is(after.State.ExitCode, 137, 'sh as PID 1 ignores SIGTERM, so the SIGKILL after 1 s ended it');
+    assert.not.ok(isAlive(pid));
+    assert.is(nb(['rm', 'life']).status, 0);
+    assert.not.ok(containerDirs().includes(id));
+  } finally {
+    nb(['rm', '-f', 'life']);
+  }
+});
+
+test('--rm removes the container; the exit status is the command\'s', () => {
+  const before = containerDirs().length;
+  const r = inside(['--net', 'none'], 'exit 7');
+  assert.is(r.status, 7);
+  assert.is(containerDirs().length, before);
+  assert.equal(cgroupsLeft(), []);
+});
+
+test('a run killed with SIGKILL leaves objects that `nestbox cleanup` removes', async () => {
+  const child = spawn(process.execPath, [bin, 'run', '--rm', '--name', 'victim', '--net', 'none', 'default', '--', 'sleep', '60'], { env, stdio: 'ignore' });
+  let pid = 0;
+  for (let i = 0; i < 100 && !pid; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    const dir = containerDirs()[0];
+    try { const s = JSON.parse(readFileSync(join(lib.path, 'containers', dir, 'state.json'), 'utf8')); if (s.Status === 'running') pid = s.Pid; } catch { /* not yet */ }
+  }
+  assert.ok(pid, 'the container started');
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.ok(isAlive(pid), 'its PID 1 outlived nestbox');
+  assert.ok(cgroupsLeft().length > 0, 'and its cgroup');
+  const c = nb(['cleanup']);
+  assert.is(c.status, 0, c.stderr);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.not.ok(isAlive(pid), 'cleanup killed it');
+  assert.equal(cgroupsLeft(), [], 'removed its cgroup');
+  assert.equal(containerDirs(), [], 'and, as it was --rm, its directory');
+  assert.not.ok(Ledger.owners().some((o) => o.startsWith('ctr-')));
+});
+
+test('20 containers started and removed concurrently, without collisions', async () => {
+  const runs = Array.from({ length: 20 }, (_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const c = spawn(process.execPath, [bin, 'run', '--rm', '--name', `many${i}`, '--net', 'none', 'default', '--', '/bin/sh', '-c', 'hostname'], { env });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (out += d));
+    c.on('exit', (code) => resolve({ code, out }));
+  }));
+  const results = await Promise.all(runs);
+  for (const r of results) assert.is(r.code, 0, r.out);
+  assert.is(new Set(results.map((r) => r.out.trim())).size, 20, 'twenty different hostnames (ids)');
+  assert.equal(containerDirs(), []);
+  assert.equal(cgroupsLeft(), []);
+});
+
+test('bad input: one line, the right exit code, nothing created', () => {
+  const cases: [string[], RegExp, number][] = [
+    [['run', '--memory', '12XB', 'default'], /--memory "12XB" is not a size/, 125],
+    [['run', '--cpus', '-1', 'default'], /not a number of CPUs/, 125],
+    [['run', '--memory', '1m', 'default'], /below the 6m minimum/, 125],
+    [['run', '--name', '../etc', 'default'], /invalid container name/, 125],
+    [['run', '--name', 'a\u0007b', 'default'], /invalid container name/, 125],
+    [['run', '-p', '99999:80', 'default'], /outside 1-65535/, 125],
+    [['run', '-v', 'relative:/x', 'default'], /must be absolute/, 125],
+    [['run', '/no/such/rootfs'], /not a directory or an imported image/, 125],
+    [['run', '--net', 'none', 'default', '--', 'no-such-command'], /no-such-command: not found/, 127],
+    [['run', '--net', 'none', 'default', '--', '/etc/hostname'], /permission denied/, 126],
+    [['run', '--net', 'bogus', 'default'], /use bridge, host, none or container/, 125],
+    [['run', '--cap-add', 'FLY', 'default'], /unknown capability/, 125],
+  ];
+  for (const [args, message, code] of cases) {
+    const r = nb(args);
+    assert.is(r.status, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.not.match(r.stderr, /\n\s+at /);
+  }
+  const first = nb(['run', '-d', '--name', 'taken', '--net', 'none', 'default', '--', 'sleep', '30']);
+  assert.is(first.status, 0, first.stderr);
+  const dup = nb(['run', '--name', 'taken', '--net', 'none', 'default', '--', 'true']);
+  assert.is(dup.status, 125);
+  assert.match(dup.stderr, /already in use/);
+  nb(['rm', '-f', 'taken']);
+  assert.equal(containerDirs(), []);
+  assert.equal(cgroupsLeft(), []);
+});
+
+test.after(() => {
+  for (const id of containerDirs()) nb(['rm', '-f', id]);
+  lib.remove();
+});
+
+test.run();
