@@ -1,9 +1,27 @@
 // Every lab, in syllabus order. `nestbox tutorial` walks this list from the top.
 import type { Lab } from '../src/lab/types.js';
 
-/** id -> loader; labs are imported only when listed or run. */
+/** id -> loader, in syllabus order; labs are imported only when listed or run. */
 export const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
+  processes: () => import('./processes.js'),
   uts: () => import('./uts.js'),
+  pid: () => import('./pid.js'),
+  mnt: () => import('./mnt.js'),
+  ipc: () => import('./ipc.js'),
+  net: () => import('./net.js'),
+  user: () => import('./user.js'),
+  cgroupns: () => import('./cgroupns.js'),
+  timens: () => import('./timens.js'),
+  chroot: () => import('./chroot.js'),
+  overlay: () => import('./overlay.js'),
+  volumes: () => import('./volumes.js'),
+  memory: () => import('./memory.js'),
+  cpu: () => import('./cpu.js'),
+  pids: () => import('./pids.js'),
+  cpuset: () => import('./cpuset.js'),
+  freezer: () => import('./freezer.js'),
+  'cgroup-tree': () => import('./cgroup-tree.js'),
+  'io-devices': () => import('./io-devices.js'),
 };
 
 /** Syllabus order. */

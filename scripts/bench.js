@@ -10,6 +10,9 @@ const cases = [
   ['nestbox --help', process.execPath, [cli, '--help']],
   ['nestbox doctor', process.execPath, [cli, 'doctor']],
   ['nestbox doctor --json', process.execPath, [cli, 'doctor', '--json']],
+  ['nestbox lab list', process.execPath, [cli, 'lab', 'list']],
+  ['nestbox lesson show uts', process.execPath, [cli, 'lesson', 'show', 'uts', '--no-pager']],
+  ['nestbox ns ls', process.execPath, [cli, 'ns', 'ls']],
 ];
 
 function time(file, args) {

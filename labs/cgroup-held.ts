@@ -1,0 +1,107 @@
+// Starting a program inside a cgroup before it runs a single instruction of its own (used by the
+// memory, cpu and pids labs).
+//
+// A process joins a cgroup when its PID is written to cgroup.procs, and a PID exists only once the
+// process does. So the process must wait until it is in: /bin/sh blocks in `read` on a pipe whose
+// write end only nestbox holds. nestbox writes the PID to cgroup.procs (in every tree on v1),
+// reads each cgroup.procs back to be sure, and only then closes the write end: `read` sees
+// end-of-file and the shell execs the program, which starts inside the cgroup, and so does every
+// child it forks. runc holds a container's first process the same way (its init blocks on a FIFO
+// until `runc start`). Had we added the PID after the program started instead, its first
+// allocations or forks would have been charged to the wrong cgroup, or not limited at all.
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabContext } from '../src/lab/types.js';
+import type { Cgroup } from '../src/kernel/cgroup.js';
+import { pipe } from '../src/kernel/process.js';
+import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
+import { kill } from '../src/kernel/syscalls.js';
+import { describeExit } from '../src/kernel/reap.js';
+import { sayWrites } from './cgroup-lab-kit.js';
+
+export interface Held {
+  pid: number;
+  /** Close the pipe: the shell's `read` returns and it execs the program, inside the cgroup. */
+  release(): void;
+  /** Wait for it to end (waitpid) and collect it. */
+  wait(): Promise<ExitStatus>;
+  /** SIGKILL it if it still runs, and collect it. */
+  stop(): Promise<void>;
+  /** What it wrote to stdout and stderr. */
+  output(): string;
+}
+
+/** Is `pid` listed in cgroup.procs of every directory of the cgroup (each tree on v1)? */
+export function isMember(cg: Cgroup, pid: number): boolean {
+  return cg.allDirs().every((dir) => readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)));
+}
+
+/** Start `argv` held at the door of `cg`; it runs once release() is called. Output goes to WORKDIR/NAME.log; the cgroup.procs write is narrated. */
+export async function startHeld(ctx: LabContext, cg: Cgroup, argv: string[], name: string): Promise<Held> {
+  const log = join(ctx.workDir, `${name}.log`);
+  const out = openSync(log, 'w');
+  const [readEnd, writeEnd] = pipe();
+  let pid: number;
+  try {
+    // "$@" is argv, passed as the shell's arguments: no quoting problems.
+    pid = await ctx.spawn({ argv: ['/bin/sh', '-c', 'read go; exec "$@"', name, ...argv], env: baseEnv(), stdio: [readEnd, out, out] }, name);
+  } catch (err) {
+    closeSync(writeEnd);
+    throw err;
+  } finally {
+    closeSync(readEnd);
+    closeSync(out);
+  }
+  let open = true;
+  const closePipe = () => {
+    if (open) closeSync(writeEnd);
+    open = false;
+  };
+  let reaped: Promise<ExitStatus> | undefined;
+  const wait = () => (reaped ??= waitForExit(pid));
+  try {
+    cg.addProcess(pid);
+    if (!isMember(cg, pid)) throw new Error(`PID ${pid} is not listed in ${cg.name}'s cgroup.procs`);
+    sayWrites(ctx, cg);
+  } catch (err) {
+    // Never let it go outside the cgroup: SIGKILL takes effect before it runs another instruction.
+    kill(pid, 9);
+    closePipe();
+    await wait().catch(() => undefined);
+    throw err;
+  }
+  return {
+    pid,
+    release: closePipe,
+    wait: async () => {
+      closePipe();
+      return wait();
+    },
+    async stop() {
+      try { kill(pid, 9); } catch { /* already ended */ }
+      closePipe();
+      await wait().catch(() => undefined);
+    },
+    output: () => readFileSync(log, 'utf8'),
+  };
+}
+
+/** "killed by SIGKILL (status 137)" / "exited with code 0": what waitpid reported. */
+export function exitText(e: ExitStatus): string {
+  return e.signal === null ? describeExit(e) : `${describeExit(e)} (status ${e.code})`;
+}
+
+/** Poll `test` every 10 ms until it holds or `ms` pass; returns whether it held. */
+export async function until(test: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (test()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The name of the knob's file on the other cgroup version, for observation labels: "memory.limit_in_bytes (v2: memory.max)". */
+export function bothNames(cg: Cgroup, names: { v1: string; v2: string }): string {
+  return cg.version === 2 ? `${names.v2} (v1: ${names.v1})` : `${names.v1} (v2: ${names.v2})`;
+}

@@ -1,0 +1,153 @@
+// Small helpers shared by the cgroup labs cpuset, freezer, cgroup-tree and io-devices: create a
+// cgroup and write it in the ledger at once, show every file written under its name on both cgroup
+// versions, start a process inside a cgroup, and stop and collect it again.
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabContext } from '../src/lab/types.js';
+import { Cgroup } from '../src/kernel/cgroup.js';
+import type { Controller } from '../src/kernel/cgroup-layout.js';
+import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
+import { tryReap } from '../src/kernel/reap.js';
+import { kill } from '../src/kernel/syscalls.js';
+import { startTime } from '../src/host/ledger.js';
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Create nestbox/<lab>-<unique><suffix> and write it in the ledger straight away: from then on the
+ * cleanup removes it (killing what is inside first), whatever happens to the lab.
+ */
+export function createCgroup(ctx: LabContext, controllers: Controller[], suffix = ''): Cgroup {
+  const cg = Cgroup.create(`${ctx.labId}-${ctx.unique}${suffix}`, controllers);
+  ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
+  if (cg.version === 2) {
+    // v2 hands a controller to children only when the parent lists it in cgroup.subtree_control.
+    const parent = join(cg.dir(), '..');
+    const enabled = readFileSync(join(parent, 'cgroup.subtree_control'), 'utf8').trim();
+    ctx.say(`${join(parent, 'cgroup.subtree_control')} reads "${enabled}": the controllers its children get (v1 needs no such step: each controller has its own tree)`);
+  }
+  return cg;
+}
+
+/** A nested cgroup inside `parent`, recorded after it so that the cleanup removes it first. */
+export function createChild(ctx: LabContext, parent: Cgroup, name: string): Cgroup {
+  const cg = parent.child(name);
+  ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
+  return cg;
+}
+
+const shown = new WeakMap<Cgroup, number>();
+
+/** Narrate the files written since the last call: the path on this host, and the same knob's name on the other version. */
+export function sayWrites(ctx: LabContext, ...groups: Cgroup[]): void {
+  for (const cg of groups) {
+    const from = shown.get(cg) ?? 0;
+    for (const w of cg.writes.slice(from)) {
+      const other = w.otherVersion ? `; on cgroup v${3 - cg.version}: ${w.otherVersion}` : '';
+      ctx.say(`wrote "${w.value}" to ${w.path}  (cgroup v${cg.version}${other})`);
+    }
+    shown.set(cg, cg.writes.length);
+  }
+}
+
+/** "/sys/fs/cgroup/cpuset/nestbox/x (v1)" or "/sys/fs/cgroup/nestbox/x (v2)". */
+export function where(cg: Cgroup): string {
+  return `${cg.allDirs().join(', ')} (cgroup v${cg.version}, host layout ${cg.layout.mode})`;
+}
+
+/** "0-2,5" -> [0, 1, 2, 5] (the kernel's CPU list format). */
+export function parseCpuList(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.trim().split(',').filter(Boolean)) {
+    const [a, b] = part.split('-').map(Number);
+    for (let c = a; c <= (b ?? a); c++) out.push(c);
+  }
+  return out;
+}
+
+/** One field of /proc/PID/stat, numbered as in proc(5) (2 = comm, 3 = state, 39 = processor). */
+export function statField(pid: number, field: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[field - 3];
+  } catch {
+    return undefined;
+  }
+}
+
+/** /proc/PID/status "Key:" value, or "(gone)". */
+export function statusField(pid: number, key: string): string {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(key + ':'));
+    return line ? line.slice(key.length + 1).trim() : '(absent)';
+  } catch {
+    return '(gone)';
+  }
+}
+
+/** Start a long-running host program and move it into the cgroup (the shell's `echo PID > cgroup.procs`). */
+export async function startIn(ctx: LabContext, cg: Cgroup, argv: string[], note: string): Promise<number> {
+  const devnull = openSync('/dev/null', 'r+');
+  let pid: number;
+  try {
+    pid = await ctx.spawn({ argv, env: baseEnv(), stdio: [devnull, devnull, devnull] }, note);
+  } finally {
+    closeSync(devnull);
+  }
+  cg.addProcess(pid);
+  return pid;
+}
+
+/**
+ * Start `script` with /bin/sh, which first moves itself into the cgroup (see joinSelf): use this
+ * when what the process allocates from its first instruction on must count in the cgroup.
+ */
+export async function startJoined(ctx: LabContext, cg: Cgroup, script: string, note: string): Promise<number> {
+  const devnull = openSync('/dev/null', 'r+');
+  try {
+    return await ctx.spawn({ argv: ['/bin/sh', '-c', joinSelf(cg) + script], env: baseEnv(), stdio: [devnull, devnull, devnull] }, note);
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+/**
+ * The shell words that put the shell itself into the cgroup before it runs anything else, as a
+ * container runtime's init does: whatever it allocates or opens afterwards is the cgroup's.
+ */
+export function joinSelf(cg: Cgroup): string {
+  return `for d in ${cg.allDirs().join(' ')}; do echo $$ > "$d/cgroup.procs"; done; `;
+}
+
+/** Run `script` with /bin/sh inside the cgroup and wait for it; its output (stdout and stderr) is returned. */
+export async function runInside(ctx: LabContext, cg: Cgroup, script: string, name: string): Promise<{ exit: ExitStatus; output: string }> {
+  const path = `${ctx.workDir}/${name}.out`;
+  const fd = openSync(path, 'w');
+  const devnull = openSync('/dev/null', 'r');
+  try {
+    const pid = await ctx.spawn({ argv: ['/bin/sh', '-c', joinSelf(cg) + script], env: baseEnv(), stdio: [devnull, fd, fd] }, name);
+    const exit = await waitForExit(pid);
+    return { exit, output: readFileSync(path, 'utf8').trim() };
+  } finally {
+    closeSync(fd);
+    closeSync(devnull);
+  }
+}
+
+/** SIGKILL a child the lab started and collect it, so no zombie is left for the cleanup to wait on. */
+export async function stopAndReap(pid: number | undefined): Promise<void> {
+  if (!pid || startTime(pid) === undefined) return;
+  try { kill(pid, 9); } catch { /* already gone */ }
+  for (let i = 0; i < 200; i++) {
+    if (tryReap(pid) !== 'running') return;
+    await sleep(5);
+  }
+}
+
+/** "33554432" -> "32.0 MiB". */
+export function mib(bytes: number | 'max' | undefined): string {
+  if (bytes === undefined) return '?';
+  if (bytes === 'max') return 'max';
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}

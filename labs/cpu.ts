@@ -1,0 +1,225 @@
+// Lab "cpu": CPU bandwidth (a quota of CPU time per period) and CPU weights (shares), each measured
+// from the kernel's own accounting: a busy loop's CPU time divided by wall time comes out at the
+// quota, and two loops fighting for one CPU split it by their weights.
+import type { Lab, LabContext } from '../src/lab/types.js';
+import { observe, observeThat } from '../src/lab/types.js';
+import { Cgroup, FILE_NAMES } from '../src/kernel/cgroup.js';
+import { parseCpus, parseCpuShares } from '../src/limits/parse.js';
+import { readFileSync } from 'node:fs';
+import { createCgroup, sayWrites, sleep, parseCpuList } from './cgroup-lab-kit.js';
+import { startHeld, bothNames, Held } from './cgroup-held.js';
+
+const BUSY = ['/bin/sh', '-c', 'while :; do :; done'];
+/** A measurement passes within 10% of the value set. */
+const TOLERANCE = 0.1;
+const MEASURE_MS = 2000;
+
+export interface Measurement { percent: number; usageUs: number; wallUs: number }
+
+/** CPU time the cgroup used over `ms` of wall time, in percent of one CPU (from cpuacct.usage / cpu.stat usage_usec). */
+async function measure(cgs: Cgroup[], ms: number): Promise<Measurement[]> {
+  const u0 = cgs.map((cg) => cg.cpuUsageUsec());
+  const t0 = process.hrtime.bigint();
+  await sleep(ms);
+  const u1 = cgs.map((cg) => cg.cpuUsageUsec());
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  return cgs.map((_, i) => ({ usageUs: u1[i] - u0[i], wallUs, percent: ((u1[i] - u0[i]) / wallUs) * 100 }));
+}
+
+const within = (measured: number, set: number) => Math.abs(measured / set - 1) <= TOLERANCE;
+
+/**
+ * Run a busy loop in the cgroup and measure its share of one CPU against `setPercent`. Other
+ * programs on the machine can only take CPU time away from the loop (the quota caps it from
+ * above), so a low reading may be noise and is measured once more; a reading far above the
+ * quota is not noise and stands.
+ */
+async function measureLoop(ctx: LabContext, cg: Cgroup, setPercent: number, name: string): Promise<{ m: Measurement; tries: number }> {
+  const loop = await startHeld(ctx, cg, BUSY, name);
+  try {
+    loop.release();
+    await sleep(50); // let it start: the shell execs, the first period begins
+    let m = (await measure([cg], MEASURE_MS))[0];
+    let tries = 1;
+    if (!within(m.percent, setPercent) && m.percent < setPercent * 1.5) {
+      ctx.say(`measured ${m.percent.toFixed(1)}%, outside 10% of ${setPercent}%: the machine may be busy, measuring once more`);
+      m = (await measure([cg], MEASURE_MS))[0];
+      tries = 2;
+    }
+    return { m, tries };
+  } finally {
+    await loop.stop();
+  }
+}
+
+function quotaFiles(cg: Cgroup): string {
+  return bothNames(cg, { v1: 'cpu.cfs_quota_us cpu.cfs_period_us', v2: 'cpu.max' });
+}
+
+function quotaText(cg: Cgroup): string {
+  const { quota, period } = cg.cpuMax();
+  return `${quota} ${period}`;
+}
+
+/** The first CPU this process may run on (its affinity may exclude CPU 0). */
+function firstCpu(): number {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('Cpus_allowed_list:'));
+  return parseCpuList(line?.split(':')[1] ?? '0')[0] ?? 0;
+}
+
+const lab: Lab = {
+  id: 'cpu',
+  title: 'cpu: a CPU quota, measured, and weights between groups',
+  module: 11,
+  lesson: 'cgroups',
+  needs: ['root', 'cgroup-cpu'],
+  steps: [
+    {
+      id: 'quota',
+      title: 'Create a cgroup with half a CPU',
+      explain:
+        'CPU bandwidth control gives a cgroup a *quota* of CPU time in every *period*: 50 000 µs every 100 000 µs is half a CPU (Docker\'s `--cpus 0.5`). ' +
+        'The quota counts the time of all its threads on all CPUs together; once it is spent, the kernel takes the group\'s threads off the CPU (throttles them) until the next period begins. ' +
+        'v2 writes both numbers into one file, `cpu.max` ("max" means no limit); v1 has `cpu.cfs_quota_us` (-1: no limit) and `cpu.cfs_period_us`. ' +
+        'On v1 the CPU time used is counted by a separate controller, `cpuacct`; v2 counts it in `cpu.stat` of every cgroup.',
+      command: 'mkdir /sys/fs/cgroup/nestbox/cpu-lab; echo "50000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 50000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us',
+      syscall: 'mkdir(2) in cgroupfs; write(2) "50000 100000" to cpu.max (v1: cpu.cfs_period_us, then cpu.cfs_quota_us)',
+      async perform(ctx) {
+        const { quotaUs, periodUs } = parseCpus('0.5');
+        // cpuacct: on v1 CPU time is accounted in its own tree; on v2 it is part of every cgroup.
+        const cg = createCgroup(ctx, ['cpu', 'cpuacct']);
+        ctx.state.cg = cg;
+        cg.setCpuMax(quotaUs, periodUs);
+        sayWrites(ctx, cg);
+        return `created ${cg.allDirs().join(' and ')} (cgroup v${cg.version}, host layout ${cg.layout.mode}): ${quotaUs} µs of CPU every ${periodUs} µs`;
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        return [observe(quotaFiles(cg), '50000 100000', quotaText(cg)), observe('processes in cgroup.procs', '(none)', cg.procs().join(' ') || '(none)')];
+      },
+    },
+    {
+      id: 'measure',
+      title: 'Run a busy loop in it and measure',
+      explain:
+        'A shell loop that never sleeps would take a whole CPU. Inside the cgroup it runs 50 ms, is throttled for the remaining 50 ms of the period, and runs again. ' +
+        'Its CPU time is read from the kernel twice, two seconds apart (`cpuacct.usage` on v1, `usage_usec` in `cpu.stat` on v2): CPU time divided by wall time is its share of one CPU. ' +
+        '`cpu.stat` also counts the periods in which the group ran out of quota (`nr_throttled`).',
+      command: `sh -c 'echo $$ > /sys/fs/cgroup/nestbox/cpu-lab/cgroup.procs; while :; do :; done' & grep usage_usec /sys/fs/cgroup/nestbox/cpu-lab/cpu.stat; sleep 2; grep usage_usec /sys/fs/cgroup/nestbox/cpu-lab/cpu.stat; kill $!`,
+      syscall: 'read(2) of cpu.stat (v1: cpuacct.usage) before and after; clock_gettime(CLOCK_MONOTONIC)',
+      async perform(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        const before = cg.cpuThrottling();
+        const { m, tries } = await measureLoop(ctx, cg, 50, 'busy-50');
+        const after = cg.cpuThrottling();
+        ctx.state.measured = m;
+        ctx.state.throttled = { periods: after.periods - before.periods, throttled: after.throttled - before.throttled };
+        ctx.say(`CPU time ${(m.usageUs / 1000).toFixed(0)} ms in ${(m.wallUs / 1000).toFixed(0)} ms of wall time${tries > 1 ? ' (second measurement)' : ''}`);
+        return `the loop got ${m.percent.toFixed(1)}% of one CPU; set: 50%`;
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        const m = ctx.state.measured;
+        const t = ctx.state.throttled;
+        return [
+          observeThat(`CPU time / wall time (${bothNames(cg, { v1: 'cpuacct.usage', v2: 'cpu.stat usage_usec' })})`, '50% of one CPU, ±10%', `${m.percent.toFixed(1)}% of one CPU (set 50%)`, within(m.percent, 50)),
+          observeThat('periods throttled (cpu.stat nr_throttled / nr_periods)', 'some: the quota ran out', `${t.throttled} of ${t.periods}`, t.throttled > 0),
+        ];
+      },
+    },
+    {
+      id: 'weights',
+      title: 'Two groups on one CPU: weights 1024 and 512',
+      explain:
+        'A weight does not limit anything while a CPU is free: it only says how to share a CPU that several groups want at the same time. ' +
+        'Two busy loops are pinned to the same CPU with `taskset`, one in a group with the default weight, one with half of it; the scheduler gives them CPU time in proportion, about 2 : 1. ' +
+        'v1 calls it `cpu.shares` (default 1024); v2 `cpu.weight` (1 to 10000, default 100). On v2 nestbox converts shares with the linear formula runc used before version 1.3.2, which turns 1024 into 39 and 512 into 20 (newer runc and crun use a curve that turns 1024 into about 100). ' +
+        'Only the ratio between groups that compete matters, and it survives the conversion.',
+      command: `echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # and the same for cpuweight-lo; v2: cpu.weight 39 and 20`,
+      syscall: 'write(2) to cpu.shares (v2: cpu.weight); sched_setaffinity(2) (taskset); read(2) of cpuacct.usage (v2: cpu.stat)',
+      async perform(ctx) {
+        const cpu = firstCpu();
+        const groups: Cgroup[] = [];
+        for (const [name, shares] of [['hi', '1024'], ['lo', '512']]) {
+          // Not "cpu-..." like the quota group, so that the exercise's cpu-* matches one directory.
+          const cg = Cgroup.create(`cpuweight-${ctx.unique}-${name}`, ['cpu', 'cpuacct']);
+          ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
+          cg.setCpuShares(parseCpuShares(shares));
+          sayWrites(ctx, cg);
+          groups.push(cg);
+        }
+        ctx.state.weightGroups = groups;
+        const loops: Held[] = [];
+        try {
+          for (const [i, cg] of groups.entries()) loops.push(await startHeld(ctx, cg, ['/usr/bin/taskset', '-c', String(cpu), ...BUSY], `busy-${i ? 'lo' : 'hi'}`));
+          for (const loop of loops) loop.release();
+          await sleep(100);
+          const expected = groups[0].cpuWeight() / groups[1].cpuWeight();
+          let [hi, lo] = await measure(groups, 1500);
+          if (!within(hi.usageUs / lo.usageUs, expected)) {
+            ctx.say(`ratio ${(hi.usageUs / lo.usageUs).toFixed(2)}, outside 10% of ${expected.toFixed(2)}: measuring once more`);
+            [hi, lo] = await measure(groups, 1500);
+          }
+          ctx.state.weightRun = { hi, lo, expected, cpu };
+        } finally {
+          for (const loop of loops) await loop.stop();
+        }
+        const { hi, lo } = ctx.state.weightRun;
+        return `on CPU ${cpu}: ${(hi.usageUs / 1000).toFixed(0)} ms for the 1024 group, ${(lo.usageUs / 1000).toFixed(0)} ms for the 512 group`;
+      },
+      async verify(ctx) {
+        const [hiCg, loCg]: Cgroup[] = ctx.state.weightGroups;
+        const { hi, lo, expected } = ctx.state.weightRun;
+        const ratio = hi.usageUs / lo.usageUs;
+        const weightName = bothNames(hiCg, FILE_NAMES.cpuWeight);
+        return [
+          observe(`${weightName} of the first group`, hiCg.version === 2 ? 39 : 1024, hiCg.cpuWeight()),
+          observe(`${weightName} of the second group`, loCg.version === 2 ? 20 : 512, loCg.cpuWeight()),
+          observeThat('CPU time, first group : second group', `${expected.toFixed(2)} : 1, ±10%`, `${ratio.toFixed(2)} : 1 (${(hi.usageUs / 1000).toFixed(0)} ms and ${(lo.usageUs / 1000).toFixed(0)} ms)`, within(ratio, expected)),
+        ];
+      },
+    },
+    {
+      id: 'exercise',
+      title: 'Set a quota of 20%',
+      explain:
+        'Now you set the quota of the first group. Quota and period are both in microseconds; the share of a CPU is quota divided by period. ' +
+        'The check starts a busy loop in the group and measures it for two seconds, as before.',
+      command: 'echo "20000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 20000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us',
+      syscall: 'write(2) to cpu.max (v1: cpu.cfs_quota_us)',
+      exercise: {
+        task:
+          'Limit the lab cgroup (the one shown in step 1, now at 50%) to **20%** of one CPU, from a shell on the host. ' +
+          'On cgroup v2 (Ubuntu 24.04) the file is `/sys/fs/cgroup/nestbox/cpu-*/cpu.max`; on a v1 or hybrid host, `/sys/fs/cgroup/cpu/nestbox/cpu-*/cpu.cfs_quota_us` (the period stays 100000 µs).',
+        hints: [
+          '20% is 20 ms of CPU time in every 100 ms period: quota 20000, period 100000.',
+          'On v2 the quota comes first: `echo "20000 100000" > .../cpu.max`. On v1 write the quota file, not the period: `echo 20000 > .../cpu.cfs_quota_us`.',
+          'Changing the period while the quota stays 50000 gives the group *more* CPU: 50000 every 20000 µs is 2.5 CPUs.',
+        ],
+        shell: 'host',
+        async solve(ctx) {
+          const { quotaUs, periodUs } = parseCpus('0.2');
+          ctx.state.cg.setCpuMax(quotaUs, periodUs);
+          sayWrites(ctx, ctx.state.cg);
+        },
+        async mistake(ctx) {
+          // The period written instead of the quota: 50000 µs every 20000 µs.
+          ctx.state.cg.setCpuMax(50000, 20000);
+          sayWrites(ctx, ctx.state.cg);
+        },
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        const { quota, period } = cg.cpuMax();
+        const set = quota === 'max' ? 'no limit' : `${((quota / period) * 100).toFixed(1)}%`;
+        const { m } = await measureLoop(ctx, cg, 20, 'busy-20');
+        return [
+          observeThat(quotaFiles(cg), 'quota / period = 20%', `${quota} ${period} (${set})`, quota !== 'max' && Math.abs(quota / period - 0.2) < 0.005),
+          observeThat('busy loop: CPU time / wall time', '20% of one CPU, ±10%', `${m.percent.toFixed(1)}% of one CPU`, within(m.percent, 20)),
+        ];
+      },
+    },
+  ],
+};
+
+export default lab;

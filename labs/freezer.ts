@@ -1,0 +1,202 @@
+// Lab "freezer": a cgroup can be frozen and thawed as a whole. A shell that counts into a file is
+// frozen (cgroup.freeze on v2, freezer.state on v1), the counter stops, SIGCONT changes nothing,
+// and thawing the cgroup lets it count on.
+import type { Lab, LabContext, Observation } from '../src/lab/types.js';
+import { observe, observeThat } from '../src/lab/types.js';
+import type { Cgroup } from '../src/kernel/cgroup.js';
+import { kill } from '../src/kernel/syscalls.js';
+import { SIGNALS } from '../src/kernel/constants.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCgroup, sayWrites, sleep, startIn, statusField, stopAndReap, where } from './cgroup-lab-kit.js';
+
+/** The counter's last value; the shell truncates the file before each write, so retry an empty read. */
+async function counter(ctx: LabContext): Promise<number> {
+  for (let i = 0; i < 40; i++) {
+    let n = NaN;
+    try { n = parseInt(readFileSync(ctx.state.counterFile, 'utf8'), 10); } catch { /* not written yet */ }
+    if (!Number.isNaN(n)) return n;
+    await sleep(5);
+  }
+  return NaN;
+}
+
+/** Read the counter, wait, read again (the shell adds one every 50 ms). */
+async function counterOver(ctx: LabContext, ms: number): Promise<[number, number]> {
+  const a = await counter(ctx);
+  await sleep(ms);
+  return [a, await counter(ctx)];
+}
+
+/** What the cgroup itself says: cgroup.events "frozen" on v2, freezer.state on v1. */
+function stateFileText(cg: Cgroup): string {
+  if (cg.version === 2) {
+    const line = readFileSync(join(cg.dir(), 'cgroup.events'), 'utf8').split('\n').find((l) => l.startsWith('frozen'));
+    return line ?? '(no frozen line)';
+  }
+  return readFileSync(join(cg.dir('freezer'), 'freezer.state'), 'utf8').trim();
+}
+
+function stateFileName(cg: Cgroup): string {
+  return cg.version === 2 ? `${cg.name}/cgroup.events` : `${cg.name}/freezer.state`;
+}
+
+/** Where in the kernel the process sleeps (/proc/PID/wchan): the freezer's own function when frozen. */
+function wchan(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8').trim() || '0';
+  } catch {
+    return '(gone)';
+  }
+}
+
+/** Wait until the kernel reports the whole cgroup frozen (v2 sets "frozen 1" once every task has stopped). */
+async function untilFrozen(cg: Cgroup, ms = 1000): Promise<void> {
+  for (let waited = 0; waited < ms && cg.frozenState() !== 'frozen'; waited += 10) await sleep(10);
+}
+
+/** Observations that the cgroup is frozen and the process stands still. */
+async function frozenObservations(ctx: LabContext): Promise<Observation[]> {
+  const cg: Cgroup = ctx.state.cg;
+  const pid: number = ctx.state.pid;
+  const [a, b] = await counterOver(ctx, 300);
+  // v1 parks each task in __refrigerator() in uninterruptible sleep (D); v2 traps it like a
+  // job-control stop, in interruptible sleep (S), so that SIGKILL still gets through.
+  const state = statusField(pid, 'State');
+  const expectState = cg.version === 2 ? 'S' : 'D';
+  const sleepsIn = wchan(pid);
+  return [
+    observe(stateFileName(cg), cg.version === 2 ? 'frozen 1' : 'FROZEN', stateFileText(cg)),
+    observeThat('counter over 300 ms', 'unchanged', `${a} → ${b}`, a === b),
+    observeThat(`State in /proc/${pid}/status`, `${expectState} (cgroup v${cg.version} freezer)`, state, state.startsWith(expectState)),
+    observeThat(`/proc/${pid}/wchan (where it sleeps)`, 'a freezer function', sleepsIn, /refrigerator|freez|get_signal/.test(sleepsIn)),
+  ];
+}
+
+const lab: Lab = {
+  id: 'freezer',
+  title: 'freezer: stop a whole cgroup and let it go again',
+  module: 11,
+  lesson: 'cgroups',
+  needs: ['root', 'cgroup-freezer'],
+  steps: [
+    {
+      id: 'counter',
+      title: 'Start a counting process in its own cgroup',
+      explain:
+        'A shell adds one to a number every 50 ms and writes it to a file, so you can watch it work without touching it. ' +
+        'It runs in a cgroup of its own, and so does every process it starts: a child begins in its parent\'s cgroup. ' +
+        'On v1 that cgroup lives in the `freezer` tree; on v2 freezing is part of every cgroup and needs no controller.',
+      command: `mkdir /sys/fs/cgroup/nestbox/freezer-demo; sh -c 'i=0; while :; do i=$((i+1)); echo $i > counter; sleep 0.05; done' & echo $! > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.procs`,
+      syscall: 'mkdir(2) in cgroupfs; posix_spawn("/bin/sh"); write(2) of the PID to cgroup.procs',
+      async perform(ctx) {
+        const cg = createCgroup(ctx, ['freezer']);
+        ctx.state.cg = cg;
+        ctx.state.counterFile = join(ctx.workDir, 'counter');
+        const script = `i=0; while :; do i=$((i+1)); echo $i > ${ctx.state.counterFile}; sleep 0.05; done`;
+        ctx.state.pid = await startIn(ctx, cg, ['/bin/sh', '-c', script], 'counter for the freezer lab');
+        sayWrites(ctx, cg);
+        ctx.say(`the cgroup: ${where(cg)}`);
+        ctx.say(`the counter: ${ctx.state.counterFile}`);
+        return `counting shell PID ${ctx.state.pid} runs in ${cg.name}`;
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        await sleep(60); // let the first number land
+        const [a, b] = await counterOver(ctx, 200);
+        return [
+          observeThat(`cgroup.procs of ${cg.name}`, `lists ${ctx.state.pid}`, cg.procs().join(' '), cg.procs().includes(ctx.state.pid)),
+          observe(stateFileName(cg), cg.version === 2 ? 'frozen 0' : 'THAWED', stateFileText(cg)),
+          observeThat('counter over 200 ms', 'grows', `${a} → ${b}`, b > a),
+        ];
+      },
+    },
+    {
+      id: 'freeze',
+      title: 'Freeze the cgroup',
+      explain:
+        'Freezing stops every task of the cgroup at a safe point, as a group, and the tasks cannot tell: nothing is sent to them. ' +
+        'Docker\'s `pause` does exactly this. v1 writes `FROZEN` to `freezer.state` and reads `FREEZING` until all tasks have stopped; ' +
+        'v2 writes `1` to `cgroup.freeze` and reports `frozen 1` in `cgroup.events` once they have. ' +
+        'In `/proc/PID/status` a v1 task sleeps uninterruptibly (D, in `__refrigerator`), a v2 task interruptibly (S).',
+      command: 'echo 1 > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.freeze   # v1: echo FROZEN > /sys/fs/cgroup/freezer/nestbox/freezer-demo/freezer.state',
+      syscall: 'write(2) "1" to cgroup.freeze (v1: "FROZEN" to freezer.state)',
+      async perform(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        ctx.state.before = await counter(ctx);
+        cg.freeze();
+        await untilFrozen(cg);
+        sayWrites(ctx, cg);
+        return `froze ${cg.name} at counter ${await counter(ctx)}`;
+      },
+      async verify(ctx) {
+        return frozenObservations(ctx);
+      },
+    },
+    {
+      id: 'sigcont',
+      title: 'Send SIGCONT to the frozen process',
+      explain:
+        'SIGSTOP and SIGCONT drive job control: a stopped process is reported to its parent, and SIGCONT resumes it. ' +
+        'The freezer is a separate mechanism that sits above signals, so SIGCONT finds no stop to end and the task stays frozen. ' +
+        '(SIGKILL differs between the versions: v2 lets it through and the task dies; v1 holds it until the thaw.)',
+      command: 'kill -CONT PID',
+      syscall: 'kill(PID, SIGCONT)',
+      async perform(ctx) {
+        kill(ctx.state.pid, SIGNALS.SIGCONT);
+        return `sent SIGCONT to PID ${ctx.state.pid}`;
+      },
+      async verify(ctx) {
+        return frozenObservations(ctx);
+      },
+    },
+    {
+      id: 'exercise',
+      title: 'Thaw it',
+      explain:
+        'Only the cgroup file that froze the group can thaw it. Once thawed, every task carries on where it stopped, and the counter moves again.',
+      command: 'echo 0 > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.freeze   # v1: echo THAWED > .../freezer.state',
+      syscall: 'write(2) "0" to cgroup.freeze (v1: "THAWED" to freezer.state)',
+      exercise: {
+        task:
+          'Thaw the cgroup of the counting shell PID so that the counter moves again. Its cgroup directory is printed above (also in `/proc/PID/cgroup`: the `freezer` line on v1, the `0::` line on v2).',
+        hints: [
+          'Signals do not help: `kill -CONT PID` reaches a stopped process, not a frozen one. Write the same cgroup file that froze it.',
+          'On cgroup v2: `echo 0 > /sys/fs/cgroup/nestbox/NAME/cgroup.freeze`. On v1: `echo THAWED > /sys/fs/cgroup/freezer/nestbox/NAME/freezer.state`.',
+        ],
+        shell: 'host',
+        async solve(ctx) {
+          ctx.state.cg.thaw();
+          sayWrites(ctx, ctx.state.cg);
+        },
+        async mistake(ctx) {
+          // The job-control reflex: SIGCONT wakes a SIGSTOPped process, but a frozen one stays put.
+          kill(ctx.state.pid, SIGNALS.SIGCONT);
+          ctx.say(`sent SIGCONT to PID ${ctx.state.pid}`);
+        },
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        // A thaw is immediate, but allow the shell a few of its 50 ms naps to show it.
+        const a = await counter(ctx);
+        let b = a;
+        for (let waited = 0; waited < 400 && b === a; waited += 25) {
+          await sleep(25);
+          b = await counter(ctx);
+        }
+        return [
+          observe(stateFileName(cg), cg.version === 2 ? 'frozen 0' : 'THAWED', stateFileText(cg)),
+          observeThat('counter within 400 ms', 'grows', `${a} → ${b}`, b > a),
+        ];
+      },
+      async cleanup(ctx) {
+        // A v1 task holds SIGKILL until it is thawed: thaw first, then stop and collect it.
+        const cg: Cgroup | undefined = ctx.state.cg;
+        try { if (cg && cg.frozenState() !== 'thawed') cg.thaw(); } catch { /* already removed */ }
+        await stopAndReap(ctx.state.pid);
+      },
+    },
+  ],
+};
+
+export default lab;

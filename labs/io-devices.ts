@@ -1,0 +1,185 @@
+// Lab "io-devices": two controllers about devices. io (blkio on v1) throttles and counts block I/O
+// per disk, named by major:minor; devices decides which device files a cgroup may open at all. On
+// v1 that is a file (devices.deny); on v2 it is an eBPF program, which nestbox does not load, so on
+// a v2 host that step explains and shows what the kernel offers instead.
+import type { Lab, LabContext, Observation } from '../src/lab/types.js';
+import { observe, observeThat } from '../src/lab/types.js';
+import type { Cgroup } from '../src/kernel/cgroup.js';
+import { detectCgroupLayout } from '../src/kernel/cgroup-layout.js';
+import { UserError } from '../src/kernel/errors.js';
+import { closeSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCgroup, runInside, sayWrites, where } from './cgroup-lab-kit.js';
+
+const LIMIT = 1048576; // 1 MiB/s
+
+interface Disk { name: string; majMin: string }
+
+/** A real disk from /sys/block (loop, zram and device-mapper devices live under devices/virtual). */
+function findDisk(): Disk {
+  // Disks first (sd, vd, nvme...), then anything else such as an optical drive (sr0).
+  const diskLike = (n: string) => (/^(nvme|sd|vd|xvd|hd|mmcblk)/.test(n) ? 0 : 1);
+  const names = readdirSync('/sys/block').sort((x, y) => diskLike(x) - diskLike(y) || x.localeCompare(y));
+  const real = names.filter((n) => !realpathSync(join('/sys/block', n)).includes('/virtual/'));
+  const sized = (n: string) => Number(readFileSync(join('/sys/block', n, 'size'), 'utf8')) > 0;
+  const name = real.find(sized) ?? names.find(sized);
+  if (!name) throw new UserError('no block device with a size was found in /sys/block');
+  return { name, majMin: readFileSync(join('/sys/block', name, 'dev'), 'utf8').trim() };
+}
+
+/** The same device's line in /proc/partitions ("major minor #blocks name") as "MAJ:MIN". */
+function partitionsEntry(name: string): string {
+  const line = readFileSync('/proc/partitions', 'utf8').split('\n').map((l) => l.trim().split(/\s+/)).find((f) => f[3] === name);
+  return line ? `${line[0]}:${line[1]}` : '(not listed)';
+}
+
+/** blkio on v1 and hybrid hosts, io on pure v2. */
+function ioController(): 'io' | 'blkio' {
+  const layout = detectCgroupLayout();
+  if (layout.usable.blkio) return 'blkio';
+  if (layout.usable.io) return 'io';
+  throw new UserError(`this host offers neither the io nor the blkio cgroup controller (cgroup mode ${layout.mode})`);
+}
+
+/** The I/O files the kernel put in the cgroup's directory. */
+function ioFiles(cg: Cgroup): string[] {
+  return readdirSync(cg.dir()).filter((f) => /^(io|blkio)\./.test(f)).sort();
+}
+
+function limitFile(cg: Cgroup): string {
+  return cg.version === 2 ? 'io.max' : 'blkio.throttle.read_bps_device';
+}
+
+/** Can nestbox itself (on the host, in no lab cgroup) open /dev/null? */
+function hostOpensDevNull(): string {
+  try {
+    closeSync(openSync('/dev/null', 'w'));
+    return 'opened';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? String(err);
+  }
+}
+
+/** A shell in the cgroup tries to open /dev/null for writing; its own words say how it went. */
+async function probeDevNull(ctx: LabContext, cg: Cgroup): Promise<string> {
+  const { output } = await runInside(ctx, cg, 'if : > /dev/null; then echo opened; fi', 'probe-dev-null');
+  return output.split('\n').pop() ?? '';
+}
+
+const lab: Lab = {
+  id: 'io-devices',
+  title: 'io and devices: throttle a disk, refuse a device',
+  module: 11,
+  lesson: 'cgroups',
+  needs: ['root'],
+  steps: [
+    {
+      id: 'disk',
+      title: "Name a disk the way cgroups do: major:minor",
+      explain:
+        'The io controller (called blkio on v1) throttles and counts reads and writes per block device, and it names devices by their numbers, `major:minor`, as the kernel does, not by `/dev` path. ' +
+        '`/sys/block/NAME/dev` and `/proc/partitions` give them. Its files: `io.max` on v2 holds `rbps`, `wbps`, `riops`, `wiops` on one line per device; v1 spreads the same four over ' +
+        '`blkio.throttle.read_bps_device`, `write_bps_device`, `read_iops_device` and `write_iops_device`. Usage is in `io.stat` (v1: `blkio.throttle.io_service_bytes`).',
+      command: 'cat /sys/block/*/dev; cat /proc/partitions; ls /sys/fs/cgroup/nestbox/io-demo/ | grep ^io   # v1: ls /sys/fs/cgroup/blkio/nestbox/io-demo/',
+      syscall: 'read(2) of /sys/block/NAME/dev and /proc/partitions; mkdir(2) in cgroupfs',
+      async perform(ctx) {
+        ctx.state.disk = findDisk();
+        const cg = createCgroup(ctx, [ioController()]);
+        ctx.state.io = cg;
+        ctx.say(`the cgroup: ${where(cg)}`);
+        ctx.say(`its I/O files: ${ioFiles(cg).join(' ')}`);
+        return `disk ${ctx.state.disk.name} is ${ctx.state.disk.majMin}`;
+      },
+      async verify(ctx) {
+        const disk: Disk = ctx.state.disk;
+        const cg: Cgroup = ctx.state.io;
+        return [
+          observe(`/sys/block/${disk.name}/dev`, disk.majMin, readFileSync(`/sys/block/${disk.name}/dev`, 'utf8').trim()),
+          observe(`${disk.name} in /proc/partitions`, disk.majMin, partitionsEntry(disk.name)),
+          observeThat('the read limit file in the cgroup', limitFile(cg), ioFiles(cg).filter((f) => f === limitFile(cg)).join(' ') || '(absent)', ioFiles(cg).includes(limitFile(cg))),
+        ];
+      },
+    },
+    {
+      id: 'devices',
+      title: 'Refuse a device to a cgroup',
+      explain:
+        'Containers must not open whatever device node they find, such as the host\'s disks. On v1 the devices controller holds rules (`type major:minor access`): `echo "c 1:3 rwm" > devices.deny` forbids the character device 1:3, `/dev/null`, to the cgroup, and open() fails with EPERM there while the host carries on. ' +
+        'cgroup v2 has no such files: a program of type BPF_CGROUP_DEVICE, attached to the cgroup, answers each open() instead (runc, crun and systemd load one). nestbox loads no BPF, so on a v2 host this step reads what the kernel shows and opens /dev/null from a v2 cgroup that has no program.',
+      command: 'echo "c 1:3 rwm" > /sys/fs/cgroup/devices/nestbox/dev-demo/devices.deny; sh -c \'echo $$ > /sys/fs/cgroup/devices/nestbox/dev-demo/cgroup.procs; : > /dev/null\'',
+      syscall: 'write(2) "c 1:3 rwm" to devices.deny; open("/dev/null") → EPERM (v2: bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE), not done here)',
+      async perform(ctx) {
+        const cg = createCgroup(ctx, ['devices'], '-dev');
+        ctx.state.dev = cg;
+        if (cg.version === 1) {
+          cg.denyDevice('c 1:3 rwm');
+          sayWrites(ctx, cg);
+        } else {
+          ctx.say(`this host is cgroup v2: no devices files exist (on v1: devices.deny); device access would be an eBPF program's decision, and nestbox attaches none`);
+        }
+        ctx.say(`the cgroup: ${where(cg)}`);
+        if (cg.version === 2) ctx.say(`${cg.layout.v2Root}/cgroup.controllers: ${readFileSync(join(cg.layout.v2Root!, 'cgroup.controllers'), 'utf8').trim() || '(empty)'}`);
+        ctx.state.probe = await probeDevNull(ctx, cg);
+        return cg.version === 1 ? `denied c 1:3 (/dev/null) to ${cg.name}` : `explanation path: ${cg.name} has no device program`;
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.dev;
+        const host = hostOpensDevNull();
+        if (cg.version === 1) {
+          return [
+            observeThat('shell in the cgroup: open /dev/null', 'Operation not permitted (EPERM)', ctx.state.probe, /Operation not permitted/.test(ctx.state.probe)),
+            observe('nestbox on the host: open /dev/null', 'opened', host),
+          ];
+        }
+        const root = cg.layout.v2Root!;
+        const controllers = readFileSync(join(root, 'cgroup.controllers'), 'utf8').trim();
+        const out: Observation[] = [
+          observeThat('v2 root cgroup.controllers (explained)', 'no "devices"', controllers || '(empty)', !controllers.split(/\s+/).includes('devices')),
+          observe('v2 cgroup, no BPF program: open /dev/null', 'opened', ctx.state.probe),
+          observe('nestbox on the host: open /dev/null', 'opened', host),
+        ];
+        return out;
+      },
+    },
+    {
+      id: 'exercise',
+      title: 'Throttle reads from the disk',
+      explain:
+        'A limit names the device and the rate. The kernel checks the device exists and is a whole disk, and refuses anything else with an error: the file keeps its old contents.',
+      command: 'echo "MAJ:MIN rbps=1048576" > /sys/fs/cgroup/nestbox/io-demo/io.max   # v1: echo "MAJ:MIN 1048576" > /sys/fs/cgroup/blkio/nestbox/io-demo/blkio.throttle.read_bps_device',
+      syscall: 'write(2) to io.max (v1: blkio.throttle.read_bps_device)',
+      exercise: {
+        task:
+          "Limit reads from the disk found in step 1 to **1 MiB/s** (1048576 bytes per second) for the lab's io cgroup (its directory is printed in step 1).",
+        hints: [
+          'Devices are named by `major:minor` (step 1 shows it), not by `/dev/NAME`.',
+          'v2: `echo "MAJ:MIN rbps=1048576" > DIR/io.max`. v1: `echo "MAJ:MIN 1048576" > DIR/blkio.throttle.read_bps_device`.',
+        ],
+        shell: 'host',
+        async solve(ctx) {
+          ctx.state.io.setIoReadBps(ctx.state.disk.majMin, LIMIT);
+          sayWrites(ctx, ctx.state.io);
+        },
+        async mistake(ctx) {
+          // Naming the disk by its path: the kernel parses "MAJ:MIN" only and answers EINVAL.
+          try {
+            ctx.state.io.setIoReadBps(`/dev/${ctx.state.disk.name}`, LIMIT);
+          } catch (err) {
+            ctx.say(`writing "/dev/${ctx.state.disk.name} ..." to ${limitFile(ctx.state.io)}: ${(err as Error).message} (the kernel reads the device as MAJ:MIN only)`);
+          }
+        },
+      },
+      async verify(ctx) {
+        const cg: Cgroup = ctx.state.io;
+        const disk: Disk = ctx.state.disk;
+        const text = readFileSync(join(cg.dir(), limitFile(cg)), 'utf8').trim();
+        return [
+          observe(`read limit for ${disk.majMin} (${cg.version === 2 ? 'io.max rbps' : 'read_bps_device'})`, LIMIT, cg.ioReadBps(disk.majMin) ?? 'none'),
+          observeThat(`${cg.version === 2 ? 'io.max' : 'read_bps_device'}, read back whole`, `a line for ${disk.majMin}`, text || '(empty)', text.split('\n').some((l) => l.startsWith(disk.majMin + ' '))),
+        ];
+      },
+    },
+  ],
+};
+
+export default lab;
