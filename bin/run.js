@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // nestbox's entry point. oclif reads oclif.manifest.json to list and describe commands without
 // importing them, so `nestbox --help` stays cheap; a command's module is loaded only when it runs.
-import { execute } from '@oclif/core';
+import { execute } from '@oclif/core/execute';
 
 process.on('uncaughtException', (err) => {
   if (process.env.DEBUG) console.error(err);

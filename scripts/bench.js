@@ -1,35 +1,64 @@
 // Start-up benchmark: medians of several runs of each command, beside `node -e 0` measured in the
-// same run (the floor any Node CLI pays), with the ratio to it. Usage: npm run bench [-- runs]
-import { spawnSync } from 'node:child_process';
+// same run (the floor any Node CLI pays), with the ratio to it. The container case is
+// `nestbox run --rm --net none <default rootfs> /bin/true`, and `runc run` on the same rootfs when
+// runc is installed. Usage: npm run bench [-- runs]   (as root, for the container cases)
+import { spawnSync, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const runs = Number(process.argv[2] ?? 11);
 const cli = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const root = process.getuid?.() === 0;
+const rootfs = process.env.NESTBOX_LIB_DIR ? join(process.env.NESTBOX_LIB_DIR, 'rootfs/default') : '/var/lib/nestbox/rootfs/default';
+
 const cases = [
   ['node -e 0', process.execPath, ['-e', '0']],
   ['nestbox --help', process.execPath, [cli, '--help']],
   ['nestbox doctor', process.execPath, [cli, 'doctor']],
-  ['nestbox doctor --json', process.execPath, [cli, 'doctor', '--json']],
   ['nestbox lab list', process.execPath, [cli, 'lab', 'list']],
   ['nestbox lesson show uts', process.execPath, [cli, 'lesson', 'show', 'uts', '--no-pager']],
   ['nestbox ns ls', process.execPath, [cli, 'ns', 'ls']],
 ];
 
+let bundle;
+if (root) {
+  spawnSync(process.execPath, [cli, 'rootfs', 'create'], { stdio: 'ignore' }); // first use builds it
+  cases.push(['nestbox run --rm --net none', process.execPath, [cli, 'run', '--rm', '--net', 'none', rootfs, '--', '/bin/true']]);
+  const runc = spawnSync('sh', ['-c', 'command -v runc'], { encoding: 'utf8' }).stdout.trim();
+  if (runc) {
+    // An OCI bundle on the same rootfs: runc's own default spec, made read-only-root and netns-only.
+    bundle = mkdtempSync(join(tmpdir(), 'nestbox-bench-'));
+    execFileSync(runc, ['spec', '--bundle', bundle]);
+    const spec = JSON.parse(execFileSync('cat', [join(bundle, 'config.json')], { encoding: 'utf8' }));
+    spec.root = { path: rootfs, readonly: true };
+    spec.process.terminal = false;
+    spec.process.args = ['/bin/true'];
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    let n = 0;
+    cases.push(['runc run (same rootfs)', runc, () => ['run', '--bundle', bundle, `nestbox-bench-${process.pid}-${n++}`]]);
+  }
+}
+
 function time(file, args) {
   const t0 = process.hrtime.bigint();
-  spawnSync(file, args, { stdio: 'ignore' });
-  return Number(process.hrtime.bigint() - t0) / 1e6;
+  const r = spawnSync(file, typeof args === 'function' ? args() : args, { stdio: 'ignore' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${file} ${args} exited ${r.status}`);
+  return ms;
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
-// interleave the cases so load changes hit all of them alike
+// Interleave the cases so load changes hit all of them alike; the first round warms caches.
 const samples = cases.map(() => []);
 for (let i = 0; i < runs + 1; i++) {
   cases.forEach(([, file, args], j) => { const t = time(file, args); if (i > 0) samples[j].push(t); });
 }
+if (bundle) rmSync(bundle, { recursive: true, force: true });
 const base = median(samples[0]);
-console.log(`median of ${runs} runs`);
+console.log(`median of ${runs} runs${root ? '' : ' (not root: container cases skipped)'}`);
 cases.forEach(([name], j) => {
   const m = median(samples[j]);
-  console.log(`${name.padEnd(24)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}x node -e 0`);
+  console.log(`${name.padEnd(30)} ${m.toFixed(1).padStart(7)} ms  ${(m / base).toFixed(2)}x node -e 0`);
 });

@@ -1,6 +1,6 @@
 // The base of every nestbox command: turns any failure into one line on stderr, with the exit code
 // the error carries. Stack traces only with DEBUG set.
-import { Command } from '@oclif/core';
+import { Command } from '@oclif/core/command';
 
 export abstract class NestboxCommand extends Command {
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {

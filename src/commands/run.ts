@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../cli/base.js';
 
 /** Flags that take a value: the first other word is the image, and everything after it the command (as in docker run). */
@@ -52,16 +53,18 @@ export default class Run extends NestboxCommand {
     'cap-add': Flags.string({ description: 'add a capability (e.g. NET_ADMIN)', multiple: true, multipleNonGreedy: true }),
     'cap-drop': Flags.string({ description: 'drop a capability (or ALL)', multiple: true, multipleNonGreedy: true }),
     privileged: Flags.boolean({ description: 'every capability, no no_new_privs: the container can take over the host' }),
+    trace: Flags.boolean({ description: 'print each step of building the container, with its cost' }),
   };
 
   async run(): Promise<void> {
-    // Boot the two threads a container needs while the rest loads (see src/kernel/spawn.ts).
-    if (!this.argv.includes('--help')) void import('../kernel/spawn.js').then((m) => m.warmThreads(2));
     const { own, command } = splitRunArgs(this.argv);
     const { args, flags } = await this.parse({ ...Run, strict: true }, own);
     requireRoot('nestbox run');
+    if (flags.trace) process.env.NESTBOX_TRACE = '1';
     const { buildSpec } = await import('../runtime/spec.js');
     const spec = buildSpec(args.rootfs, command, flags);
+    // The input is valid: boot the two threads a container needs while the runtime loads.
+    if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
     if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) process.stderr.write('nestbox: warning: --privileged gives the container every capability: it can reach the host\'s devices and kernel\n');
     const run = await import('../runtime/run.js');
     if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);

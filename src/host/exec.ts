@@ -1,5 +1,6 @@
 // Running host tools (ip, iptables) from the CLI's main thread, which is in the host's namespaces.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { accessSync, statSync, constants as fsConstants } from 'node:fs';
 
 export interface RunResult { stdout: string; stderr: string; code: number }
 
@@ -21,11 +22,25 @@ export async function runOk(file: string, args: string[], input?: string): Promi
   return r.stdout;
 }
 
-/** Is a program on PATH? */
+/**
+ * Where a program is on PATH (like `command -v`), or undefined. A scan of PATH's directories, not a
+ * shell: nestbox asks this on hot paths, where starting `sh` would cost milliseconds each time.
+ */
 export function which(name: string): string | undefined {
+  if (name.includes('/')) return isExecutable(name) ? name : undefined;
+  const dirs = (process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  // sbin directories too: root's tools (ip, iptables) live there even when PATH lacks them.
+  for (const dir of [...dirs, '/usr/sbin', '/sbin']) {
+    if (dir && isExecutable(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return undefined;
+}
+
+function isExecutable(path: string): boolean {
   try {
-    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+    accessSync(path, fsConstants.X_OK);
+    return statSync(path).isFile();
   } catch {
-    return undefined;
+    return false;
   }
 }

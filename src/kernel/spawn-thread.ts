@@ -7,7 +7,7 @@
 // glibc's posix_spawn does the fork-and-exec itself in C, so no JavaScript runs in the child.
 // The child inherits the namespaces of the *thread* that spawned it; after unshare(CLONE_NEWPID)
 // it is the first process of the new PID namespace: PID 1.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
@@ -46,8 +46,9 @@ const POSIX_SPAWN_SETSIGDEF = 0x04;
 const POSIX_SPAWN_SETSIGMASK = 0x08;
 const POSIX_SPAWN_SETSID = 0x80;
 
-// libc (koffi) is loaded on the first request, not while the thread waits: a spare thread that is
-// still loading a native module when the process exits would abort the whole process.
+// libc (koffi) is loaded on the first request, unless the thread was warmed on purpose
+// (warmThreads): a spare still loading a native module when the process exits would abort it.
+if (workerData?.preload) libc();
 
 function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   if (req.join) joinNamespaces(req.join.pid, req.join.types);

@@ -61,27 +61,35 @@ export type ThreadStep =
 const threadUrl = new URL('./spawn-thread.js', import.meta.url);
 
 /**
- * Threads started ahead of need, so the ~50 ms a worker takes to boot (and load libc) is not on the
- * critical path. unref'd: an idle spare never keeps nestbox alive.
+ * Threads started ahead of need, so the ~50 ms a worker takes to boot is not on the critical path.
+ * unref'd: an idle spare never keeps nestbox alive. By default each thread taken is replaced by a
+ * new spare (labs spawn many processes); a caller that knows how many it needs says so with
+ * warmThreads() instead, and no more are started behind its back.
  */
 const spares: Worker[] = [];
+let replaceTaken = true;
 
-function startSpare(): void {
-  const w = new Worker(threadUrl, { env: {}, stdout: false, stderr: false });
+function startSpare(preload: boolean): void {
+  const w = new Worker(threadUrl, { env: {}, stdout: false, stderr: false, workerData: { preload } });
   w.unref();
   w.on('error', () => { const i = spares.indexOf(w); if (i >= 0) spares.splice(i, 1); });
   spares.push(w);
 }
 
-/** Boot `n` spare threads now (a container needs two: one creates it, one finishes its root). */
+/**
+ * Boot `n` threads now, loading libc in them too (a container needs two: one creates it, one
+ * finishes its root). Call it only once the command is sure to go on: a thread still loading the
+ * native module when the process exits aborts the process.
+ */
 export function warmThreads(n: number): void {
-  while (spares.length < n) startSpare();
+  replaceTaken = false;
+  while (spares.length < n) startSpare(true);
 }
 
 function takeThread(): Worker {
-  if (!spares.length) startSpare();
+  if (!spares.length) startSpare(false);
   const worker = spares.shift()!;
-  startSpare();
+  if (replaceTaken) startSpare(false);
   worker.ref();
   return worker;
 }

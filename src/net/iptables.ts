@@ -128,9 +128,12 @@ export async function countedRules(table: string, chain: string): Promise<Counte
 export function formatListing(chain: ChainListing | undefined, keep: (r: ListedRule, index: number) => boolean = () => true): string[] {
   if (!chain) return [];
   const head = chain.policy !== undefined ? `Chain ${chain.name} (policy ${chain.policy} ${chain.packets} packets, ${chain.bytes} bytes)` : `Chain ${chain.name} (${chain.references} references)`;
-  const rows = chain.rules.filter(keep).map((r) =>
-    `${String(r.packets).padStart(6)} ${String(r.bytes).padStart(7)} ${r.target.padEnd(11)} ${protoName(r.prot).padEnd(4)} ${r.in.padEnd(9)} ${r.out.padEnd(9)} ${r.source.padEnd(18)} ${r.destination.padEnd(18)} ${r.extra}`.trimEnd());
-  return [head, `${'pkts'.padStart(6)} ${'bytes'.padStart(7)} ${'target'.padEnd(11)} prot ${'in'.padEnd(9)} ${'out'.padEnd(9)} ${'source'.padEnd(18)} destination`, ...rows];
+  const rows = chain.rules.filter(keep).map((r) => [String(r.packets), String(r.bytes), r.target, protoName(r.prot), r.in, r.out, r.source, r.destination, r.extra]);
+  const titles = ['pkts', 'bytes', 'target', 'prot', 'in', 'out', 'source', 'destination', ''];
+  const widths = titles.map((t, c) => Math.max(t.length, ...rows.map((r) => r[c].length)));
+  // Counters are right-aligned, like iptables prints them.
+  const fmt = (cells: string[]) => cells.map((cell, c) => (c < 2 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join(' ').trimEnd();
+  return [head, fmt(titles), ...rows.map(fmt)];
 }
 
 /** Newer iptables prints protocol numbers with -n; name the common ones. */

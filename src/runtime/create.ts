@@ -12,7 +12,7 @@
 // the host's /bin/sh blocks reading a pipe, and the command only starts once the container is
 // complete (its cgroup joined, its network up, its root pivoted). If nestbox dies before writing to
 // the pipe, the read ends with EOF and the half-made container exits by itself.
-import { closeSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
 import { UserError } from '../kernel/errors.js';
@@ -60,13 +60,14 @@ export interface Stdio { stdin: number; stdout: number; stderr: number }
  */
 export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger): Promise<Created> {
   let t = performance.now();
-  warmThreads(2);
+  warmThreads(2); // already warm when called from the run command
   const p = paths(spec.id);
-  const lower = resolveImage(spec.image);
+  const lower = await resolveImage(spec.image);
   const sharesNetWith = spec.net.mode === 'container' ? runningPid(spec.net.container) : undefined;
 
-  // Claim the name (atomic: two runs cannot both get it).
-  saveConfig(spec);
+  // The container's directory (its id is new: an existing one fails), then the name (atomic: two
+  // runs cannot both get it).
+  if (!existsSync(p.config)) saveConfig(spec);
   claimName(spec.name, spec.id);
   if (spec.autoRemove) {
     ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });

@@ -3,8 +3,7 @@
 // A plain root filesystem directory is an image of one layer.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { libDir } from '../host/paths.js';
-import { ensureDefaultRootfs } from '../rootfs/build.js';
+import { libDir, rootfsDir } from '../host/paths.js';
 import { checkRootfsDir, EXIT_RUNTIME } from './spec.js';
 import { UserError } from '../kernel/errors.js';
 
@@ -22,10 +21,14 @@ export function readManifest(name: string): ImageManifest | undefined {
  * The lower layers for a container, top first (overlayfs's lowerdir order): an imported image's
  * layers, or one directory. "default" is the default rootfs, built on first use.
  */
-export function resolveImage(ref: string): string[] {
+export async function resolveImage(ref: string): Promise<string[]> {
   const manifest = /^[a-z0-9][a-z0-9_.-]*(:[a-z0-9_.-]+)?$/i.test(ref) ? readManifest(ref.replace(':', '_')) : undefined;
   if (manifest) return [...manifest.layers].reverse().map((l) => join(layersDir(), l));
-  if (ref === 'default') return [ensureDefaultRootfs()];
+  if (ref === 'default') {
+    if (existsSync(rootfsDir())) return [rootfsDir()];
+    const { ensureDefaultRootfs } = await import('../rootfs/build.js'); // built on first use only
+    return [ensureDefaultRootfs()];
+  }
   if (!ref.includes('/')) throw new UserError(`no image "${ref}" (see nestbox image ls), and no directory of that name: give a rootfs path such as /var/lib/nestbox/rootfs/default`, EXIT_RUNTIME);
   const dir = resolve(ref);
   checkRootfsDir(dir);

@@ -135,14 +135,14 @@ export async function showLogs(ref: string, opts: { follow?: boolean; tail?: num
  * container's root), the process is created inside the container's cgroup, with its capabilities.
  */
 export async function execInContainer(ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: { uid: number; gid: number } }): Promise<number> {
-  warmThreads(1);
   const c = findContainer(ref);
   requireRunning(c, 'exec into');
   if (c.state.Status === 'paused') throw new UserError(`container ${c.spec.name} is paused: unpause it first`, 1);
   if (!command.length) throw new UserError('exec needs a command, for example: nestbox exec -it NAME /bin/sh', 1);
   const pid = c.state.Pid;
-  const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
   const path = resolveInContainer(pid, command[0]);
+  warmThreads(1);
+  const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
   const devNull = openSync('/dev/null', 'r');
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   try {

@@ -6,7 +6,7 @@
 // then replaces itself with execve() by a few lines of Perl (perl-base is part of every Debian and
 // Ubuntu system) that wait for PID 1 and write its status, the job conmon or containerd-shim does
 // for Docker. So while the container runs, no Node process stays alive for it.
-import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { Ledger } from '../host/ledger.js';
@@ -20,7 +20,7 @@ import type { ContainerSpec } from './spec.js';
 import { EXIT_RUNTIME } from './spec.js';
 import { createContainer, Created } from './create.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
-import { paths, updateState } from './store.js';
+import { paths, updateState, saveConfig } from './store.js';
 
 const MONITOR = [
   '$SIG{$_} = "IGNORE" for qw(HUP INT TERM QUIT PIPE);',
@@ -85,7 +85,7 @@ export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<nev
   const devNull = openSync('/dev/null', 'r+');
   let created: Created;
   try {
-    mkdirSync(paths(spec.id).dir, { recursive: true, mode: 0o700 });
+    saveConfig(spec);
     const log = openSync(paths(spec.id).log, 'a');
     created = await createContainer(spec, { stdin: devNull, stdout: log, stderr: log }, ledger);
     closeSync(log);

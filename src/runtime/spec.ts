@@ -3,7 +3,6 @@
 // errors do).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, normalize } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { UserError } from '../kernel/errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES } from '../kernel/constants.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
@@ -77,8 +76,11 @@ export function checkName(name: string): string {
   return name;
 }
 
+/** 12 hex digits, like Docker's short ids (not secret: loading node:crypto would cost more than it is worth here). */
 export function newContainerId(): string {
-  return randomBytes(6).toString('hex');
+  let id = '';
+  while (id.length < 12) id += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
+  return id;
 }
 
 /** -p [ip:]hostPort:containerPort[/tcp|udp] */

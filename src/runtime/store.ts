@@ -94,7 +94,9 @@ export function writeJson(path: string, value: unknown): void {
 export interface Container { id: string; spec: ContainerSpec; state: ContainerState }
 
 export function saveConfig(spec: ContainerSpec): void {
-  mkdirSync(containerDir(spec.id), { recursive: true, mode: 0o700 });
+  mkdirSync(containersDir(), { recursive: true });
+  // Not recursive: a directory that already exists means an id collision, and must fail.
+  mkdirSync(containerDir(spec.id), { mode: 0o700 });
   writeJson(paths(spec.id).config, spec);
 }
 

@@ -1,0 +1,177 @@
+// A live picture of the machine's networks, read from the kernel alone: the host's interfaces,
+// each bridge with the ports attached to it, every veth pair (host end ⇄ peer, matched through
+// iflink, the "@ifN" number), and every network namespace (named ones in /run/netns and those of
+// running processes) with its interfaces, addresses and default route. It shows what the kernel
+// holds now, not what a lab or container believes.
+import { statSync, readdirSync } from 'node:fs';
+import { listPids, namespaceId, commandLine } from '../kernel/proc.js';
+import { links, routes, listNetns } from '../net/link.js';
+import type { Netns } from '../net/exec.js';
+import type { LinkInfo } from '../net/parse.js';
+
+export interface NetPeer { namespace: string; ifname: string; ifindex: number; inet: string[] }
+export interface NetIface {
+  ifindex: number;
+  name: string;
+  kind?: string;
+  operstate: string;
+  up: boolean;
+  mac: string;
+  inet: string[];
+  /** The bridge this interface is a port of. */
+  master?: string;
+  /** veth: the other end, when it could be found in a namespace shown here. */
+  peer?: NetPeer;
+  /** veth: the peer's index and, when in another namespace, that namespace's id as seen from here. */
+  iflink?: number;
+  linkNetnsid?: number;
+}
+export interface NetNamespace {
+  /** "host", the netns name, or "net:[INODE]" for an unnamed one. */
+  label: string;
+  inode?: number;
+  /** Name under /run/netns, if any. */
+  name?: string;
+  processes: { pid: number; command: string }[];
+  interfaces: NetIface[];
+  defaultRoute?: string;
+  /** Why it could not be read (not root, gone meanwhile). */
+  error?: string;
+}
+export interface NetworkView { host: NetNamespace; namespaces: NetNamespace[] }
+
+const RUN_NETNS = '/run/netns';
+
+function inodeOf(path: string): number | undefined {
+  try { return statSync(path).ino; } catch { return undefined; }
+}
+
+async function readNamespace(ns: NetNamespace, target: Netns): Promise<void> {
+  try {
+    const [ifaces, table] = await Promise.all([links(target), routes(target)]);
+    ns.interfaces = ifaces.map(toIface);
+    const def = table.find((r) => r.dst === 'default');
+    if (def) ns.defaultRoute = `default${def.gateway ? ` via ${def.gateway}` : ''}${def.dev ? ` dev ${def.dev}` : ''}`;
+  } catch (err) {
+    ns.error = (err as Error).message.split('\n')[0];
+  }
+}
+
+const toIface = (l: LinkInfo): NetIface => ({
+  ifindex: l.ifindex, name: l.name, kind: l.kind, operstate: l.operstate, up: l.up, mac: l.mac, inet: l.inet,
+  master: l.master, iflink: l.iflink, linkNetnsid: l.linkNetnsid,
+});
+
+/** Read everything; namespaces are those named in /run/netns plus those of running processes. */
+export async function networkView(): Promise<NetworkView> {
+  const hostInode = namespaceId(1, 'net') ?? namespaceId('self', 'net');
+  const host: NetNamespace = { label: 'host', inode: hostInode, processes: [], interfaces: [] };
+  const byInode = new Map<number, NetNamespace>();
+  const all: NetNamespace[] = [];
+  let named: string[] = [];
+  try {
+    named = (await listNetns()).map((n) => n.name);
+  } catch {
+    try { named = readdirSync(RUN_NETNS); } catch { /* none */ }
+  }
+  for (const name of named) {
+    const inode = inodeOf(`${RUN_NETNS}/${name}`);
+    const ns: NetNamespace = { label: name, name, inode, processes: [], interfaces: [] };
+    all.push(ns);
+    if (inode !== undefined && !byInode.has(inode)) byInode.set(inode, ns);
+  }
+  for (const pid of listPids()) {
+    const inode = namespaceId(pid, 'net');
+    if (inode === undefined || inode === hostInode) continue;
+    const command = commandLine(pid);
+    if (!command) continue; // a kernel thread
+    let ns = byInode.get(inode);
+    if (!ns) {
+      ns = { label: `net:[${inode}]`, inode, processes: [], interfaces: [] };
+      byInode.set(inode, ns);
+      all.push(ns);
+    }
+    ns.processes.push({ pid, command });
+  }
+  await Promise.all([
+    readNamespace(host, 'host'),
+    ...all.map((ns) => readNamespace(ns, ns.name ? { name: ns.name } : { pid: ns.processes[0].pid })),
+  ]);
+  pairVeths([host, ...all]);
+  return { host, namespaces: all };
+}
+
+/**
+ * Match veth ends: X's iflink is its peer's ifindex and the peer's iflink is X's ifindex.
+ * Indexes are per namespace, so both directions must agree; the first match wins.
+ */
+export function pairVeths(namespaces: NetNamespace[]): void {
+  for (const ns of namespaces) {
+    for (const x of ns.interfaces) {
+      if (x.kind !== 'veth' || x.iflink === undefined) continue;
+      const sameNs = x.linkNetnsid === undefined;
+      for (const other of sameNs ? [ns] : namespaces.filter((o) => o !== ns && (o.inode !== ns.inode || o.inode === undefined))) {
+        const y = other.interfaces.find((i) => i.kind === 'veth' && i.ifindex === x.iflink && i.iflink === x.ifindex && i !== x);
+        if (y) {
+          x.peer = { namespace: other.label, ifname: y.name, ifindex: y.ifindex, inet: y.inet };
+          break;
+        }
+      }
+    }
+  }
+}
+
+export interface Paint { head: (s: string) => string; dim: (s: string) => string; ns: (s: string) => string; up: (s: string) => string; down: (s: string) => string }
+const plain: Paint = { head: (s) => s, dim: (s) => s, ns: (s) => s, up: (s) => s, down: (s) => s };
+
+/** Plain lines (colour is added by the caller through `paint`). */
+export function drawNetworkView(view: NetworkView, paint: Paint = plain): string[] {
+  const out: string[] = [];
+  out.push(paint.head("The host's network namespace") + '  ' + paint.ns(`net:[${view.host.inode}]`));
+  drawInterfaces(view.host, out, paint, '  ');
+  if (!view.namespaces.length) {
+    out.push('', paint.dim('No other network namespace exists right now.'));
+    return out;
+  }
+  out.push('', paint.head(`Network namespaces (${view.namespaces.length})`));
+  for (const ns of view.namespaces) {
+    const where = ns.name ? `/run/netns/${ns.name}` : 'no name';
+    const procs = ns.processes.length
+      ? `; ${ns.processes.length === 1 ? 'process' : 'processes'} ${ns.processes.slice(0, 3).map((p) => `${p.pid} ${short(p.command, 40)}`).join(', ')}${ns.processes.length > 3 ? `, +${ns.processes.length - 3} more` : ''}`
+      : '; no process';
+    out.push('', '  ' + paint.ns(ns.name ?? ns.label) + '  ' + paint.dim(`${ns.name ? `net:[${ns.inode}] ` : ''}${where}${procs}`));
+    drawInterfaces(ns, out, paint, '    ');
+  }
+  return out;
+}
+
+function drawInterfaces(ns: NetNamespace, out: string[], paint: Paint, indent: string): void {
+  if (ns.error) {
+    out.push(indent + paint.dim(`(cannot read: ${ns.error})`));
+    return;
+  }
+  const ports = new Set(ns.interfaces.filter((i) => i.master && ns.interfaces.some((b) => b.name === i.master && b.kind === 'bridge')).map((i) => i.name));
+  // Columns: name (ports of a bridge are indented under it), kind, state, addresses, peer.
+  const width = Math.max(4, ...ns.interfaces.map((i) => i.name.length + (ports.has(i.name) ? 3 : 0))) + 1;
+  const stateWidth = Math.max(4, ...ns.interfaces.map((i) => i.operstate.length));
+  const line = (i: NetIface, prefix: string) => {
+    const state = (i.operstate === 'UP' || (i.up && i.operstate === 'UNKNOWN') ? paint.up : paint.down)(i.operstate.padEnd(stateWidth));
+    const peer = i.peer
+      ? `  ⇄ ${i.peer.ifname} in ${i.peer.namespace === 'host' ? 'the host' : i.peer.namespace}${i.peer.inet.length ? ` (${i.peer.inet.join(' ')})` : ''}`
+      : i.kind === 'veth' && i.iflink !== undefined ? paint.dim(`  ⇄ @if${i.iflink}${i.linkNetnsid !== undefined ? ` in nsid ${i.linkNetnsid}` : ''} (not visible here)`) : '';
+    const master = i.master && !prefix ? paint.dim(`  port of ${i.master}`) : '';
+    out.push(`${indent}${(prefix + i.name).padEnd(width)} ${(i.kind ?? '').padEnd(6)} ${state} ${i.inet.join(' ')}`.trimEnd() + peer + master);
+  };
+  for (const i of ns.interfaces) {
+    if (ports.has(i.name)) continue; // drawn under its bridge
+    line(i, '');
+    if (i.kind === 'bridge') {
+      const mine = ns.interfaces.filter((p) => p.master === i.name);
+      if (!mine.length) out.push(indent + paint.dim('  (no ports)'));
+      mine.forEach((p, k) => line(p, k === mine.length - 1 ? '└─ ' : '├─ '));
+    }
+  }
+  if (ns.defaultRoute) out.push(indent + paint.dim(ns.defaultRoute));
+}
+
+const short = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
