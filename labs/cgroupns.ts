@@ -53,7 +53,7 @@ function joinLabCgroup(ctx: LabContext): string {
 const lab: Lab = {
   id: 'cgroupns',
   title: 'The cgroup namespace: your cgroup is the root',
-  module: 1,
+  module: 11,
   lesson: 'namespaces',
   needs: ['root', 'ns-cgroup'],
   steps: [

@@ -4,6 +4,7 @@ import type { Lab } from '../src/lab/types.js';
 /** id -> loader, in syllabus order; labs are imported only when listed or run. */
 export const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   processes: () => import('./processes.js'),
+  namespaces: () => import('./namespaces.js'),
   uts: () => import('./uts.js'),
   pid: () => import('./pid.js'),
   mnt: () => import('./mnt.js'),
@@ -22,6 +23,11 @@ export const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   freezer: () => import('./freezer.js'),
   'cgroup-tree': () => import('./cgroup-tree.js'),
   'io-devices': () => import('./io-devices.js'),
+  veth: () => import('./veth.js'),
+  bridge: () => import('./bridge.js'),
+  nat: () => import('./nat.js'),
+  ports: () => import('./ports.js'),
+  netmodes: () => import('./netmodes.js'),
 };
 
 /** Syllabus order. */

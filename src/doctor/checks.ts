@@ -36,7 +36,7 @@ export interface DoctorReport {
 
 const NETWORK_LABS = ['veth', 'bridge', 'nat', 'ports', 'netmodes'];
 const NS_LABS: Record<string, string[]> = {
-  uts: ['uts'], pid: ['pid'], mnt: ['mnt', 'chroot', 'overlay', 'volumes'], ipc: ['ipc'], net: ['net', ...NETWORK_LABS],
+  uts: ['uts', 'namespaces'], pid: ['pid', 'namespaces'], mnt: ['mnt', 'chroot', 'overlay', 'volumes'], ipc: ['ipc'], net: ['net', ...NETWORK_LABS],
   user: ['user'], cgroup: ['cgroupns'], time: ['timens'],
 };
 const NS_SINCE: Record<string, string> = { mnt: '2.4.19', uts: '2.6.19', ipc: '2.6.19', pid: '2.6.24', net: '2.6.29', user: '3.8', cgroup: '4.6', time: '5.6' };
