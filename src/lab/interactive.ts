@@ -6,6 +6,7 @@ import type { Lab, Step } from './types.js';
 import { createLabContext, LabSession } from './context.js';
 import { runStep, StepResult } from './unattended.js';
 import { recordStep } from './progress.js';
+import { LAB_ORDER } from '../../labs/index.js';
 import * as present from './present.js';
 import { baseEnv, waitForExit } from '../kernel/spawn.js';
 import { setNonBlocking } from '../kernel/fcntl.js';
@@ -45,10 +46,10 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
     if (finished) return;
     finished = true;
     process.stdout.write(chalk.yellow(`\n${signal}: cleaning up the lab...\n`));
-    void ctx.cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void ctx.cleanup().finally(() => process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[signal]));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: closing the terminal window must not leave the lab's objects behind.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
   present.labHeader(lab);
   let ok = true;
   try {
@@ -67,6 +68,7 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
       if (opts.yes) {
         // The task is shown once the step's setup has run, so the PIDs it names are the live ones.
         result = await runStep(step, ctx, 'solve', step.exercise ? () => present.exerciseTask(step, ctx.state, opts) : undefined);
+        if (step.exercise && opts.explain) present.explainLines(step, ctx.state);
         present.stepResult(result);
         if (opts.pace) await sleep(opts.pace);
       } else if (step.exercise) {
@@ -84,8 +86,7 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
     }
   } finally {
     finished = true;
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
     for (const step of [...lab.steps].reverse()) {
       try { await step.cleanup?.(ctx); } catch { /* the ledger still covers it */ }
     }
@@ -96,7 +97,10 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
       ok = false;
     }
   }
-  process.stdout.write(ok ? chalk.green.bold(`\nLab ${lab.id} complete.\n`) : chalk.yellow(`\nLab ${lab.id} stopped. \`nestbox lab start ${lab.id}\` resumes it.\n`));
+  const after = LAB_ORDER[LAB_ORDER.indexOf(lab.id) + 1];
+  process.stdout.write(ok
+    ? chalk.green.bold(`\nLab ${lab.id} complete.`) + (after ? ` Next: ${chalk.yellow(`sudo nestbox lab start ${after}`)} (or ${chalk.yellow('sudo nestbox tutorial')})\n` : '\n')
+    : chalk.yellow(`\nLab ${lab.id} stopped. `) + chalk.yellow.bold(`sudo nestbox lab start ${lab.id}`) + chalk.yellow(' resumes it.\n'));
   return ok;
 }
 
@@ -104,10 +108,13 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
 async function exercise(step: Step, ctx: LabSession, opts: InteractiveOptions): Promise<StepResult | undefined> {
   const setup = step.perform ? await runStep({ ...step, exercise: undefined, verify: async () => [{ what: 'setup', expected: 'ok', observed: 'ok', ok: true }] }, ctx, 'none') : undefined;
   if (setup && !setup.ok) { present.stepResult(setup); return setup; }
+  // What the setup did is the "before" half of the exercise: show it (not its placeholder check).
+  if (setup) present.stepResult({ ...setup, observations: [], ok: true, said: setup.said }, { quiet: true });
   writeSession(ctx, step.id);
   const ex = step.exercise!;
   present.exerciseTask(step, ctx.state, opts);
   let hint = 0;
+  let next = 0;
   for (;;) {
     const choices = [
       ...(ex.shell && ex.shell !== 'host' ? [{ name: 'shell', message: 'Open a shell inside the lab namespace' }] : []),
@@ -116,17 +123,22 @@ async function exercise(step: Step, ctx: LabSession, opts: InteractiveOptions): 
       { name: 'solve', message: 'Solve it for me (the reference answer)' },
       { name: 'quit', message: 'Quit the lab (everything is cleaned up)' },
     ];
-    const choice = await ask<string>({ type: 'select', message: 'What next?', choices });
+    const choice = await ask<string>({ type: 'select', message: 'What next?', choices, initial: next });
+    next = 0;
     if (choice === undefined || choice === 'quit') return undefined;
-    if (choice === 'shell') await openShell(step, ctx);
+    if (choice === 'shell') {
+      await openShell(step, ctx);
+      next = 1; // back from the shell: "Check my work" is the likely next choice
+    }
     if (choice === 'hint') {
-      process.stdout.write(chalk.yellow('  hint: ') + present.withPid(ex.hints[hint % ex.hints.length], ctx.state) + '\n');
+      present.hint(ex.hints[hint % ex.hints.length], ctx.state);
       hint++;
     }
     if (choice === 'solve') {
       await ex.solve(ctx);
       process.stdout.write(chalk.dim('  (the reference answer was applied)\n'));
     }
+    if (choice === 'solve' && opts.explain) present.explainLines(step, ctx.state);
     if (choice === 'check' || choice === 'solve') {
       const observations = await step.verify(ctx).catch((e: Error) => [{ what: 'check', expected: 'no error', observed: e.message, ok: false }]);
       const result: StepResult = { id: step.id, title: step.title, said: ctx.takeSaid(), observations, ok: observations.every((o) => o.ok) };
@@ -142,10 +154,14 @@ async function openShell(step: Step, ctx: LabSession): Promise<void> {
   const shell = step.exercise!.shell as { pidKey: string; types: any[] };
   const pid = ctx.state[shell.pidKey];
   process.stdout.write(chalk.dim(`  Opening /bin/sh inside the ${shell.types.join('+')} namespace of PID ${pid}; type exit to come back.\n`));
+  // +m: no job control. A shell in another PID namespace could not hand the terminal back to
+  // nestbox when it exits (nestbox's process group has no number in there), and nestbox would be
+  // stopped by the next read from the terminal.
   const child = await ctx.spawn({
-    argv: ['/bin/sh', '-i'],
-    env: baseEnv({ PS1: `[lab ${ctx.labId} ${shell.types.join('+')}] # ` }),
+    argv: ['/bin/sh', '+m', '-i'],
+    env: baseEnv({ PS1: `[lab ${ctx.labId}] # ` }),
     join: { pid, types: shell.types },
+    cwd: '/',
   });
   // The shell owns the terminal now; Node must not read from it meanwhile.
   // Ctrl-C in the shell reaches the whole foreground process group, nestbox too: ignore it until

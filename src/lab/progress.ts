@@ -58,7 +58,9 @@ function save(p: Progress): void {
 
 export function recordStep(labId: string, stepsDone: number, total: number): void {
   const p = loadProgress();
-  p.labs[labId] = { status: stepsDone >= total ? 'done' : 'in-progress', step: stepsDone, updated: new Date().toISOString() };
+  // Going through a finished lab again does not make it unfinished.
+  const done = stepsDone >= total || p.labs[labId]?.status === 'done';
+  p.labs[labId] = { status: done ? 'done' : 'in-progress', step: done ? total : stepsDone, updated: new Date().toISOString() };
   save(p);
 }
 

@@ -25,8 +25,12 @@ export async function startLab(id: string, flags: StartFlags): Promise<number> {
   let startAt = 0;
   if (saved?.status === 'in-progress' && saved.step > 0 && saved.step < lab.steps.length && !flags.restart && !flags.yes) {
     const { default: enquirer } = (await import('enquirer')) as any;
-    const answer = await enquirer.prompt({ type: 'confirm', name: 'resume', message: `You stopped after step ${saved.step} of ${lab.steps.length}. Resume there?`, initial: true }).catch(() => ({ resume: false }));
-    startAt = answer.resume ? saved.step : 0;
+    const answer = await enquirer.prompt({
+      type: 'select', name: 'v', message: `You stopped after step ${saved.step} of ${lab.steps.length}.`,
+      choices: [{ name: 'resume', message: `Resume at step ${saved.step + 1}` }, { name: 'restart', message: 'Start again from step 1' }],
+    }).catch(() => ({ v: 'quit' }));
+    if (answer.v === 'quit') return 130;
+    startAt = answer.v === 'resume' ? saved.step : 0;
   }
   const { runLab } = await import('./interactive.js');
   const ok = await runLab(lab, { yes: flags.yes, pace: flags.pace, explain: flags.explain, startAt });
@@ -48,7 +52,7 @@ export async function checkRunningLab(id: string): Promise<number> {
     const observations = await step.verify(ctx);
     const ok = observations.every((o) => o.ok);
     present.observations(observations);
-    console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet') + chalk.dim(`  (hint: ${present.withPid(step.exercise.hints[0], session.state)})`));
+    console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet') + chalk.dim(`  (hint: ${present.inline(present.fill(step.exercise.hints[0], session.state))})`));
     return ok ? 0 : 1;
   } finally {
     await ctx.cleanup();

@@ -47,15 +47,18 @@ export async function runTutorial(flags: { yes?: boolean; pace?: number; explain
       choices: [
         { name: 'lesson', message: `Read the lesson first (${lab.lesson})` },
         { name: 'lab', message: 'Start the lab' },
-        { name: 'quit', message: 'Stop here (your progress is saved)' },
+        { name: 'quit', message: 'Stop here (your progress is saved; sudo nestbox tutorial picks up again)' },
       ],
     }).catch(() => ({ v: 'quit' }));
     if (answer.v === 'quit') return 0;
     if (answer.v === 'lesson') {
       const { showLesson } = await import('../lesson/show.js');
       await showLesson(lab.lesson, {});
-      const go = await enquirer.prompt({ type: 'confirm', name: 'v', message: 'Start the lab now?', initial: true }).catch(() => ({ v: false }));
-      if (!go.v) return 0;
+      const go = await enquirer.prompt({
+        type: 'select', name: 'v', message: `Lab ${lab.id}:`,
+        choices: [{ name: 'lab', message: 'Start the lab now' }, { name: 'quit', message: 'Stop here (sudo nestbox tutorial picks up again)' }],
+      }).catch(() => ({ v: 'quit' }));
+      if (go.v !== 'lab') return 0;
     }
     const code = await startLab(lab.id, { explain: flags.explain });
     if (code !== 0) return code;
