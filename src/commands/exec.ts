@@ -22,6 +22,10 @@ export default class Exec extends NestboxCommand {
     const { args, flags } = await this.parse({ ...Exec, strict: true }, own);
     requireRoot('nestbox exec');
     const { execInContainer } = await import('../runtime/lifecycle.js');
-    process.exitCode = await execInContainer(args.container, command, { interactive: flags.interactive || flags.tty, tty: flags.tty, env: flags.env, workdir: flags.workdir });
+    try {
+      process.exitCode = await execInContainer(args.container, command, { interactive: flags.interactive || flags.tty, tty: flags.tty, env: flags.env, workdir: flags.workdir });
+    } finally {
+      await (await import('../kernel/spawn.js')).threadsSettled();
+    }
   }
 }

@@ -21,11 +21,13 @@ export function splitRunArgs(argv: string[]): { own: string[]; command: string[]
 export default class Run extends NestboxCommand {
   static summary = 'Run a command in a new container, built from the same kernel steps as the labs.';
   static description = `The container gets new mount, UTS, IPC, PID, network and cgroup namespaces, an overlay root (the image or directory read-only, its own writable layer on top), a fresh /proc, a minimal /dev, /sys read-only, Docker's masked /proc paths, Docker's 14 default capabilities and no_new_privs; the command is PID 1. ROOTFS is a directory (default: the built-in root, made on first use), or an image from \`nestbox image import\`. The exit status is the command's; 125 means nestbox itself failed, 126 the command is not executable, 127 it was not found, 137 it was killed (OOM or SIGKILL).`;
+  static usage = 'run [FLAGS] ROOTFS|IMAGE [-- COMMAND [ARG...]]';
   static examples = [
     'sudo nestbox run --rm default -- /bin/sh -c "hostname; ps"',
     'sudo nestbox run -it --rm default',
     'sudo nestbox run -d --name web -p 8080:80 default -- httpd -f -p 80 -h /etc',
-    'sudo nestbox run --rm --memory 32m --cpus 0.5 --pids-limit 64 default -- sh',
+    'sudo nestbox run -it --rm --memory 32m --cpus 0.5 --pids-limit 64 default',
+    'sudo nestbox run --trace --rm --net none default -- /bin/true',
   ];
   static strict = false;
   static args = {
@@ -62,13 +64,19 @@ export default class Run extends NestboxCommand {
     requireRoot('nestbox run');
     if (flags.trace) process.env.NESTBOX_TRACE = '1';
     const { buildSpec } = await import('../runtime/spec.js');
-    const spec = buildSpec(args.rootfs, command, flags);
+    const { imageConfig } = await import('../image/store.js');
+    const spec = buildSpec(args.rootfs, command, flags, imageConfig(args.rootfs));
     // The input is valid: boot the two threads a container needs while the runtime loads.
     if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
     if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) process.stderr.write('nestbox: warning: --privileged gives the container every capability: it can reach the host\'s devices and kernel\n');
     const run = await import('../runtime/run.js');
-    if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);
-    else if (spec.detach) process.exitCode = await run.runDetached();
-    else process.exitCode = await run.runForeground(spec);
+    try {
+      if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);
+      else if (spec.detach) process.exitCode = await run.runDetached();
+      else process.exitCode = await run.runForeground(spec);
+    } finally {
+      // A run that fails early must not exit while a warmed thread still loads libc.
+      await (await import('../kernel/spawn.js')).threadsSettled();
+    }
   }
 }

@@ -15,7 +15,7 @@ import { LINK_PREFIX, CHAIN_PREFIX, runDir, libDir } from './paths.js';
 export interface CleanupReport { removed: string[]; failed: string[] }
 
 /** Undo one ledger's entries in reverse order; keeps going past failures and reports them. */
-export async function undoLedger(ledger: Ledger): Promise<CleanupReport> {
+export async function undoLedger(ledger: Ledger, opts: { keepFile?: boolean } = {}): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], failed: [] };
   const entries = ledger.entries().reverse();
   // Processes first, whatever their place: nothing else can be removed while they hold it.
@@ -28,7 +28,7 @@ export async function undoLedger(ledger: Ledger): Promise<CleanupReport> {
       report.failed.push(`${describe(entry)}: ${(err as Error).message}`);
     }
   }
-  if (!report.failed.length) ledger.clear();
+  if (!report.failed.length && !opts.keepFile) ledger.clear();
   return report;
 }
 

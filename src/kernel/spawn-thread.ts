@@ -48,7 +48,10 @@ const POSIX_SPAWN_SETSID = 0x80;
 
 // libc (koffi) is loaded on the first request, unless the thread was warmed on purpose
 // (warmThreads): a spare still loading a native module when the process exits would abort it.
-if (workerData?.preload) libc();
+if (workerData?.preload) {
+  libc();
+  parentPort!.postMessage({ ready: true });
+}
 
 function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   if (req.join) joinNamespaces(req.join.pid, req.join.types);

@@ -68,12 +68,28 @@ const threadUrl = new URL('./spawn-thread.js', import.meta.url);
  */
 const spares: Worker[] = [];
 let replaceTaken = true;
+/** Threads loading libc ahead of need: each says "ready" when done (see threadsSettled). */
+const loading = new Map<Worker, Promise<void>>();
 
 function startSpare(preload: boolean): void {
   const w = new Worker(threadUrl, { env: {}, stdout: false, stderr: false, workerData: { preload } });
   w.unref();
   w.on('error', () => { const i = spares.indexOf(w); if (i >= 0) spares.splice(i, 1); });
+  if (preload) {
+    loading.set(w, new Promise<void>((resolve) => {
+      w.once('message', () => resolve());
+      w.once('exit', () => resolve());
+    }).finally(() => loading.delete(w)));
+  }
   spares.push(w);
+}
+
+/**
+ * Wait until no thread is loading libc. A process that exits while a thread is inside a native
+ * module's initialisation is aborted by Node, so a command that fails early waits for this first.
+ */
+export async function threadsSettled(): Promise<void> {
+  await Promise.all(loading.values());
 }
 
 /**
@@ -112,9 +128,10 @@ function onThread(req: SpawnRequest & { noSpawn?: boolean }): Promise<number> {
   if ((req.unshare ?? 0) & CLONE_NEWUSER || req.join?.types.includes('user')) {
     return Promise.reject(new KernelError(req.unshare ? 'unshare' : 'setns', 'CLONE_NEWUSER', 22));
   }
-  return new Promise((resolve, reject) => {
+  return new Promise(async (resolve, reject) => {
     const worker = takeThread();
     worker.removeAllListeners('error');
+    await loading.get(worker); // its "ready" must not be taken for the answer
     let settled = false;
     worker.once('message', (m: { pid?: number; error?: { call: string; args: string; errno: number; hint: string } }) => {
       settled = true;

@@ -97,14 +97,18 @@ export async function connect(net: NetCtx, network: BridgeNetwork, ns: Netns, ho
   return { hostEnd, ifname, address, cidr };
 }
 
-/** The DNAT rule that publishes HOSTPORT on every host address to ADDRESS:PORT (`-p HOSTPORT:PORT`). */
-export function publishRule(network: BridgeNetwork, hostPort: number, address: string, port: number, proto: 'tcp' | 'udp' = 'tcp'): Rule {
-  return { table: 'nat', chain: network.chain, spec: ['!', '-i', network.bridge, '-p', proto, '-m', proto, '--dport', String(hostPort), ...comment(`${RULE_COMMENT} ${hostPort}:${port}`), '-j', 'DNAT', '--to-destination', `${address}:${port}`] };
+/**
+ * The DNAT rule that publishes HOSTPORT to ADDRESS:PORT (`-p HOSTPORT:PORT`): on every host address,
+ * or only on HOSTIP (`-p HOSTIP:HOSTPORT:PORT`).
+ */
+export function publishRule(network: BridgeNetwork, hostPort: number, address: string, port: number, proto: 'tcp' | 'udp' = 'tcp', hostIp?: string): Rule {
+  const only = hostIp && hostIp !== '0.0.0.0' ? ['-d', hostIp] : [];
+  return { table: 'nat', chain: network.chain, spec: [...only, '!', '-i', network.bridge, '-p', proto, '-m', proto, '--dport', String(hostPort), ...comment(`${RULE_COMMENT} ${hostPort}:${port}`), '-j', 'DNAT', '--to-destination', `${address}:${port}`] };
 }
 
 /** Publish a port: one rule in the NAT chain, recorded in the caller's ledger (gone with the container). */
-export async function publish(net: NetCtx, network: BridgeNetwork, hostPort: number, address: string, port: number, proto: 'tcp' | 'udp' = 'tcp'): Promise<void> {
-  await addRule(net, publishRule(network, hostPort, address, port, proto));
+export async function publish(net: NetCtx, network: BridgeNetwork, hostPort: number, address: string, port: number, proto: 'tcp' | 'udp' = 'tcp', hostIp?: string): Promise<void> {
+  await addRule(net, publishRule(network, hostPort, address, port, proto, hostIp));
 }
 
 /** Remove a container's interface at once (deleting the host end deletes the pair). */

@@ -118,6 +118,7 @@ export interface ListedRule {
 export function parseIptablesListing(text: string): ChainListing[] {
   const chains: ChainListing[] = [];
   let current: ChainListing | undefined;
+  let numbered = false;
   for (const line of text.split('\n')) {
     const head = /^Chain (\S+) \((?:policy (\S+) (\d+) packets, (\d+) bytes|(\d+) references)\)/.exec(line);
     if (head) {
@@ -125,10 +126,15 @@ export function parseIptablesListing(text: string): ChainListing[] {
       chains.push(current);
       continue;
     }
-    if (!current || !line.trim() || /^\s*(num\s+)?pkts\s+bytes/.test(line) || line.startsWith('#')) continue;
+    if (!current || !line.trim() || line.startsWith('#')) continue;
+    const columns = /^\s*(num\s+)?pkts\s+bytes/.exec(line);
+    if (columns) {
+      numbered = Boolean(columns[1]);
+      continue;
+    }
     const f = line.trim().split(/\s+/);
     // With --line-numbers the first column is the rule number.
-    if (/^\d+$/.test(f[0]) && /^\d+$/.test(f[1]) && /^\d+$/.test(f[2])) f.shift();
+    if (numbered) f.shift();
     if (f.length < 8) continue;
     // A rule with no target (only counting) prints one column fewer.
     // (the "opt" column, "--" or "-f", then sits where the protocol would be)

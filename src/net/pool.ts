@@ -3,7 +3,8 @@
 // lets exactly one creator win, so 20 containers starting at once still get 20 distinct addresses.
 // A file is created first and written in the ledger right after (it is the only object here that
 // must not be recorded before it exists: a record of a file that another process won would make
-// cleanup delete *its* reservation). What the host itself already routes is never handed out.
+// cleanup delete *its* reservation). A claim is freed only by its owner's ledger, at its cleanup;
+// the files live in /run, so a reboot frees everything. What the host routes is never handed out.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from '../host/paths.js';
@@ -11,6 +12,7 @@ import { startTime } from '../host/ledger.js';
 import type { NetCtx } from './exec.js';
 import { usedPrefixes } from './link.js';
 import { parseCidr, formatCidr, overlaps, nthAddress, hostCount, Cidr } from './ipv4.js';
+import { parseListeningPorts } from './parse.js';
 
 export function poolDir(): string {
   return join(runDir(), 'net');
@@ -37,17 +39,6 @@ function claim(path: string, owner: string): boolean {
 /** The owner written in a claim file: "PID STARTTIME LEDGER". */
 const claimText = (net: NetCtx) => `${process.pid} ${startTime(process.pid) ?? 0} ${net.ledger.owner}\n`;
 
-/** A claim whose process is gone and whose ledger is gone too: nobody will ever free it, so it may be taken. */
-function abandoned(path: string): boolean {
-  try {
-    const [pid, start, owner] = readFileSync(path, 'utf8').trim().split(' ');
-    if (startTime(Number(pid)) === Number(start)) return false;
-    return !readdirSafe(join(runDir(), 'ledger')).includes(`${owner}.jsonl`);
-  } catch {
-    return false;
-  }
-}
-
 function readdirSafe(dir: string): string[] {
   try { return readdirSync(dir); } catch { return []; }
 }
@@ -64,11 +55,7 @@ export async function reserveSubnet(net: NetCtx, candidates: Iterable<string> = 
     const c = parseCidr(candidate);
     if (used.some((u) => u.prefix > 0 && overlaps(u, c))) continue;
     const file = join(dir, formatCidr(c).replace('/', '_'));
-    if (!claim(file, claimText(net))) {
-      if (!abandoned(file)) continue;
-      rmSync(file, { force: true });
-      if (!claim(file, claimText(net))) continue;
-    }
+    if (!claim(file, claimText(net))) continue;
     net.ledger.record({ kind: 'file', path: file });
     return formatCidr(c);
   }
@@ -104,11 +91,7 @@ export class AddressPool {
     for (let n = 2; n <= hostCount(this.subnet); n++) {
       const address = nthAddress(this.subnet, n);
       const file = join(this.dir, address);
-      if (!claim(file, claimText(net))) {
-        if (!abandoned(file)) continue;
-        rmSync(file, { force: true });
-        if (!claim(file, claimText(net))) continue;
-      }
+      if (!claim(file, claimText(net))) continue;
       net.ledger.record({ kind: 'file', path: file });
       return address;
     }
@@ -124,4 +107,42 @@ export class AddressPool {
   taken(): string[] {
     return readdirSafe(this.dir).sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   }
+}
+
+/** TCP ports something listens on in the host's namespace right now (/proc/self/net/tcp and tcp6). */
+export function listeningPorts(): number[] {
+  const text = ['tcp', 'tcp6'].map((f) => { try { return readFileSync(`/proc/self/net/${f}`, 'utf8'); } catch { return ''; } }).join('\n');
+  return parseListeningPorts(text);
+}
+
+/**
+ * Claim one given host port for publishing (`-p 8080:80`): false when another nestbox user has
+ * published it already or a program on the host listens on it.
+ */
+export function claimHostPort(net: NetCtx, port: number, proto: 'tcp' | 'udp' = 'tcp'): 'ok' | 'published' | 'listening' {
+  const dir = join(poolDir(), 'ports');
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  if (proto === 'tcp' && listeningPorts().includes(port)) return 'listening';
+  const file = join(dir, proto === 'tcp' ? String(port) : `${port}-udp`);
+  if (!claim(file, claimText(net))) return 'published';
+  net.ledger.record({ kind: 'file', path: file });
+  return 'ok';
+}
+
+/**
+ * A host port to publish: nothing listens on it, and no other nestbox user has published it (two
+ * DNAT rules for one port would send every connection to whichever rule comes first).
+ */
+export function reserveHostPort(net: NetCtx, first = 18080, last = 18999): number {
+  const dir = join(poolDir(), 'ports');
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const busy = new Set(listeningPorts());
+  for (let port = first; port <= last; port++) {
+    if (busy.has(port)) continue;
+    const file = join(dir, String(port));
+    if (!claim(file, claimText(net))) continue;
+    net.ledger.record({ kind: 'file', path: file });
+    return port;
+  }
+  throw new Error(`no free host port between ${first} and ${last}`);
 }

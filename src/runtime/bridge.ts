@@ -1,8 +1,35 @@
-// Bridge networking for containers (the docker0 model): filled in on top of src/net.
+// --net bridge, Docker's default: every container on one bridge (nb0, the docker0 of nestbox), with
+// its own veth pair, an address from the bridge's pool, a default route through the bridge,
+// MASQUERADE for traffic leaving, and a DNAT rule per published port. This is the veth, bridge, nat
+// and ports labs, done by src/net for a container's PID 1.
 import type { Ledger } from '../host/ledger.js';
-import type { ContainerSpec } from './spec.js';
+import type { NetCtx } from '../net/exec.js';
+import { joinBridgeNetwork, leaveBridgeNetwork, connect, publish } from '../net/network.js';
+import { claimHostPort } from '../net/pool.js';
 import { UserError } from '../kernel/errors.js';
+import { linkName } from '../host/paths.js';
+import { EXIT_RUNTIME, type ContainerSpec } from './spec.js';
 
-export async function setupBridgeNetwork(_spec: ContainerSpec, _pid: number, _ledger: Ledger): Promise<{ ip?: string; hostVeth?: string }> {
-  throw new UserError('--net bridge is not available yet: use --net none or --net host', 125);
+export async function setupBridgeNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<{ ip?: string; hostVeth?: string }> {
+  const net: NetCtx = { ledger, trace: process.env.NESTBOX_TRACE ? (c) => process.stderr.write(`           $ ${c}\n`) : undefined };
+  // Ports first: a port already taken fails the run before anything else is made for it.
+  for (const p of spec.ports) {
+    const claim = claimHostPort(net, p.hostPort, p.proto);
+    if (claim === 'published') throw new UserError(`port ${p.hostPort}/${p.proto} is already published by another container (see nestbox ps)`, EXIT_RUNTIME);
+    if (claim === 'listening') throw new UserError(`port ${p.hostPort}/${p.proto} is already in use on the host: choose another host port`, EXIT_RUNTIME);
+  }
+  const network = await joinBridgeNetwork(net);
+  const hostVeth = linkName('', spec.id.slice(0, 10));
+  const attached = await connect(net, network, { pid }, hostVeth);
+  for (const p of spec.ports) await publish(net, network, p.hostPort, attached.address, p.containerPort, p.proto, p.hostIp);
+  return { ip: attached.address, hostVeth };
+}
+
+/**
+ * Leave the shared bridge network: the last container out removes nb0, its rules and ip_forward.
+ * Only the process that joined can leave (the foreground nestbox, or the monitor of a -d container,
+ * which keeps its PID); if that process died, `nestbox cleanup` finds the network unused.
+ */
+export async function leaveBridge(ledger: Ledger): Promise<void> {
+  await leaveBridgeNetwork({ ledger });
 }

@@ -13,7 +13,7 @@
 // complete (its cgroup joined, its network up, its root pivoted). If nestbox dies before writing to
 // the pipe, the read ends with EOF and the half-made container exits by itself.
 import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
 import { UserError } from '../kernel/errors.js';
 import { spawnInNamespaces, inNamespaces, warmThreads } from '../kernel/spawn.js';
@@ -189,7 +189,7 @@ function checkCommand(spec: ContainerSpec, pid: number): void {
   const cmd = spec.command[0];
   const root = `/proc/${pid}/root`;
   const path = containerEnv(spec).find((e) => e.startsWith('PATH='))!.slice(5);
-  const candidates = cmd.includes('/') ? [join(spec.workdir, cmd)] : path.split(':').map((d) => join(d, cmd));
+  const candidates = cmd.includes('/') ? [resolve(spec.workdir, cmd)] : path.split(':').map((d) => join(d, cmd));
   for (const c of candidates) {
     let st;
     // lstat: an absolute symlink inside would resolve against the host's root from here.

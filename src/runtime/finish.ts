@@ -7,6 +7,7 @@ import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { decodeWaitStatus, ExitStatus } from '../kernel/spawn.js';
 import { load, updateState, paths, releaseName, containerCgroup } from './store.js';
+import { leaveBridge } from './bridge.js';
 
 export async function finishContainer(id: string, exit: ExitStatus | undefined, ledger = new Ledger(`ctr-${id}`)): Promise<{ code: number; oomKilled: boolean }> {
   const code = exit ? exit.code : 137;
@@ -25,7 +26,14 @@ export async function finishContainer(id: string, exit: ExitStatus | undefined, 
       Error: exit ? '' : 'its exit status was lost',
     });
   }
-  const report = await undoLedger(ledger);
+  // The ledger file stays until the bridge is left too: its disappearing is what `stop` and `rm`
+  // wait for.
+  const report = await undoLedger(ledger, { keepFile: true });
+  // After the veth is gone: the last container on the bridge removes it.
+  if (c?.spec.net.mode === 'bridge') {
+    try { await leaveBridge(ledger); } catch (err) { report.failed.push((err as Error).message); }
+  }
+  if (!report.failed.length) ledger.clear();
   if (c?.spec.autoRemove) removeContainerFiles(id, c.spec.name);
   if (report.failed.length) throw new Error(`could not remove: ${report.failed.join('; ')} (run: sudo nestbox cleanup)`);
   return { code, oomKilled };

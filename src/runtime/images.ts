@@ -10,7 +10,19 @@ import { UserError } from '../kernel/errors.js';
 export const imagesDir = () => join(libDir(), 'images');
 export const layersDir = () => join(libDir(), 'layers');
 
-export interface ImageManifest { name: string; layers: string[]; created: string; source: string; config?: { Env?: string[]; Cmd?: string[]; WorkingDir?: string } }
+export interface ImageManifest {
+  name: string;
+  /** Layer ids (the sha256 of each layer's tar), bottom first. */
+  layers: string[];
+  created: string;
+  /** The file or directory it was imported from. */
+  source: string;
+  /** docker-save, oci or rootfs (a docker export). */
+  format?: string;
+  /** Bytes of its unpacked layers (a layer shared with other images counts in each). */
+  size?: number;
+  config?: { Env?: string[]; Entrypoint?: string[]; Cmd?: string[]; WorkingDir?: string };
+}
 
 export function readManifest(name: string): ImageManifest | undefined {
   const file = join(imagesDir(), name, 'manifest.json');

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
-import { waitForExit } from '../kernel/spawn.js';
+import { waitForExit, threadsSettled } from '../kernel/spawn.js';
 import { execve } from '../kernel/process.js';
 import { libcFunc } from '../kernel/libc.js';
 import { UserError } from '../kernel/errors.js';
@@ -20,6 +20,7 @@ import type { ContainerSpec } from './spec.js';
 import { EXIT_RUNTIME } from './spec.js';
 import { createContainer, Created } from './create.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
+import { leaveBridge } from './bridge.js';
 import { paths, updateState, saveConfig } from './store.js';
 
 const MONITOR = [
@@ -91,6 +92,7 @@ export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<nev
     closeSync(log);
   } catch (err) {
     await discard(spec, ledger);
+    await threadsSettled(); // process.exit below must not meet a thread loading libc
     const e = err as Error & { exitCode?: number };
     process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0], code: e.exitCode ?? EXIT_RUNTIME }) + '\n');
     process.exit(e.exitCode ?? EXIT_RUNTIME);
@@ -114,6 +116,7 @@ function passEnv(): string[] {
 /** A run that failed while being created leaves nothing: undo the ledger, drop the directory and name. */
 async function discard(spec: ContainerSpec, ledger: Ledger): Promise<void> {
   await undoLedger(ledger);
+  if (spec.net.mode === 'bridge') await leaveBridge(ledger).catch(() => undefined); // a no-op unless it had joined
   ledger.clear();
   removeContainerFiles(spec.id, spec.name);
 }

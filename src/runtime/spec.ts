@@ -168,13 +168,21 @@ function asRunError<T>(parse: () => T): T {
   }
 }
 
-export function buildSpec(image: string, command: string[], flags: RunFlags): ContainerSpec {
+/** What an imported image's config supplies when the user does not say (see nestbox image import). */
+export interface ImageDefaults { Env?: string[]; Entrypoint?: string[]; Cmd?: string[]; WorkingDir?: string }
+
+/**
+ * `defaults` come from an imported image's config and apply as Docker applies them: with no command,
+ * the image's Entrypoint + Cmd; its Env first, so -e and --env-file override it; its WorkingDir
+ * unless -w. A command given replaces the Entrypoint too (nestbox has no --entrypoint).
+ */
+export function buildSpec(image: string, command: string[], flags: RunFlags, defaults: ImageDefaults = {}): ContainerSpec {
   if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: a detached container has no terminal');
   const id = newContainerId();
   const name = checkName(flags.name ?? `box-${id.slice(0, 6)}`);
   const hostname = flags.hostname ?? id.slice(0, 12);
   if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw bad(`--hostname "${hostname}": letters, digits, '.' and '-', at most 63`);
-  const workdir = flags.workdir ?? '/';
+  const workdir = flags.workdir ?? (defaults.WorkingDir && isAbsolute(defaults.WorkingDir) ? defaults.WorkingDir : '/');
   if (!isAbsolute(workdir)) throw bad(`-w "${workdir}": the working directory must be an absolute path`);
   const net = parseNet(flags.net ?? 'bridge');
   const ports = (flags.publish ?? []).map(parsePort);
@@ -190,8 +198,8 @@ export function buildSpec(image: string, command: string[], flags: RunFlags): Co
     id,
     name,
     image,
-    command: command.length ? command : ['/bin/sh'],
-    env: parseEnv(flags.env ?? [], flags['env-file'] ?? []),
+    command: command.length ? command : imageCommand(defaults) ?? ['/bin/sh'],
+    env: [...(defaults.Env ?? []), ...parseEnv(flags.env ?? [], flags['env-file'] ?? [])],
     workdir,
     user: flags.user ? parseUser(flags.user) : undefined,
     hostname,
@@ -210,6 +218,11 @@ export function buildSpec(image: string, command: string[], flags: RunFlags): Co
     tty: !!flags.tty,
     autoRemove: !!flags.rm,
   };
+}
+
+function imageCommand(d: ImageDefaults): string[] | undefined {
+  const cmd = [...(d.Entrypoint ?? []), ...(d.Cmd ?? [])];
+  return cmd.length ? cmd : undefined;
 }
 
 /** A rootfs argument that is a directory must look like a root: it needs a /bin or /usr/bin. */

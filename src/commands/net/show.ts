@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import * as Flags from '@oclif/core/flags';
 import { NestboxCommand } from '../../cli/base.js';
 
 export default class NetShow extends NestboxCommand {

@@ -1,0 +1,241 @@
+// What is in the file given to `image import`: which of the three forms it has, where its layers
+// are, and what its config says.
+//
+//   docker save   a tar of tars: manifest.json = [{Config, RepoTags, Layers}], each Layers entry a
+//                 layer tar inside the archive (<id>/layer.tar, or blobs/sha256/<hex> since
+//                 Docker 25), Config the image's JSON config.
+//   OCI layout    oci-layout + index.json -> a manifest blob -> a config blob and layer blobs, all
+//                 under blobs/sha256/, each named by the sha256 of its bytes (gzip or plain tar).
+//                 Given as a tar or as the directory itself.
+//   docker export a container's whole root filesystem as one plain tar: an image of one layer.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { UserError } from '../kernel/errors.js';
+import type { ImageManifest } from '../runtime/images.js';
+import { readTar } from './tar.js';
+
+export type ImageConfig = NonNullable<ImageManifest['config']>;
+export type ArchiveFormat = 'docker-save' | 'oci' | 'rootfs';
+
+export interface ImageSource {
+  format: ArchiveFormat;
+  /** Layer tars (plain or gzip), bottom first, with the diff id the config expects of each. */
+  layers: { file: string; diffId?: string }[];
+  config?: ImageConfig;
+  /** The name the archive gives the image (a RepoTag or an OCI ref.name), if any. */
+  name?: string;
+  /** How many images the archive holds (only the first is imported). */
+  images: number;
+}
+
+/** Small JSON members (manifests, configs) are kept in memory during the first reading. */
+const SMALL = 1 << 20;
+/** The top-level names an image archive has. Any other (bin, etc, usr) means a root filesystem. */
+const IMAGE_TOP = /^(manifest\.json|repositories|index\.json|oci-layout|blobs|[0-9a-f]{64}(\.json)?)$/;
+
+const bad = (input: string, why: string) => new UserError(`${input}: ${why}`);
+
+/** A member's name as written in the tar, without "./" in front or "/" behind. */
+const memberName = (raw: string) => posix.normalize(raw).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+
+/** A path a manifest names inside the archive, cleaned; one that would leave the archive is refused. */
+function memberPath(input: string, raw: unknown): string {
+  if (typeof raw !== 'string' || raw === '') throw bad(input, `a manifest names an invalid path ${JSON.stringify(raw)}`);
+  const p = memberName(raw);
+  if (p.startsWith('/') || p === '..' || p.startsWith('../')) throw bad(input, `a manifest names the path "${raw}", outside the archive`);
+  return p;
+}
+
+/** The members of an image archive: read as JSON, or copied out as files for unpacking. */
+interface Members {
+  has(path: string): boolean;
+  read(path: string): Buffer;
+  /** Each path as a file on disk (copied out of a tar into `scratch`). */
+  files(paths: string[]): Promise<string[]>;
+}
+
+/** An OCI layout (or a docker save's files) given as a directory. */
+function dirMembers(input: string): Members {
+  const root = realpathSync(input);
+  const inside = (path: string): string => {
+    const real = realpathSync(join(root, memberPath(input, path)));
+    if (!real.startsWith(root + '/')) throw bad(input, `"${path}" leads outside the directory`);
+    return real;
+  };
+  return {
+    has: (path) => { try { return statSync(inside(path)).isFile(); } catch { return false; } },
+    read: (path) => readFileSync(inside(path)),
+    files: async (paths) => paths.map(inside),
+  };
+}
+
+/**
+ * A tar archive: the first reading notes every member, keeps the small top-level and blob files
+ * in memory, and stops as soon as a member shows it is a root filesystem rather than an image.
+ */
+async function tarMembers(input: string, scratch: string): Promise<Members | undefined> {
+  const links = new Map<string, string>();
+  const kept = new Map<string, Buffer>();
+  const files = new Set<string>();
+  let rootfs = false;
+  await readTar(input, (entry) => {
+    const path = memberName(entry.path);
+    if (path === '.' || path === '') return;
+    if (!IMAGE_TOP.test(path.split('/')[0])) {
+      rootfs = true;
+      return 'stop';
+    }
+    if (entry.type === 'SymbolicLink' && entry.linkpath) links.set(path, entry.linkpath);
+    if (entry.type !== 'File' && entry.type !== 'OldFile') return;
+    files.add(path);
+    if (entry.size <= SMALL && (!path.includes('/') || path.startsWith('blobs/'))) {
+      const chunks: Buffer[] = [];
+      entry.on('data', (c: Buffer) => chunks.push(c));
+      entry.on('end', () => kept.set(path, Buffer.concat(chunks)));
+    }
+  });
+  if (rootfs) return undefined;
+
+  // Older docker save archives link identical layers: a/layer.tar -> ../b/layer.tar.
+  const resolve = (raw: string): string => {
+    let path = memberPath(input, raw);
+    for (let hops = 0; hops < 16; hops++) {
+      const parts = path.split('/');
+      const i = parts.findIndex((_, n) => links.has(parts.slice(0, n + 1).join('/')));
+      if (i < 0) return path;
+      const link = parts.slice(0, i + 1).join('/');
+      const target = links.get(link)!;
+      if (target.startsWith('/')) throw bad(input, `the link "${link}" points outside the archive`);
+      path = memberPath(input, posix.join(posix.dirname(link), target, ...parts.slice(i + 1)));
+    }
+    throw bad(input, `too many symbolic links in "${raw}"`);
+  };
+
+  return {
+    has: (raw) => files.has(resolve(raw)),
+    read: (raw) => {
+      const path = resolve(raw);
+      const data = kept.get(path);
+      if (!data) throw bad(input, files.has(path) ? `"${path}" is too large for a manifest or config` : `"${path}" is missing from the archive`);
+      return data;
+    },
+    async files(raws) {
+      const paths = raws.map(resolve);
+      for (const p of paths) if (!files.has(p)) throw bad(input, `the layer "${p}" is missing from the archive`);
+      mkdirSync(scratch, { recursive: true, mode: 0o700 });
+      const out = new Map([...new Set(paths)].map((p, i) => [p, join(scratch, `layer-${i}`)]));
+      // Layers kept in memory are written at once; the others are copied out in a second reading.
+      const pending = new Set<string>();
+      for (const [p, file] of out) {
+        const data = kept.get(p);
+        if (data) writeFileSync(file, data, { mode: 0o600 });
+        else pending.add(p);
+      }
+      if (pending.size) {
+        await readTar(input, (entry) => {
+          const path = memberName(entry.path);
+          if ((entry.type !== 'File' && entry.type !== 'OldFile') || !pending.delete(path)) return;
+          const fd = openSync(out.get(path)!, 'w', 0o600);
+          entry.on('data', (c: Buffer) => writeSync(fd, c));
+          entry.on('end', () => closeSync(fd));
+        });
+      }
+      return paths.map((p) => out.get(p)!);
+    },
+  };
+}
+
+function json(input: string, members: Members, path: string): any {
+  try {
+    return JSON.parse(members.read(path).toString('utf8'));
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw bad(input, `${path} is not valid JSON`);
+  }
+}
+
+const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : undefined);
+
+/** What `run` may use from an image's config: its environment, command and working directory. */
+function configOf(config: any): { config: ImageConfig; diffIds?: string[] } {
+  const c = config?.config ?? {};
+  const out: ImageConfig = {};
+  if (strings(c.Env)) out.Env = c.Env;
+  if (strings(c.Entrypoint)) out.Entrypoint = c.Entrypoint;
+  if (strings(c.Cmd)) out.Cmd = c.Cmd;
+  if (typeof c.WorkingDir === 'string' && c.WorkingDir) out.WorkingDir = c.WorkingDir;
+  return { config: out, diffIds: strings(config?.rootfs?.diff_ids) };
+}
+
+/** Pair each layer file with the diff id the config gives it: one per layer, or none at all. */
+function pairLayers(input: string, files: string[], diffIds: string[] | undefined): ImageSource['layers'] {
+  if (diffIds && diffIds.length !== files.length) throw bad(input, `the config lists ${diffIds.length} layer digests for ${files.length} layers`);
+  return files.map((file, i) => ({ file, diffId: diffIds?.[i] }));
+}
+
+async function dockerSave(input: string, members: Members): Promise<ImageSource> {
+  const list = json(input, members, 'manifest.json');
+  if (!Array.isArray(list) || !list.length || !Array.isArray(list[0]?.Layers)) throw bad(input, 'manifest.json lists no image');
+  const m = list[0];
+  const { config, diffIds } = configOf(json(input, members, m.Config));
+  const files = await members.files(m.Layers);
+  return { format: 'docker-save', layers: pairLayers(input, files, diffIds), config, name: strings(m.RepoTags)?.[0], images: list.length };
+}
+
+/** An OCI blob's path, from a digest checked to be one ("sha256:" and 64 hex digits, nothing else). */
+function blob(input: string, digest: unknown): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(String(digest));
+  if (!m) throw bad(input, `unsupported or malformed digest ${JSON.stringify(digest)}`);
+  return `blobs/sha256/${m[1]}`;
+}
+
+/** A small blob, checked against its digest: in an OCI layout every blob is named by its sha256. */
+function verifiedJson(input: string, members: Members, digest: string): any {
+  const path = blob(input, digest);
+  const data = members.read(path);
+  if (`sha256:${createHash('sha256').update(data).digest('hex')}` !== digest) throw bad(input, `${path} does not match its digest`);
+  return JSON.parse(data.toString('utf8'));
+}
+
+const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** From an index's manifests, the one for this machine (or the only one). */
+function pick(input: string, manifests: unknown): any {
+  if (!Array.isArray(manifests) || !manifests.length) throw bad(input, 'the OCI index lists no manifest');
+  const here = manifests.find((d: any) => d?.platform?.os === 'linux' && d?.platform?.architecture === ARCH[process.arch]);
+  return here ?? manifests[0];
+}
+
+async function ociLayout(input: string, members: Members): Promise<ImageSource> {
+  const index = json(input, members, 'index.json');
+  const top = pick(input, index?.manifests);
+  const ann = top?.annotations ?? {};
+  let desc = top;
+  // A multi-platform image: the index points to another index, one manifest per platform.
+  for (let depth = 0; INDEX_TYPES.includes(desc?.mediaType); depth++) {
+    if (depth > 4) throw bad(input, 'OCI indexes nested too deep');
+    desc = pick(input, verifiedJson(input, members, desc.digest)?.manifests);
+  }
+  const manifest = verifiedJson(input, members, desc?.digest);
+  if (!Array.isArray(manifest?.layers)) throw bad(input, 'the OCI manifest lists no layers');
+  const { config, diffIds } = configOf(verifiedJson(input, members, manifest.config?.digest));
+  const files = await members.files(manifest.layers.map((l: any) => blob(input, l?.digest)));
+  return {
+    format: 'oci',
+    layers: pairLayers(input, files, diffIds),
+    config,
+    name: ann['org.opencontainers.image.ref.name'] ?? ann['io.containerd.image.name'],
+    images: Array.isArray(index.manifests) ? index.manifests.length : 1,
+  };
+}
+
+/** Open what `image import` was given. `scratch` is a private directory for copied-out layers. */
+export async function openSource(input: string, scratch: string): Promise<ImageSource> {
+  const members = statSync(input).isDirectory() ? dirMembers(input) : await tarMembers(input, scratch);
+  if (!members) return { format: 'rootfs', layers: [{ file: input }], images: 1 };
+  if (members.has('manifest.json')) return dockerSave(input, members);
+  if (members.has('oci-layout') && members.has('index.json')) return ociLayout(input, members);
+  throw bad(input, 'neither a docker save archive (manifest.json), an OCI layout (oci-layout, index.json) nor a root filesystem');
+}

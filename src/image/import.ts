@@ -1,0 +1,57 @@
+// `nestbox image import`: from an archive to an image a container can start from.
+//
+//   1. find out what the file is and where its layers are (archive.ts)
+//   2. unpack each layer once, checked entry by entry before anything is written (unpack.ts);
+//      a layer another image already brought is reused, not unpacked again
+//   3. write the manifest: the image's name, its layer ids bottom first, its config
+// If any step fails, the layers this import unpacked are removed again: nothing is left half-made.
+import { existsSync, rmSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { UserError } from '../kernel/errors.js';
+import { layersDir, type ImageManifest } from '../runtime/images.js';
+import { openSource, type ArchiveFormat } from './archive.js';
+import { unpackLayer, type UnpackedLayer } from './unpack.js';
+import {
+  checkImageName, checkNameFree, nameFromFile, nameFromRef, removeLayers, saveManifest, scratchDir, sweepLeftovers, treeSize,
+} from './store.js';
+
+export interface Imported { name: string; format: ArchiveFormat; layers: UnpackedLayer[]; size: number; images: number }
+
+/** `progress` is told about each layer as it is done (index from 1). */
+export async function importImage(input: string, opts: { name?: string } = {}, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
+  const path = resolve(input);
+  if (!existsSync(path)) throw new UserError(`${input}: no such file`);
+  if (opts.name !== undefined) checkNameFree(checkImageName(opts.name));
+  sweepLeftovers();
+
+  const scratch = scratchDir();
+  const done: UnpackedLayer[] = [];
+  try {
+    const source = await openSource(path, scratch);
+    const name = checkImageName(opts.name ?? nameFromRef(source.name) ?? nameFromFile(path));
+    checkNameFree(name);
+    if (!source.layers.length) throw new UserError(`${input}: the image has no layers`);
+    for (const [i, layer] of source.layers.entries()) {
+      const label = source.layers.length > 1 ? `${basename(path)} (layer ${i + 1} of ${source.layers.length})` : basename(path);
+      const unpacked = await unpackLayer(layer.file, label, layer.diffId);
+      done.push(unpacked);
+      progress?.(i + 1, source.layers.length, unpacked);
+    }
+    const manifest: ImageManifest = {
+      name,
+      layers: done.map((l) => l.id),
+      created: new Date().toISOString(),
+      source: path,
+      format: source.format,
+      size: done.reduce((sum, l) => sum + treeSize(join(layersDir(), l.id)), 0),
+      config: source.config,
+    };
+    saveManifest(manifest);
+    return { name, format: source.format, layers: done, size: manifest.size!, images: source.images };
+  } catch (err) {
+    removeLayers(done.filter((l) => !l.reused).map((l) => l.id));
+    throw err;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
