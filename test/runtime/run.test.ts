@@ -87,6 +87,38 @@ test('--net host sees the host interfaces; container:NAME shares another contain
   }
 });
 
+test('--net bridge (the default): eth0 on nb0 with an address, a default route, and a published port answering on 127.0.0.1 and on the bridge address', async () => {
+  const r = inside([], 'ls /sys/class/net | tr "\\n" " "; echo; ip -4 -o addr show eth0; ip route');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^eth0 lo $/m, 'lo and eth0');
+  const addr = /inet (10\.21\d\.\d+\.\d+)\/24/.exec(r.stdout);
+  assert.ok(addr, `an address from the pool: ${r.stdout}`);
+  assert.match(r.stdout, /default via 10\.21\d\.\d+\.1 dev eth0/);
+  const d = nb(['run', '-d', '--name', 'web', '-p', '18480:80', 'default', '--', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  assert.is(d.status, 0, d.stderr);
+  try {
+    const info = JSON.parse(nb(['inspect', 'web']).stdout)[0];
+    assert.match(info.NetworkSettings.IPAddress, /^10\.21\d\./);
+    assert.equal(info.NetworkSettings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '18480' }]);
+    const gateway = info.NetworkSettings.IPAddress.replace(/\.\d+$/, '.1'); // the host's own address on nb0
+    for (const host of ['127.0.0.1', gateway]) {
+      let body = '';
+      for (let i = 0; i < 20 && !body; i++) {
+        body = spawnSync('/bin/busybox', ['wget', '-qO-', `http://${host}:18480/hostname`], { encoding: 'utf8', timeout: 3000 }).stdout ?? '';
+        if (!body) await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.is(body.trim(), d.stdout.trim(), `the container answers on ${host}:18480`);
+    }
+    const taken = nb(['run', '--rm', '-p', '18480:80', 'default', '--', 'true']);
+    assert.is(taken.status, 125);
+    assert.match(taken.stderr, /already published/);
+  } finally {
+    nb(['rm', '-f', 'web']);
+  }
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout;
+  assert.not.match(links, /: nb/, 'the last container out removed nb0 and its veth');
+});
+
 test('memory: a process past --memory is OOM-killed; inspect shows OOMKilled and exit 137', () => {
   const r = nb(['run', '--name', 'oom', '--net', 'none', '--memory', '16m', 'default', '--', '/bin/sh', '-c', 'head -c 200m /dev/zero | tail']);
   try {
@@ -207,9 +239,9 @@ test('a run killed with SIGKILL leaves objects that `nestbox cleanup` removes', 
   assert.not.ok(Ledger.owners().some((o) => o.startsWith('ctr-')));
 });
 
-test('20 containers started and removed concurrently, without collisions', async () => {
+test('20 containers started and removed concurrently, on one bridge, without collisions', async () => {
   const runs = Array.from({ length: 20 }, (_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
-    const c = spawn(process.execPath, [bin, 'run', '--rm', '--name', `many${i}`, '--net', 'none', 'default', '--', '/bin/sh', '-c', 'hostname'], { env });
+    const c = spawn(process.execPath, [bin, 'run', '--rm', '--name', `many${i}`, 'default', '--', '/bin/sh', '-c', 'hostname; ip -4 -o addr show eth0'], { env });
     let out = '';
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (out += d));
@@ -217,9 +249,12 @@ test('20 containers started and removed concurrently, without collisions', async
   }));
   const results = await Promise.all(runs);
   for (const r of results) assert.is(r.code, 0, r.out);
-  assert.is(new Set(results.map((r) => r.out.trim())).size, 20, 'twenty different hostnames (ids)');
+  assert.is(new Set(results.map((r) => r.out.split('\n')[0])).size, 20, 'twenty different hostnames (ids)');
+  const addresses = results.map((r) => /inet (\S+)\//.exec(r.out)?.[1]);
+  assert.is(new Set(addresses).size, 20, `twenty different addresses: ${addresses.join(' ')}`);
   assert.equal(containerDirs(), []);
   assert.equal(cgroupsLeft(), []);
+  assert.not.match(spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout, /: nb/);
 });
 
 test('bad input: one line, the right exit code, nothing created', () => {
