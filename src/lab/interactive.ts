@@ -10,7 +10,7 @@ import { LAB_ORDER } from '../../labs/index.js';
 import * as present from './present.js';
 import { baseEnv, waitForExit } from '../kernel/spawn.js';
 import { setNonBlocking } from '../kernel/fcntl.js';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface InteractiveOptions { explain?: boolean; startAt?: number; yes?: boolean; pace?: number }
@@ -111,6 +111,23 @@ async function exercise(step: Step, ctx: LabSession, opts: InteractiveOptions): 
   // What the setup did is the "before" half of the exercise: show it (not its placeholder check).
   if (setup) present.stepResult({ ...setup, observations: [], ok: true, said: setup.said }, { quiet: true });
   writeSession(ctx, step.id);
+  // `nestbox lab check` in a second terminal asks (SIGUSR2) and this process answers: the check
+  // runs here, with the lab's live state (open cgroups, namespaces), into check.json.
+  const answerCheck = () => {
+    void step.verify(ctx)
+      .catch((e: Error) => [{ what: 'check', expected: 'no error', observed: e.message, ok: false }])
+      .then((observations) => writeFileSync(join(ctx.workDir, 'check.json'), JSON.stringify({ at: Date.now(), observations })));
+  };
+  process.on('SIGUSR2', answerCheck);
+  try {
+    return await exerciseLoop(step, ctx, opts);
+  } finally {
+    process.removeListener('SIGUSR2', answerCheck);
+    rmSync(join(ctx.workDir, 'session.json'), { force: true });
+  }
+}
+
+async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOptions): Promise<StepResult | undefined> {
   const ex = step.exercise!;
   present.exerciseTask(step, ctx.state, opts);
   let hint = 0;
@@ -183,6 +200,6 @@ async function openShell(step: Step, ctx: LabSession): Promise<void> {
 /** Where `nestbox lab check` finds the running lab's state (current step, PIDs). */
 function writeSession(ctx: LabSession, step: string): void {
   try {
-    writeFileSync(join(ctx.workDir, 'session.json'), JSON.stringify({ step, pid: process.pid, state: ctx.state }));
+    writeFileSync(join(ctx.workDir, 'session.json'), JSON.stringify({ step, pid: process.pid, workDir: ctx.workDir, state: ctx.state }));
   } catch { /* not essential */ }
 }

@@ -8,8 +8,8 @@ import { UserError } from '../kernel/errors.js';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { runDir } from '../host/paths.js';
-import { createLabContext } from './context.js';
 import * as present from './present.js';
+import type { Observation } from './types.js';
 
 export interface StartFlags { yes?: boolean; pace?: number; explain?: boolean; restart?: boolean }
 
@@ -46,17 +46,23 @@ export async function checkRunningLab(id: string): Promise<number> {
   if (!session) throw new UserError(`lab ${id} is not running: start it with \`sudo nestbox lab start ${id}\` and run this check from a second terminal while it waits at an exercise`);
   const step = lab.steps.find((s) => s.id === session.step);
   if (!step?.exercise) throw new UserError(`lab ${id} is not at an exercise right now`);
-  const ctx = createLabContext(`${id}-check`);
-  Object.assign(ctx.state, session.state);
-  try {
-    const observations = await step.verify(ctx);
-    const ok = observations.every((o) => o.ok);
-    present.observations(observations);
-    console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet') + chalk.dim(`  (hint: ${present.inline(present.fill(step.exercise.hints[0], session.state))})`));
-    return ok ? 0 : 1;
-  } finally {
-    await ctx.cleanup();
+  // The running lab does the check itself, with its live state: ask it, and wait for its answer.
+  const answer = join(session.workDir, 'check.json');
+  const asked = Date.now();
+  process.kill(session.pid, 'SIGUSR2');
+  let result: { at: number; observations: Observation[] } | undefined;
+  for (let i = 0; i < 300 && !result; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const r = JSON.parse(readFileSync(answer, 'utf8'));
+      if (r.at >= asked) result = r;
+    } catch { /* not written yet */ }
   }
+  if (!result) throw new UserError(`lab ${id} did not answer (is it still waiting at the exercise?)`);
+  const ok = result.observations.every((o) => o.ok);
+  present.observations(result.observations);
+  console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet') + chalk.dim(`  (hint: ${present.inline(present.fill(step.exercise.hints[0], session.state))})`));
+  return ok ? 0 : 1;
 }
 
 export async function resetLab(id?: string): Promise<void> {

@@ -42,8 +42,11 @@ async function waitFinished(id: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (!existsSync(ledger.path)) return true;
-    const c = findContainer(id);
-    if (!ledger.ownerAlive() && !(c.state.PidStart && startTime(c.state.Pid) === c.state.PidStart)) {
+    // A --rm container's directory goes while its end is still being handled (its ledger removes
+    // it before the bridge is left): gone from the store is not finished yet.
+    let c: Container | undefined;
+    try { c = findContainer(id); } catch { c = undefined; }
+    if (!ledger.ownerAlive() && !(c?.state.PidStart && startTime(c.state.Pid) === c.state.PidStart)) {
       await finishContainer(id, readMonitorStatus(id), ledger);
       return true;
     }
@@ -81,6 +84,8 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
   }
   // Exited, but its end may still be being recorded (or was never, if its waiter was killed).
   await waitFinished(c.id, 10_000);
+  // Started with --rm, it has removed itself as it ended: nothing is left to remove.
+  if (c.spec.autoRemove && !existsSync(paths(c.id).config)) return c.spec.name;
   const now = findContainer(c.id);
   if (isRunning(now)) throw new UserError(`container ${c.spec.name} did not stop`, 1);
   removeContainerFiles(c.id, c.spec.name);

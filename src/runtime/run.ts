@@ -70,12 +70,16 @@ export async function runDetached(): Promise<number> {
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
-  await new Promise<void>((resolve) => child.stdout.once('close', () => resolve()));
+  // Both pipes close together, when the creator turns into the monitor (or exits): wait for both,
+  // so nothing it wrote to stderr is missed.
+  await Promise.all([child.stdout, child.stderr].map((p) => new Promise<void>((resolve) => p.once('close', () => resolve()))));
   child.unref();
   const line = out.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new UserError(err.trim().split('\n').pop()?.replace(/^nestbox: /, '') || 'the container could not be started', EXIT_RUNTIME);
   const report = JSON.parse(line) as { id?: string; error?: string; code?: number };
   if (report.error) throw new UserError(report.error, report.code ?? EXIT_RUNTIME);
+  // --trace: the steps were printed by the creator; pass them on.
+  if (process.env.NESTBOX_TRACE) process.stderr.write(err);
   console.log(report.id);
   return 0;
 }
