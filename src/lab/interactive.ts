@@ -41,15 +41,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolean> {
   const ctx = createLabContext(lab.id);
+  // One cleanup, whoever asks first: a signal, or the end of the lab (both can happen at once).
+  let cleaning: ReturnType<LabSession['cleanup']> | undefined;
+  const cleanup = () => (cleaning ??= ctx.cleanup());
   let finished = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (finished) return;
     finished = true;
-    process.stdout.write(chalk.yellow(`\n${signal}: cleaning up the lab...\n`));
-    void ctx.cleanup().finally(() => process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[signal]));
+    // After SIGHUP the terminal is gone: writing to it would fail and end nestbox mid-cleanup.
+    if (signal === 'SIGHUP') for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    else process.stdout.write(chalk.yellow(`\n${signal}: cleaning up the lab...\n`));
+    void cleanup().finally(() => realExit.call(process, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[signal]));
   };
   // SIGHUP too: closing the terminal window must not leave the lab's objects behind.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal);
+  // Whoever ends the process meanwhile (the prompt library exits on SIGTERM, an error handler
+  // exits after a crash, a closed terminal makes a read fail) waits for the cleanup first.
+  const realExit = process.exit;
+  process.exit = ((code?: number) => {
+    finished = true;
+    for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    void cleanup().finally(() => realExit.call(process, code));
+  }) as typeof process.exit;
   present.labHeader(lab);
   let ok = true;
   try {
@@ -87,10 +100,11 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
   } finally {
     finished = true;
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeListener(sig, onSignal);
+    process.exit = realExit;
     for (const step of [...lab.steps].reverse()) {
       try { await step.cleanup?.(ctx); } catch { /* the ledger still covers it */ }
     }
-    const report = await ctx.cleanup();
+    const report = await cleanup();
     if (report.removed.length) process.stdout.write(chalk.dim(`\ncleaned up: ${report.removed.join(', ')}\n`));
     if (report.failed.length) {
       process.stdout.write(chalk.red(`could not remove: ${report.failed.join('; ')} (run: sudo nestbox cleanup)\n`));
