@@ -91,4 +91,30 @@ run('Ctrl-C in the middle of a lab removes what it created', async () => {
   }
 });
 
+run('closing the terminal (SIGHUP) or SIGTERM while the lab waits at a prompt removes what it created', async () => {
+  for (const how of ['close the terminal', 'SIGTERM']) {
+    const state = tempDir();
+    const before = new Set(Ledger.owners());
+    try {
+      start(state.path, 'lab start uts');
+      await waitFor('Press enter to run it');
+      keys('Enter');
+      await waitFor(/Step 2\/3[\s\S]*Press enter to run it/);
+      keys('Enter');
+      const s1 = await waitFor('Open a shell inside the lab namespace');
+      const pid = Number(/started PID (\d+)/.exec(s1)![1]);
+      const lab = Number(execFileSync('pgrep', ['-f', 'lab start uts'], { encoding: 'utf8' }).trim().split('\n')[0]);
+      if (how === 'SIGTERM') process.kill(lab, 'SIGTERM');
+      else tmux('kill-session', '-t', session);
+      for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.not.ok(isAlive(pid), `${how}: the lab process is gone`);
+      for (let i = 0; i < 50 && isAlive(lab); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(Ledger.owners().filter((o) => o.startsWith('lab-uts-') && !before.has(o)), [], `${how}: and its ledger`);
+    } finally {
+      try { tmux('kill-session', '-t', session); } catch { /* gone */ }
+      state.remove();
+    }
+  }
+});
+
 test.run();
