@@ -103,7 +103,9 @@ run('closing the terminal (SIGHUP) or SIGTERM while the lab waits at a prompt re
       keys('Enter');
       const s1 = await waitFor('Open a shell inside the lab namespace');
       const pid = Number(/started PID (\d+)/.exec(s1)![1]);
-      const lab = Number(execFileSync('pgrep', ['-f', 'lab start uts'], { encoding: 'utf8' }).trim().split('\n')[0]);
+      // The lab's own process is the owner written in its ledger.
+      const owner = Ledger.owners().find((o) => o.startsWith('lab-uts-') && !before.has(o))!;
+      const lab = (new Ledger(owner).entries().find((e) => e.kind === 'owner') as { pid: number }).pid;
       if (how === 'SIGTERM') process.kill(lab, 'SIGTERM');
       else tmux('kill-session', '-t', session);
       for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
