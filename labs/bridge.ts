@@ -5,12 +5,12 @@ import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import { existsSync } from 'node:fs';
 import type { Netns } from '../src/net/exec.js';
-import { createNetns, createVethPair, moveLink, addAddress, setUp, quietIpv6, addRoute, link, routes, routeGet } from '../src/net/link.js';
-import { createBridge, attach, bridgePorts, fdb } from '../src/net/bridge.js';
-import { reserveSubnet, AddressPool } from '../src/net/pool.js';
+import { createNetns, addRoute, link, routes, routeGet } from '../src/net/link.js';
+import { bridgePorts, fdb } from '../src/net/bridge.js';
+import { AddressPool } from '../src/net/pool.js';
 import { addRule, countedRules, listChains, formatListing, detectIptables, Rule } from '../src/net/iptables.js';
 import { readSysctl, BRIDGE_NF_CALL_IPTABLES } from '../src/net/sysctl.js';
-import { netOf, nbName, startEchoServer, ping, echo } from './net-lab-kit.js';
+import { netOf, nbName, startEchoServer, ping, echo, labBridge, plugIntoBridge } from './net-lab-kit.js';
 
 const ECHO_PORT = 7007;
 const BOXES = [1, 2, 3];
@@ -40,14 +40,7 @@ const lab: Lab = {
       command: 'ip link add $BR type bridge; ip addr add 10.213.0.1/24 dev $BR; ip link set $BR up',
       syscall: 'netlink RTM_NEWLINK IFLA_INFO_KIND "bridge"; RTM_NEWADDR; RTM_NEWLINK IFF_UP',
       async perform(ctx) {
-        const net = netOf(ctx);
-        ctx.state.bridge = nbName(ctx, 'br');
-        ctx.state.subnet = await reserveSubnet(net);
-        const pool = new AddressPool(ctx.state.subnet);
-        ctx.state.gateway = pool.gateway;
-        await createBridge(net, ctx.state.bridge);
-        await addAddress(net, 'host', ctx.state.bridge, pool.cidr(pool.gateway));
-        await setUp(net, 'host', ctx.state.bridge);
+        await labBridge(ctx);
         return `bridge ${ctx.state.bridge} with ${ctx.state.gateway} on subnet ${ctx.state.subnet}`;
       },
       async verify(ctx) {
@@ -82,20 +75,12 @@ const lab: Lab = {
           ctx.state.ns.push(name);
           ctx.state.ports.push(port);
           await createNetns(net, name);
-          await createVethPair(net, port, peer);
-          await attach(net, port, ctx.state.bridge);
-          await setUp(net, 'host', port);
-          await moveLink(net, peer, { name }, 'eth0');
-          await quietIpv6(net, { name }, 'eth0'); // no IPv6 chatter: the bridge learns only from the lab's traffic
-          const address = pool.allocate(net);
-          ctx.state.addrs.push(address);
-          await addAddress(net, { name }, 'eth0', pool.cidr(address));
-          await setUp(net, { name }, 'lo');
-          await setUp(net, { name }, 'eth0');
-          if (i < 3) await addRoute(net, { name }, 'default', { via: ctx.state.gateway });
+          // No IPv6 chatter: the bridge learns only from the lab's traffic. The third gets no default route, yet.
+          ctx.state.addrs.push(await plugIntoBridge(ctx, pool, { name }, port, peer, { quietIpv6: true, defaultRoute: i < 3 }));
           ctx.state.echo.push(await startEchoServer(ctx, { name }, ECHO_PORT, `echo server in ${name}`));
         }
         ctx.state.pid = ctx.state.echo[2]; // the exercise's shell joins the third namespace through it
+        ctx.state.ns3 = ctx.state.ns[2];
         ctx.say(`the third namespace is ${ctx.state.ns[2]} (${ctx.state.addrs[2]}); the gateway is ${ctx.state.gateway}`);
         return ctx.state.ns.map((n: string, i: number) => `${n} ${ctx.state.addrs[i]} via port ${ctx.state.ports[i]}`).join('; ');
       },
@@ -138,14 +123,14 @@ const lab: Lab = {
       id: 'exercise',
       title: 'The default route through the bridge',
       explain: "A namespace reaches addresses on its own subnet directly (the kernel added that route with the address). Anything else needs a *default route*: \"send it to the gateway\", the bridge's address, and let the host route it onward. Docker sets this route in every container. The third namespace has none yet: `ip route` there shows only the subnet. (`ip route get ADDRESS` asks the kernel which route it would take, without sending anything.)",
-      command: 'ip -n $NS3 route add default via 10.213.0.1',
+      command: 'ip -n {ns3} route add default via {gateway}',
       syscall: 'netlink RTM_NEWROUTE dst 0.0.0.0/0 gateway 10.213.0.1 in the third namespace',
       exercise: {
-        task: "In the **third** namespace, add a default route via the bridge's address (the gateway shown above, the `.1` of the subnet). In the shell nestbox opens there: `ip route` to look, then `ip route add default via GATEWAY`.",
+        task: "In the **third** namespace, {ns3}, add a default route via the bridge's address, the gateway {gateway}. In the shell nestbox opens there: `ip route` to look, then add the route.",
         hints: [
-          "The gateway is the bridge's own address, the first of the subnet: `ip route` inside shows the subnet, e.g. 10.213.0.0/24, so the gateway is 10.213.0.1.",
-          'Inside the shell: `ip route add default via 10.213.0.1` (with your subnet). From another terminal: `nsenter --target PID --net ip route add default via 10.213.0.1`.',
+          '`ip route` inside shows only the route to the subnet, {subnet}: every other address has no route. A default route names a gateway with `via`.',
           '`ip route add default dev eth0` is not the same: without `via`, the namespace would ask for every address on the bridge itself, and nobody there answers for the rest of the world.',
+          'Inside the shell: `ip route add default via {gateway}`. From another terminal: `nsenter --target PID --net ip route add default via {gateway}`.',
         ],
         shell: { pidKey: 'pid', types: ['net'] },
         async solve(ctx) {

@@ -1,17 +1,13 @@
-// Small helpers shared by the cgroup labs cpuset, freezer, cgroup-tree and io-devices: create a
-// cgroup and write it in the ledger at once, show every file written under its name on both cgroup
-// versions, start a process inside a cgroup, and stop and collect it again.
+// Small helpers shared by the cgroup labs: create a cgroup and write it in the ledger at once, show
+// every file written under its name on both cgroup versions, start a process inside a cgroup, run a
+// short script in one.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContext } from '../src/lab/types.js';
 import { Cgroup } from '../src/kernel/cgroup.js';
 import type { Controller } from '../src/kernel/cgroup-layout.js';
-import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
-import { tryReap } from '../src/kernel/reap.js';
-import { kill } from '../src/kernel/syscalls.js';
-import { startTime } from '../src/host/ledger.js';
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { baseEnv } from '../src/kernel/spawn.js';
+import { Ran, runCaptured } from './kit.js';
 
 /**
  * Create nestbox/<lab>-<unique><suffix> and write it in the ledger straight away: from then on the
@@ -120,29 +116,9 @@ export function joinSelf(cg: Cgroup): string {
   return `for d in ${cg.allDirs().join(' ')}; do echo $$ > "$d/cgroup.procs"; done; `;
 }
 
-/** Run `script` with /bin/sh inside the cgroup and wait for it; its output (stdout and stderr) is returned. */
-export async function runInside(ctx: LabContext, cg: Cgroup, script: string, name: string): Promise<{ exit: ExitStatus; output: string }> {
-  const path = `${ctx.workDir}/${name}.out`;
-  const fd = openSync(path, 'w');
-  const devnull = openSync('/dev/null', 'r');
-  try {
-    const pid = await ctx.spawn({ argv: ['/bin/sh', '-c', joinSelf(cg) + script], env: baseEnv(), stdio: [devnull, fd, fd] }, name);
-    const exit = await waitForExit(pid);
-    return { exit, output: readFileSync(path, 'utf8').trim() };
-  } finally {
-    closeSync(fd);
-    closeSync(devnull);
-  }
-}
-
-/** SIGKILL a child the lab started and collect it, so no zombie is left for the cleanup to wait on. */
-export async function stopAndReap(pid: number | undefined): Promise<void> {
-  if (!pid || startTime(pid) === undefined) return;
-  try { kill(pid, 9); } catch { /* already gone */ }
-  for (let i = 0; i < 200; i++) {
-    if (tryReap(pid) !== 'running') return;
-    await sleep(5);
-  }
+/** Run `script` with /bin/sh inside the cgroup and wait for it: how it ended, and what it printed. */
+export function runInCgroup(ctx: LabContext, cg: Cgroup, script: string, name: string): Promise<Ran> {
+  return runCaptured(ctx, { argv: ['/bin/sh', '-c', joinSelf(cg) + script] }, name);
 }
 
 /** "33554432" -> "32.0 MiB". */

@@ -8,7 +8,8 @@ import type { Cgroup } from '../src/kernel/cgroup.js';
 import { describeExit } from '../src/kernel/reap.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup, createChild, mib, runInside, sayWrites, sleep, startIn, startJoined, stopAndReap, where } from './cgroup-lab-kit.js';
+import { createCgroup, createChild, mib, runInCgroup, sayWrites, startIn, startJoined, where } from './cgroup-lab-kit.js';
+import { sleep, stopAndReap } from './kit.js';
 
 const MiB = 1024 * 1024;
 const ms = (usec: number) => `${(usec / 1000).toFixed(0)} ms`;
@@ -52,7 +53,7 @@ function hitsFile(cg: Cgroup): string {
 
 /** Run the 48 MiB job in child a and say how it ended. */
 async function runJob(ctx: LabContext): Promise<string> {
-  const { exit } = await runInside(ctx, ctx.state.a, JOB, 'job');
+  const { exit } = await runInCgroup(ctx, ctx.state.a, JOB, 'job');
   return describeExit(exit);
 }
 
@@ -180,14 +181,27 @@ const lab: Lab = {
       title: 'Make room for the job',
       explain:
         'To let the job finish you must change the limit that stopped it. The check runs the same 48 MiB `dd` in child a again.',
-      command: 'echo 128M > /sys/fs/cgroup/nestbox/tree/memory.max   # v1: echo 134217728 > /sys/fs/cgroup/memory/nestbox/tree/memory.limit_in_bytes',
+      command: '{answerCommand}',
       syscall: 'write(2) to memory.max (v1: memory.limit_in_bytes)',
+      async perform(ctx) {
+        const { parent, a, b } = ctx.state as Record<string, Cgroup>;
+        // The directories and files as they are named on this host, for the task and the hints.
+        const v2 = parent.version === 2;
+        Object.assign(ctx.state, { parentDir: parent.dir('memory'), aDir: a.dir('memory'), bDir: b.dir('memory'), hitsWhere: v2 ? 'the `max` line of `memory.events`' : '`memory.failcnt`' });
+        const limit = join(parent.dir('memory'), v2 ? 'memory.max' : 'memory.limit_in_bytes');
+        // v1 with swap limited too: memory plus swap may never be below memory, so it goes up first.
+        const memsw = !v2 && ctx.state.swapLimited && parent.memorySwapLimit() !== undefined ? join(parent.dir('memory'), 'memory.memsw.limit_in_bytes') : undefined;
+        ctx.state.answerCommand = `${memsw ? `echo 128M > ${memsw}; ` : ''}echo 128M > ${limit}`;
+        ctx.state.limitOther = v2 ? 'on cgroup v1: memory.limit_in_bytes' : 'on cgroup v2: memory.max';
+        ctx.state.answer = `\`${ctx.state.answerCommand}\`${memsw ? ' (memory plus swap first: it may never be below the memory limit)' : ''}`;
+      },
       exercise: {
         task:
-          'Change one memory limit so that a 48 MiB job in child **a** completes; child b keeps its 4 MiB. The directories are printed in the first step.',
+          'Change one memory limit so that a 48 MiB job in child **a** completes; child b keeps its 4 MiB. ' +
+          'The parent is `{parentDir}`, child a `{aDir}`, child b `{bDir}`.',
         hints: [
-          "Child a's own limit is already 64 MiB. Which limit did the kernel count as hit (memory.events `max` on v2, memory.failcnt on v1)?",
-          'Raise the parent\'s limit: `echo 128M > .../nestbox/cgroup-tree-XXXX/memory.max` on v2, or `echo 134217728 > .../memory.limit_in_bytes` in the memory tree on v1 (with swap on, raise memory.memsw.limit_in_bytes first).',
+          "Child a's own limit is already 64 MiB. Which limit did the kernel count as hit? Compare {hitsWhere} in the parent and in child a.",
+          'Raise the parent\'s limit ({limitOther}): {answer}',
         ],
         shell: 'host',
         async solve(ctx) {
@@ -213,8 +227,7 @@ const lab: Lab = {
         ];
       },
       async cleanup(ctx) {
-        await stopAndReap(ctx.state.busy);
-        await stopAndReap(ctx.state.holder);
+        await stopAndReap(ctx, ctx.state.busy, ctx.state.holder);
       },
     },
   ],

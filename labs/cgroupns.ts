@@ -7,7 +7,7 @@ import { Cgroup } from '../src/kernel/cgroup.js';
 import type { Controller } from '../src/kernel/cgroup-layout.js';
 import { parseProcCgroup, processCgroups, ProcessCgroup } from '../src/kernel/cgroup-layout.js';
 import { namespaceId } from '../src/kernel/proc.js';
-import { hostTool, runCaptured, startSleeper, reapHelpers } from './user.js';
+import { hostTool, runCaptured, startSleeper, reapHelpers } from './kit.js';
 import { posix } from 'node:path';
 
 /**
@@ -41,8 +41,8 @@ function hostView(ctx: LabContext, pid: number | 'self'): string {
  */
 async function insideView(ctx: LabContext, pid: number): Promise<string> {
   const r = await runCaptured(ctx, { argv: [hostTool('cat'), `/proc/${pid}/cgroup`], join: { pid, types: ['cgroup'] } });
-  if (r.code !== 0) return r.text.trim() || `cat failed (exit ${r.code})`;
-  return treeLine(parseProcCgroup(r.text), labCgroup(ctx).version)?.path ?? '(no line)';
+  if (r.code !== 0) return r.out || `cat failed (exit ${r.code})`;
+  return treeLine(parseProcCgroup(r.out), labCgroup(ctx).version)?.path ?? '(no line)';
 }
 
 /** A shell command that moves the shell itself ($$) into the lab's cgroup, in every tree it has. */
@@ -71,6 +71,8 @@ const lab: Lab = {
         const cg = Cgroup.create(ctx.state.cgName, CONTROLLERS);
         ctx.state.pid = await startSleeper(ctx, { argv: [hostTool('sleep'), 'infinity'] }, 'a process in the lab cgroup');
         cg.addProcess(ctx.state.pid);
+        // The directory the exercise names (v1: in the pids tree; v2: the one tree).
+        ctx.state.cgroupDir = cg.allDirs()[0];
         return `created ${cg.allDirs().join(' and ')} (cgroup v${cg.version}) and moved sleep ${ctx.state.pid} into it`;
       },
       async verify(ctx) {
@@ -89,8 +91,8 @@ const lab: Lab = {
     {
       id: 'order',
       title: 'Unshare first, join later: the root stays behind',
-      explain: 'A cgroup namespace\'s root is the cgroup of the thread that calls `unshare(CLONE_NEWCGROUP)`, taken *at that moment*; it never moves. nestbox\'s worker thread is in nestbox\'s own cgroup, and it cannot move alone (on v2, cgroup.procs moves whole processes: nestbox itself would land in the lab cgroup). So here the thread unshares, spawns `sleep`, and only then does nestbox move the `sleep` into the lab cgroup. Inside, the lab cgroup shows as a path relative to nestbox\'s cgroup (`/..` steps up), not as `/`; where nestbox runs in the root of that tree, it shows its full path and the namespace hides nothing.',
-      command: 'unshare --cgroup sleep infinity & echo $! > /sys/fs/cgroup/pids/nestbox/cgns-X/cgroup.procs',
+      explain: 'A cgroup namespace\'s root is the cgroup of the thread that calls `unshare(CLONE_NEWCGROUP)`, taken *at that moment*; it never moves. The thread of nestbox that calls it is in nestbox\'s own cgroup, and it cannot move alone (on v2, cgroup.procs moves whole processes: nestbox itself would land in the lab cgroup). So here that thread unshares, spawns `sleep`, and only then does nestbox move the `sleep` into the lab cgroup. Inside, the lab cgroup shows as a path relative to nestbox\'s cgroup (`/..` steps up), not as `/`; where nestbox runs in the root of that tree, it shows its full path and the namespace hides nothing.',
+      command: 'unshare --cgroup sleep infinity & echo $! > {cgroupDir}/cgroup.procs',
       syscall: 'unshare(CLONE_NEWCGROUP); posix_spawn("sleep"); write(2) to cgroup.procs',
       async perform(ctx) {
         ctx.state.latePid = await startSleeper(ctx, { argv: [hostTool('sleep'), 'infinity'], unshare: CLONE_NEWCGROUP }, 'unshared before it joined the lab cgroup');
@@ -113,16 +115,17 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: join first, then unshare',
+      title: 'Join first, then unshare',
       explain: 'Runtimes do it in the other order: the container\'s first process is placed in its cgroup, then the cgroup namespace is created, so its root is the container\'s own cgroup. Inside, that cgroup reads `/` and nothing above it can be named.',
-      command: "sh -c 'echo $$ > DIR/cgroup.procs; exec unshare --cgroup sleep 1000' &",
-      syscall: 'write(2) of its own PID to cgroup.procs; unshare(CLONE_NEWCGROUP); execve("sleep")',
+      command: "sh -c 'echo $$ > {cgroupDir}/cgroup.procs; exec unshare --cgroup sleep 1000' &",
+      syscall: 'write(2) of its own process ID to cgroup.procs; unshare(CLONE_NEWCGROUP); execve("sleep")',
       exercise: {
-        task: 'From a second terminal on the host (as root), start a long-running process whose cgroup namespace has the lab cgroup as its root: the process must be *in* the lab cgroup *before* it unshares. The lab cgroup is the one `sleep` PID is in (its directory was printed in step 1). nestbox ends your process when the lab ends.',
+        task: 'From a second terminal on the host (as root), start a long-running process whose cgroup namespace has the lab cgroup, `{cgroupDir}`, as its root: the process must be *in* the lab cgroup *before* it unshares. nestbox ends your process when the lab ends.',
         hints: [
-          '`cat /proc/PID/cgroup` shows the lab cgroup\'s path; its directory is /sys/fs/cgroup/pids/nestbox/cgns-… on a v1 or hybrid host, /sys/fs/cgroup/nestbox/cgns-… on cgroup v2.',
-          "A shell can move itself: `sh -c 'echo $$ > DIR/cgroup.procs; exec unshare --cgroup sleep 1000' &` (DIR is that directory).",
-          '`unshare --cgroup sh -c \'echo $$ > …\'` is the wrong order: the root is fixed at your terminal\'s cgroup. Look with `nsenter -t YOURPID -C cat /proc/YOURPID/cgroup`.',
+          'The root of a cgroup namespace is the cgroup its creator is in at the moment it unshares. So the process has to move itself into the lab cgroup first, and only then call unshare.',
+          'A shell can move itself: `echo $$ > {cgroupDir}/cgroup.procs` writes the shell\'s own process ID. Then `exec unshare --cgroup sleep 1000` keeps that same process, now in the lab cgroup.',
+          '`unshare --cgroup sh -c \'echo $$ > …\'` is the wrong order: the root is fixed at your terminal\'s cgroup. `nsenter -t YOURPID -C cat /proc/YOURPID/cgroup` shows the path inside: `/` when the order was right.',
+          "`sh -c 'echo $$ > {cgroupDir}/cgroup.procs; exec unshare --cgroup sleep 1000' &`",
         ],
         shell: 'host',
         async solve(ctx) {

@@ -9,12 +9,12 @@ import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import { CLONE_FS, CLONE_NEWNS, MS_BIND, MS_PRIVATE, MS_REC, MNT_DETACH } from '../src/kernel/constants.js';
 import type { SpawnRequest, ThreadStep } from '../src/kernel/spawn.js';
-import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
+import { baseEnv } from '../src/kernel/spawn.js';
 import { mountTable, MountInfo } from '../src/kernel/proc.js';
-import { startTime } from '../src/host/ledger.js';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Ran, runCaptured, runJoined, stopAndReap } from './kit.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers the overlay and volumes labs use too.
@@ -44,47 +44,9 @@ export async function copyRootfs(ctx: LabContext, dest: string): Promise<void> {
   await ctx.execOk('cp', ['-a', ctx.rootfs(), dest]);
 }
 
-export interface Ran { code: number; out: string }
-
-let outputs = 0;
-
-/** Start a short command as `req` describes, wait for it, and return its exit code and output (stdout and stderr). */
-export async function runCaptured(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>): Promise<Ran> {
-  const file = join(ctx.workDir, `output-${++outputs}.txt`);
-  const out = openSync(file, 'w');
-  const stdin = openSync('/dev/null', 'r');
-  try {
-    const pid = await ctx.spawn({ ...req, env: baseEnv(), stdio: [stdin, out, out] });
-    const { code } = await waitForExit(pid);
-    return { code, out: readFileSync(file, 'utf8').trim() };
-  } finally {
-    closeSync(out);
-    closeSync(stdin);
-    rmSync(file, { force: true });
-  }
-}
-
 /** Run a command inside a container: join its mount namespace, whose root is the container's root (like `nsenter -t PID -m`). */
 export function runInside(ctx: LabContext, pid: number, argv: string[]): Promise<Ran> {
-  return runCaptured(ctx, { argv, join: { pid, types: ['mnt'] } });
-}
-
-/**
- * Stop the lab's long-lived processes and reap them. The ledger would kill them too, but a killed
- * child stays a zombie until its parent waits for it, and only we can wait for ours.
- */
-export async function stopAndReap(ctx: LabContext, keys: string[]): Promise<void> {
-  for (const key of keys) {
-    const pid = ctx.state[key];
-    // Only the very process the lab started: same PID *and* start time as the ledger recorded
-    // (a PID that was already reaped may belong to someone else by now).
-    const recorded = ctx.ledger.entries().find((e) => e.kind === 'process' && e.pid === pid);
-    if (recorded?.kind !== 'process' || recorded.starttime === undefined || startTime(pid) !== recorded.starttime) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-      await waitForExit(pid);
-    } catch { /* already gone: the ledger has the last word */ }
-  }
+  return runJoined(ctx, pid, ['mnt'], argv);
 }
 
 /** Names in a directory, sorted, without dot files (what `ls` shows). */
@@ -137,16 +99,31 @@ function describeMounts(mounts: MountInfo[]): string {
   return mounts.length === 1 ? `1 mount: ${mounts[0].root} on ${mounts[0].mountPoint}` : `${mounts.length} mounts`;
 }
 
+/**
+ * After the escape, look for the secret below every mount point of `pid`'s namespace other than
+ * `/`: an old root left mounted (at /oldroot, say) brings the host's whole tree along. Returns the
+ * paths where it was found.
+ */
+async function secretBelowMounts(ctx: LabContext, pid: number, mounts: MountInfo[]): Promise<string[]> {
+  const paths = [...new Set(mounts.map((m) => m.mountPoint).filter((p) => p !== '/'))].map((p) => join(p, ctx.state.secretPath));
+  if (!paths.length) return [];
+  // grep -l names the files that hold the secret; -s keeps quiet about the paths that do not exist.
+  const r = await runCaptured(ctx, { join: { pid, types: ['mnt'] }, steps: escapeSteps(), argv: ['/bin/grep', '-lsxF', '--', ctx.state.secret, ...paths] });
+  return r.out.split('\n').filter((l) => paths.includes(l));
+}
+
 /** Observations shared by the pivot step and the exercise: is the namespace of `pid` locked into the jail? */
 async function lockedObservations(ctx: LabContext, pid: number) {
   const mounts = mountTable(pid);
   const tried = await escapeAndRead(ctx, { join: { pid, types: ['mnt'] } });
+  const below = await secretBelowMounts(ctx, pid, mounts);
+  const read = tried.out === ctx.state.secret ? 'the secret' : below.length ? `the secret, at ${below[0]}` : 'not the secret';
   return [
     observe(`ls /proc/${pid}/root (its root)`, listing(ctx.state.jail), listing(`/proc/${pid}/root`)),
     observe(`host's / (${hostRootMount().major}:${hostRootMount().minor} ${hostRootMount().root}) in /proc/${pid}/mountinfo`, 'absent', hasHostRoot(mounts) ? 'present' : 'absent'),
     observeThat(`mounts in its namespace (/proc/${pid}/mountinfo)`, '1 mount: the jail on /', describeMounts(mounts), mounts.length === 1 && mounts[0].mountPoint === '/'),
-    observe('the escape, then cat: what cat read', 'not the secret', tried.out === ctx.state.secret ? 'the secret' : 'not the secret'),
-    observeThat('exit code of that cat', '≠ 0 (no such file)', `${tried.code}: ${tried.out.split('\n')[0]}`, tried.code !== 0),
+    observe(mounts.length > 1 ? 'the escape, then cat of the secret (its own path, and the same path below every other mount)' : 'the escape, then cat of the secret', 'not the secret', read),
+    observeThat('exit code of the cat at its own path', '≠ 0 (no such file)', `${tried.code}: ${tried.out.split('\n')[0]}`, tried.code !== 0),
   ];
 }
 
@@ -195,7 +172,7 @@ const lab: Lab = {
     {
       id: 'escape',
       title: 'Escape the chroot, for real',
-      explain: 'chroot moves the root and nothing else: not the working directory, and it does not take away the right to call chroot again. A root process inside the jail calls `chroot("/tmp")` *without* `chdir`, so its working directory is now above its root. `..` is stopped only when the walk meets the root, and this walk never does: 32 × `chdir("..")` climb to the host\'s `/`, and `chroot(".")` makes that the root again. busybox `chroot` always does `chdir("/")` inside the new root, which is why a shell cannot do it with it; four system calls can. nestbox makes them from a thread that first enters the jail through `/proc/PID/root`, then runs the host\'s `cat` on the secret.',
+      explain: 'chroot moves the root and nothing else: not the working directory, and it does not take away the right to call chroot again. A root process inside the jail calls `chroot("/tmp")` *without* `chdir`, so its working directory is now above its root. `..` is stopped only when the walk meets the root, and this walk never does: 32 × `chdir("..")` climb to the host\'s `/`, and `chroot(".")` makes that the root again. The `chroot` command cannot do it: it always calls `chdir("/")` right after `chroot()`, which puts the working directory back under the new root. It takes a program that makes these system calls itself: nestbox makes them from a thread that first enters the jail through `/proc/PID/root`, then runs the host\'s `cat` on the secret.',
       command: '# no shell tool does it; in C, as root inside the jail: chroot("/tmp"); for (int i = 0; i < 32; i++) chdir(".."); chroot("."); execl("/bin/cat", "cat", "SECRET", NULL);',
       syscall: 'chroot("/proc/PID/root"); chroot("/tmp"); chdir("..") ×32; chroot("."); execve("/bin/cat")',
       async perform(ctx) {
@@ -238,7 +215,7 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: pivot a namespace into the jail yourself',
+      title: 'Pivot a namespace into the jail yourself',
       explain: 'nestbox started a `sleep` in a fresh, private mount namespace: a copy of the host\'s mounts, with the lab directory bound on `/mnt`, so the jail is `/mnt/jail`. Make the jail the root of that namespace. The check tries the escape from inside it.',
       command: 'mount --bind /mnt/jail /mnt/jail; cd /mnt/jail; pivot_root . .; umount -l .',
       syscall: 'mount(MS_BIND); chdir; pivot_root(".", "."); umount2(".", MNT_DETACH)',
@@ -257,7 +234,7 @@ const lab: Lab = {
         task: 'In the shell nestbox opens inside that mount namespace, make **/mnt/jail** its root with `pivot_root`, and make sure no way back to the host\'s `/` remains. Then `exit` the shell and check.',
         hints: [
           'pivot_root needs a mount point: `mount --bind /mnt/jail /mnt/jail`, then `cd /mnt/jail` (the cd after the mount lands on the new mount).',
-          '`pivot_root . .` puts the old root on top of the new one; `umount -l .` detaches it. Without that last command, the host\'s `/` is still mounted in the namespace and `..` can reach it.',
+          '`pivot_root . .` puts the old root on top of the new one; `umount -l .` detaches it. Without that last command, the host\'s `/` is still mounted in the namespace and `..` can reach it. (With `pivot_root . oldroot`, as in the man page, it is `umount -l /oldroot`.)',
         ],
         shell: { pidKey: 'exPid', types: ['mnt'] },
         async solve(ctx) {
@@ -265,15 +242,16 @@ const lab: Lab = {
           if (r.code !== 0) throw new Error(`the reference answer failed: ${r.out}`);
         },
         async mistake(ctx) {
-          // pivot_root without detaching the old root: it stays mounted, stacked on the new one.
-          await runInside(ctx, ctx.state.exPid, ['/bin/sh', '-c', 'mount --bind /mnt/jail /mnt/jail && cd /mnt/jail && pivot_root . .']);
+          // pivot_root as the man page shows it, without detaching the old root: the host's tree stays
+          // mounted at /oldroot, secret and all.
+          await runInside(ctx, ctx.state.exPid, ['/bin/sh', '-c', 'mount --bind /mnt/jail /mnt/jail && cd /mnt/jail && mkdir -p oldroot && pivot_root . oldroot']);
         },
       },
       async verify(ctx) {
         return lockedObservations(ctx, ctx.state.exPid);
       },
       async cleanup(ctx) {
-        await stopAndReap(ctx, ['exPid', 'pivotPid', 'escapedPid', 'jailPid']);
+        await stopAndReap(ctx, ctx.state.exPid, ctx.state.pivotPid, ctx.state.escapedPid, ctx.state.jailPid);
       },
     },
   ],

@@ -6,7 +6,9 @@ import { observe, observeThat } from '../src/lab/types.js';
 import { Cgroup, FILE_NAMES } from '../src/kernel/cgroup.js';
 import { parseCpus, parseCpuShares } from '../src/limits/parse.js';
 import { readFileSync } from 'node:fs';
-import { createCgroup, sayWrites, sleep, parseCpuList } from './cgroup-lab-kit.js';
+import { join } from 'node:path';
+import { createCgroup, sayWrites, parseCpuList } from './cgroup-lab-kit.js';
+import { sleep } from './kit.js';
 import { startHeld, bothNames, Held } from './cgroup-held.js';
 
 const BUSY = ['/bin/sh', '-c', 'while :; do :; done'];
@@ -141,7 +143,6 @@ const lab: Lab = {
         const cpu = firstCpu();
         const groups: Cgroup[] = [];
         for (const [name, shares] of [['hi', '1024'], ['lo', '512']]) {
-          // Not "cpu-..." like the quota group, so that the exercise's cpu-* matches one directory.
           const cg = Cgroup.create(`cpuweight-${ctx.unique}-${name}`, ['cpu', 'cpuacct']);
           ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
           cg.setCpuShares(parseCpuShares(shares));
@@ -185,16 +186,29 @@ const lab: Lab = {
       explain:
         'Now you set the quota of the first group. Quota and period are both in microseconds; the share of a CPU is quota divided by period. ' +
         'The check starts a busy loop in the group and measures it for two seconds, as before.',
-      command: 'echo "20000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 20000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us',
+      command: '{answerCommand}',
       syscall: 'write(2) to cpu.max (v1: cpu.cfs_quota_us)',
+      async perform(ctx) {
+        const cg: Cgroup = ctx.state.cg;
+        // The file as it is named on this host, for the task and the hints.
+        if (cg.version === 2) {
+          ctx.state.quotaFile = join(cg.dir('cpu'), 'cpu.max');
+          ctx.state.quotaOther = 'cgroup v2: quota and period on one line; on v1 the quota has a file of its own, cpu.cfs_quota_us';
+          ctx.state.answerCommand = `echo "20000 100000" > ${ctx.state.quotaFile}`;
+        } else {
+          ctx.state.quotaFile = join(cg.dir('cpu'), 'cpu.cfs_quota_us');
+          ctx.state.quotaOther = 'cgroup v1: the quota alone, the period stays 100000 µs in cpu.cfs_period_us; on v2 both are in cpu.max';
+          ctx.state.answerCommand = `echo 20000 > ${ctx.state.quotaFile}`;
+        }
+      },
       exercise: {
         task:
-          'Limit the lab cgroup (the one shown in step 1, now at 50%) to **20%** of one CPU, from a shell on the host. ' +
-          'On cgroup v2 (Ubuntu 24.04) the file is `/sys/fs/cgroup/nestbox/cpu-*/cpu.max`; on a v1 or hybrid host, `/sys/fs/cgroup/cpu/nestbox/cpu-*/cpu.cfs_quota_us` (the period stays 100000 µs).',
+          'Limit the lab cgroup (now at 50%) to **20%** of one CPU, from a shell on the host. ' +
+          'On this host the file is `{quotaFile}` ({quotaOther}).',
         hints: [
           '20% is 20 ms of CPU time in every 100 ms period: quota 20000, period 100000.',
-          'On v2 the quota comes first: `echo "20000 100000" > .../cpu.max`. On v1 write the quota file, not the period: `echo 20000 > .../cpu.cfs_quota_us`.',
-          'Changing the period while the quota stays 50000 gives the group *more* CPU: 50000 every 20000 µs is 2.5 CPUs.',
+          'Changing the period while the quota stays 50000 gives the group *more* CPU: 50000 every 20000 µs is 2.5 CPUs. Change the quota.',
+          'On this host: `{answerCommand}`.',
         ],
         shell: 'host',
         async solve(ctx) {

@@ -6,7 +6,8 @@ import { observe, observeThat } from '../src/lab/types.js';
 import type { Cgroup } from '../src/kernel/cgroup.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup, parseCpuList, sayWrites, sleep, startIn, statField, statusField, stopAndReap, where } from './cgroup-lab-kit.js';
+import { createCgroup, parseCpuList, sayWrites, startIn, statField, statusField, where } from './cgroup-lab-kit.js';
+import { sleep, stopAndReap } from './kit.js';
 
 /** The CPUs a cgroup may use right now: cpuset.cpus.effective on v2, cpuset.effective_cpus on v1. */
 function effectiveCpus(cg: Cgroup): string {
@@ -97,6 +98,7 @@ const lab: Lab = {
         ctx.state.pinned = cpus[cpus.length - 1];
         ctx.state.other = cpus[0];
         ctx.state.cg.setCpuset(String(ctx.state.pinned));
+        ctx.state.cpusFile = join(ctx.state.cg.dir('cpuset'), 'cpuset.cpus'); // the file the exercise names
         sayWrites(ctx, ctx.state.cg);
         return `PID ${ctx.state.pid} may now run on CPU ${ctx.state.pinned} only`;
       },
@@ -109,14 +111,15 @@ const lab: Lab = {
       title: 'Move it to the other CPU',
       explain:
         'The cgroup is the ceiling: a process may narrow its own set with `sched_setaffinity()` (`taskset`), but only within the CPUs its cpuset allows. To move the whole group elsewhere you change the cgroup.',
-      command: 'echo 0 > /sys/fs/cgroup/nestbox/cpuset-demo/cpuset.cpus',
+      command: 'echo {other} > {cpusFile}',
       syscall: 'write(2) "0" to cpuset.cpus',
       exercise: {
         task:
-          'Pin the busy process PID to the **other** CPU (the lowest-numbered one, usually 0) by changing its cgroup. Its cgroup directory is printed above, or read it from `/proc/PID/cgroup` (the `cpuset` line on v1, the `0::` line on v2).',
+          'Pin the busy process PID to the **other** CPU, CPU {other} (the lowest-numbered one), by changing its cgroup, whose CPU list is `{cpusFile}` (cpuset.cpus on cgroup v1 and v2 alike).',
         hints: [
-          'The file is `cpuset.cpus` in the cgroup directory: `echo 0 > DIR/cpuset.cpus` (DIR is under /sys/fs/cgroup/nestbox on v2, /sys/fs/cgroup/cpuset/nestbox on v1).',
-          '`taskset -p -c 0 PID` fails with "Invalid argument": the affinity you ask for must overlap the cpuset, and the cpuset allows one CPU only. Change the cgroup instead.',
+          '`taskset -p -c {other} PID` fails with "Invalid argument": the affinity you ask for must overlap the cpuset, and the cpuset allows one CPU only. Change the cgroup instead.',
+          'The cgroup\'s list of CPUs is the file `cpuset.cpus`; writing it moves every process of the cgroup at once.',
+          '`echo {other} > {cpusFile}`',
         ],
         shell: 'host',
         async solve(ctx) {
@@ -134,7 +137,7 @@ const lab: Lab = {
         return pinObservations(ctx, ctx.state.other);
       },
       async cleanup(ctx) {
-        await stopAndReap(ctx.state.pid);
+        await stopAndReap(ctx, ctx.state.pid);
       },
     },
   ],

@@ -8,7 +8,8 @@ import { kill } from '../src/kernel/syscalls.js';
 import { SIGNALS } from '../src/kernel/constants.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup, sayWrites, sleep, startIn, statusField, stopAndReap, where } from './cgroup-lab-kit.js';
+import { createCgroup, sayWrites, startIn, statusField, where } from './cgroup-lab-kit.js';
+import { sleep, stopAndReap } from './kit.js';
 
 /** The counter's last value; the shell truncates the file before each write, so retry an empty read. */
 async function counter(ctx: LabContext): Promise<number> {
@@ -98,6 +99,10 @@ const lab: Lab = {
         sayWrites(ctx, cg);
         ctx.say(`the cgroup: ${where(cg)}`);
         ctx.say(`the counter: ${ctx.state.counterFile}`);
+        // The file that freezes and thaws it on this host, for the exercise.
+        ctx.state.freezeFile = join(cg.dir('freezer'), cg.version === 2 ? 'cgroup.freeze' : 'freezer.state');
+        ctx.state.thawValue = cg.version === 2 ? '0' : 'THAWED';
+        ctx.state.freezeOther = cg.version === 2 ? 'cgroup v2; on v1: THAWED into freezer.state' : 'cgroup v1; on v2: 0 into cgroup.freeze';
         return `counting shell PID ${ctx.state.pid} runs in ${cg.name}`;
       },
       async verify(ctx) {
@@ -155,14 +160,14 @@ const lab: Lab = {
       title: 'Thaw it',
       explain:
         'Only the cgroup file that froze the group can thaw it. Once thawed, every task carries on where it stopped, and the counter moves again.',
-      command: 'echo 0 > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.freeze   # v1: echo THAWED > .../freezer.state',
+      command: 'echo {thawValue} > {freezeFile}',
       syscall: 'write(2) "0" to cgroup.freeze (v1: "THAWED" to freezer.state)',
       exercise: {
         task:
-          'Thaw the cgroup of the counting shell PID so that the counter moves again. Its cgroup directory is printed above (also in `/proc/PID/cgroup`: the `freezer` line on v1, the `0::` line on v2).',
+          'Thaw the cgroup of the counting shell PID so that the counter moves again. On this host it was frozen through `{freezeFile}` ({freezeOther}).',
         hints: [
           'Signals do not help: `kill -CONT PID` reaches a stopped process, not a frozen one. Write the same cgroup file that froze it.',
-          'On cgroup v2: `echo 0 > /sys/fs/cgroup/nestbox/NAME/cgroup.freeze`. On v1: `echo THAWED > /sys/fs/cgroup/freezer/nestbox/NAME/freezer.state`.',
+          '`echo {thawValue} > {freezeFile}`',
         ],
         shell: 'host',
         async solve(ctx) {
@@ -193,7 +198,7 @@ const lab: Lab = {
         // A v1 task holds SIGKILL until it is thawed: thaw first, then stop and collect it.
         const cg: Cgroup | undefined = ctx.state.cg;
         try { if (cg && cg.frozenState() !== 'thawed') cg.thaw(); } catch { /* already removed */ }
-        await stopAndReap(ctx.state.pid);
+        await stopAndReap(ctx, ctx.state.pid);
       },
     },
   ],

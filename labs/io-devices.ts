@@ -9,7 +9,7 @@ import { detectCgroupLayout } from '../src/kernel/cgroup-layout.js';
 import { UserError } from '../src/kernel/errors.js';
 import { closeSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup, runInside, sayWrites, where } from './cgroup-lab-kit.js';
+import { createCgroup, runInCgroup, sayWrites, where } from './cgroup-lab-kit.js';
 
 const LIMIT = 1048576; // 1 MiB/s
 
@@ -62,8 +62,8 @@ function hostOpensDevNull(): string {
 
 /** A shell in the cgroup tries to open /dev/null for writing; its own words say how it went. */
 async function probeDevNull(ctx: LabContext, cg: Cgroup): Promise<string> {
-  const { output } = await runInside(ctx, cg, 'if : > /dev/null; then echo opened; fi', 'probe-dev-null');
-  return output.split('\n').pop() ?? '';
+  const { out } = await runInCgroup(ctx, cg, 'if : > /dev/null; then echo opened; fi', 'probe-dev-null');
+  return out.split('\n').pop() ?? '';
 }
 
 const lab: Lab = {
@@ -146,14 +146,24 @@ const lab: Lab = {
       title: 'Throttle reads from the disk',
       explain:
         'A limit names the device and the rate. The kernel checks the device exists and is a whole disk, and refuses anything else with an error: the file keeps its old contents.',
-      command: 'echo "MAJ:MIN rbps=1048576" > /sys/fs/cgroup/nestbox/io-demo/io.max   # v1: echo "MAJ:MIN 1048576" > /sys/fs/cgroup/blkio/nestbox/io-demo/blkio.throttle.read_bps_device',
+      command: '{answerCommand}',
       syscall: 'write(2) to io.max (v1: blkio.throttle.read_bps_device)',
+      async perform(ctx) {
+        const cg: Cgroup = ctx.state.io;
+        const disk: Disk = ctx.state.disk;
+        // The disk and the file as they are named on this host, for the task and the hints.
+        Object.assign(ctx.state, { diskName: disk.name, majMin: disk.majMin, limitFile: join(cg.dir(), limitFile(cg)) });
+        ctx.state.limitOther = cg.version === 2 ? 'cgroup v2; on v1: blkio.throttle.read_bps_device' : 'cgroup v1; on v2: rbps= in io.max';
+        ctx.state.answerCommand = cg.version === 2
+          ? `echo "${disk.majMin} rbps=${LIMIT}" > ${ctx.state.limitFile}`
+          : `echo "${disk.majMin} ${LIMIT}" > ${ctx.state.limitFile}`;
+      },
       exercise: {
         task:
-          "Limit reads from the disk found in step 1 to **1 MiB/s** (1048576 bytes per second) for the lab's io cgroup (its directory is printed in step 1).",
+          "Limit reads from the disk {diskName} to **1 MiB/s** (1048576 bytes per second) for the lab's io cgroup. On this host the file is `{limitFile}` ({limitOther}).",
         hints: [
-          'Devices are named by `major:minor` (step 1 shows it), not by `/dev/NAME`.',
-          'v2: `echo "MAJ:MIN rbps=1048576" > DIR/io.max`. v1: `echo "MAJ:MIN 1048576" > DIR/blkio.throttle.read_bps_device`.',
+          'Devices are named by `major:minor`, not by `/dev/{diskName}`: `cat /sys/block/{diskName}/dev` prints {majMin}.',
+          'A line names the device, then the rate: `{answerCommand}`.',
         ],
         shell: 'host',
         async solve(ctx) {

@@ -4,10 +4,10 @@ import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import { CLONE_NEWIPC } from '../src/kernel/constants.js';
 import { namespaceId } from '../src/kernel/proc.js';
-import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
+import { baseEnv } from '../src/kernel/spawn.js';
 import { which } from '../src/host/exec.js';
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { runJoined, stopAndReap } from './kit.js';
 
 type IpcKind = 'msg' | 'sem' | 'shm';
 
@@ -29,23 +29,8 @@ function hostTable(kind: IpcKind): IpcRow[] {
   return parseSysvipc(readFileSync(`/proc/sysvipc/${kind}`, 'utf8'));
 }
 
-let outputs = 0;
-
-/** Run a program joined to PID's IPC namespace (like nsenter --target PID --ipc) and return its output. */
-async function runInside(ctx: LabContext, pid: number, argv: string[]): Promise<{ code: number; out: string }> {
-  const file = join(ctx.workDir, `out-${++outputs}.txt`);
-  const fd = openSync(file, 'w');
-  const nul = openSync('/dev/null', 'r');
-  try {
-    const child = await ctx.spawn({ argv, env: baseEnv(), join: { pid, types: ['ipc'] }, stdio: [nul, fd, fd] });
-    const { code } = await waitForExit(child);
-    return { code, out: readFileSync(file, 'utf8') };
-  } finally {
-    closeSync(fd);
-    closeSync(nul);
-    rmSync(file, { force: true });
-  }
-}
+/** Run a program joined to PID's IPC namespace (like nsenter --target PID --ipc): its exit code and output. */
+const runInside = (ctx: LabContext, pid: number, argv: string[]) => runJoined(ctx, pid, ['ipc'], argv);
 
 /** The same table read by a `cat` that joined the lab's IPC namespace. */
 async function insideTable(ctx: LabContext, pid: number, kind: IpcKind): Promise<IpcRow[]> {
@@ -72,13 +57,6 @@ const rowText = (r: IpcRow | undefined, kind: IpcKind) => (r ? `id ${r[ID[kind]]
 function strayHostQueues(ctx: LabContext): IpcRow[] {
   const before = new Set<string>(ctx.state.hostQueuesBefore ?? []);
   return hostTable('msg').filter((r) => !before.has(`${r.msqid}/${r.key}`) && Number(r.ctime) >= ctx.state.exerciseSince && r.cuid === '0');
-}
-
-/** The lab is the holder's parent: killing and reaping it here lets it go at once (no zombie). */
-async function stop(pid: number | undefined): Promise<void> {
-  if (!pid) return;
-  try { process.kill(pid, 'SIGKILL'); } catch { return; }
-  await waitForExit(pid).catch(() => undefined);
 }
 
 const lab: Lab = {
@@ -122,7 +100,7 @@ const lab: Lab = {
         }
         return obs;
       },
-      cleanup: (ctx) => stop(ctx.state.pid),
+      cleanup: (ctx) => stopAndReap(ctx, ctx.state.pid),
     },
     {
       id: 'create',
@@ -150,7 +128,7 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: create a message queue inside the lab namespace',
+      title: 'Create a message queue inside the lab namespace',
       explain: "Now make a queue yourself, inside. The host's queue table must not change.",
       command: 'nsenter --target PID --ipc ipcmk -Q',
       syscall: 'setns(fd of /proc/PID/ns/ipc, CLONE_NEWIPC); msgget(key, IPC_CREAT|0644)',
@@ -165,8 +143,8 @@ const lab: Lab = {
         task: 'Create one more **message queue** inside the lab\'s IPC namespace. In the shell nestbox opens there: `ipcmk -Q`, then `ipcs -q` to see it.',
         hints: [
           "Open the shell inside the lab namespace first: `ipcmk` in your own terminal creates the queue in the host's namespace.",
+          'Compare `nsenter --target PID --ipc ipcs -q` (inside) with `ipcs -q` (the host). A queue made on the host by mistake is removed when the lab ends (or now: `ipcrm -q ID`, with the id `ipcs -q` shows).',
           'From a second terminal: `nsenter --target PID --ipc ipcmk -Q`.',
-          'Compare `nsenter --target PID --ipc ipcs -q` (inside) with `ipcs -q` (the host). A queue made on the host by mistake is removed when the lab ends (or now: `ipcrm -q ID`).',
         ],
         shell: { pidKey: 'pid', types: ['ipc'] },
         async solve(ctx) {

@@ -115,27 +115,46 @@ const lab: Lab = {
       explain:
         'nestbox first runs `dd bs=24M` in the cgroup: under 32 MiB it runs to the end. Your limit must make the same allocation fail. ' +
         'The kernel reads the limit in bytes and accepts the suffixes K, M and G; reading the file back shows what it stored.',
-      command: 'echo 16M > /sys/fs/cgroup/nestbox/memory-lab/memory.max   # v1: echo 16M > /sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes',
-      syscall: 'write(2) "16M" to memory.max (v1: memory.limit_in_bytes)',
+      command: 'echo 16M > {limitFile}{swapCommand}',
+      syscall: 'write(2) "16M" to memory.max (v1: memory.limit_in_bytes, then memory.memsw.limit_in_bytes)',
       async perform(ctx) {
-        const fits = await allocate(ctx, ctx.state.cg, 24);
+        const cg: Cgroup = ctx.state.cg;
+        // The files as they are named on this host, for the task and the hints.
+        const v2 = cg.version === 2;
+        ctx.state.limitFile = join(cg.dir('memory'), v2 ? FILE_NAMES.memoryMax.v2 : FILE_NAMES.memoryMax.v1);
+        ctx.state.limitOther = v2 ? `cgroup v2; on v1 the file is ${FILE_NAMES.memoryMax.v1}` : `cgroup v1; on v2 the file is ${FILE_NAMES.memoryMax.v2}`;
+        // v1 limits memory plus swap in a second file, which step 1 set to the old limit: it must come
+        // down too, or a host with swap could swap out the excess instead of killing. v2's
+        // memory.swap.max limits swap alone: it stays 0 whatever memory.max says.
+        const memsw = !v2 && cg.memorySwapLimit() !== undefined ? join(cg.dir('memory'), FILE_NAMES.memorySwapMax.v1) : undefined;
+        ctx.state.swapFile = memsw;
+        ctx.state.swapTask = memsw
+          ? ` Step 1 also set \`${memsw}\` (memory plus swap) to 32M: lower it to 16M too, after the limit (it may never be below it). Otherwise, on a host with swap, the kernel could swap out what does not fit instead of killing.`
+          : '';
+        ctx.state.swapCommand = memsw ? `; echo 16M > ${memsw}` : '';
+        ctx.state.answer = memsw
+          ? `\`echo 16M > ${ctx.state.limitFile}\`, then \`echo 16M > ${memsw}\` (in this order: the kernel refuses memory plus swap below memory).`
+          : `\`echo 16M > ${ctx.state.limitFile}\`.`;
+        const fits = await allocate(ctx, cg, 24);
         return `dd bs=24M under the ${mib(parseMemory(LIMIT))} limit: ${exitText(fits)}`;
       },
       exercise: {
         task:
           'Lower the memory limit of the lab cgroup to **16M** from a shell on the host, so that a 24 MiB allocation is OOM-killed. ' +
-          'The cgroup was shown in step 1. On cgroup v2 (Ubuntu 24.04): `echo 16M > /sys/fs/cgroup/nestbox/memory-*/memory.max`. ' +
-          'On a v1 or hybrid host: `echo 16M > /sys/fs/cgroup/memory/nestbox/memory-*/memory.limit_in_bytes`. ' +
+          'On this host the limit is `{limitFile}` ({limitOther}).{swapTask} ' +
           'The check runs `dd bs=24M` in the cgroup again.',
         hints: [
-          'The hard limit is `memory.max` on v2 and `memory.limit_in_bytes` on v1; `cat` it afterwards: 16M reads back as 16777216.',
-          'Not the soft limits: `memory.low`/`memory.high` (v2) and `memory.soft_limit_in_bytes` (v1) steer reclaim when the whole machine runs short; they never kill.',
-          'Which directory? `ls -d /sys/fs/cgroup/nestbox/memory-* /sys/fs/cgroup/memory/nestbox/memory-*` lists the lab cgroup.',
+          'Not the soft limits: `memory.low`/`memory.high` (v2) and `memory.soft_limit_in_bytes` (v1) steer reclaim when the whole machine runs short; they never kill. The hard limit is the file named in the task.',
+          '`cat` the file afterwards: 16M reads back as 16777216.',
+          'On this host: {answer}',
         ],
         shell: 'host',
         async solve(ctx) {
-          ctx.state.cg.setMemoryMax(parseMemory(LOWER));
-          sayWrites(ctx, ctx.state.cg);
+          const cg: Cgroup = ctx.state.cg;
+          cg.setMemoryMax(parseMemory(LOWER));
+          // v1: memory plus swap follows the limit down (after it: memsw may never be below memory).
+          if (cg.version === 1) cg.disableSwap(parseMemory(LOWER));
+          sayWrites(ctx, cg);
         },
         async mistake(ctx) {
           // A soft limit (what Docker's --memory-reservation writes): reclaim guidance, no kill.
@@ -150,8 +169,13 @@ const lab: Lab = {
         const before = cg.memoryEvents();
         const run = await allocate(ctx, cg, 24);
         const after = cg.memoryEvents();
+        const swap = cg.memorySwapLimit();
         return [
           observe(bothNames(cg, FILE_NAMES.memoryMax), parseMemory(LOWER), cg.memoryMax()),
+          // No way out through swap: v1 memory plus swap = the limit, v2 swap alone = 0.
+          ...(swap === undefined ? [] : [cg.version === 2
+            ? observe('memory.swap.max: swap alone (v1: memory.memsw.limit_in_bytes, memory plus swap)', 0, swap)
+            : observe('memory.memsw.limit_in_bytes: memory plus swap (v2: memory.swap.max, swap alone)', parseMemory(LOWER), swap)]),
           observe('dd bs=24M, exit status from waitpid', 'killed by SIGKILL (status 137)', exitText(run)),
           observe(oomFile(cg), before.oomKill + 1, after.oomKill),
         ];

@@ -6,12 +6,9 @@ import { CLONE_NEWNS, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLA
 import { mountTable, namespaceId, MountInfo, Pid } from '../src/kernel/proc.js';
 import { mount, umount2 } from '../src/kernel/syscalls.js';
 import { baseEnv, waitForExit, ThreadStep } from '../src/kernel/spawn.js';
-import { runDir } from '../src/host/paths.js';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** The lab's work directory as a learner types it (one mnt lab runs at a time). */
-const LABDIR = join(runDir(), 'labs', 'mnt-*');
+import { commOf, count, stopAndReap } from './kit.js';
 
 /** The mount on `path` in a process's mount table; the last line wins, as mounts stack. */
 function mountAt(pid: Pid, path: string): MountInfo | undefined {
@@ -38,13 +35,6 @@ async function holder(ctx: LabContext, steps: ThreadStep[], note: string): Promi
   return ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: CLONE_NEWNS, steps }, note);
 }
 
-/** The lab is the holder's parent: killing and reaping it here lets it go at once (no zombie). */
-async function stop(pid: number | undefined): Promise<void> {
-  if (!pid) return;
-  try { process.kill(pid, 'SIGKILL'); } catch { return; }
-  await waitForExit(pid).catch(() => undefined);
-}
-
 const lab: Lab = {
   id: 'mnt',
   title: 'The mount namespace: a table of mounts of its own, and propagation',
@@ -55,7 +45,7 @@ const lab: Lab = {
     {
       id: 'host',
       title: "Look at the host's mount namespace",
-      explain: "A mount namespace is a table of mount points; `/proc/PID/mountinfo` prints the table of the namespace PID is in, one mount a line. The optional fields after the mount options say how the mount *propagates*: `shared:N` means it is in peer group N and mount events spread to every peer, `master:N` means it receives them from group N, and no tag means private. The kernel makes mounts private by default, but systemd makes `/` shared (recursively) at boot, so that new mounts reach the namespaces of services.",
+      explain: "A mount namespace is a table of mount points; `/proc/PID/mountinfo` prints the table of the namespace PID is in, one mount a line. The optional fields after the mount options say how the mount *propagates*: `shared:N` means it is in peer group N and mount events spread to every peer, `master:N` means it receives them from group N, and no tag means private. The kernel makes mounts private by default, but systemd, where it is PID 1, makes `/` shared (recursively) at boot, so that new mounts reach the namespaces of services.",
       command: 'readlink /proc/self/ns/mnt; grep " / / " /proc/self/mountinfo',
       syscall: 'readlink(2) on /proc/self/ns/mnt; read(2) of /proc/self/mountinfo',
       async perform(ctx) {
@@ -63,7 +53,15 @@ const lab: Lab = {
         const table = mountTable('self');
         ctx.state.rootPropagation = describe(mountAt('self', '/'));
         ctx.state.hostShared = table.filter((m) => m.peerGroup !== undefined).length;
-        return `the host is in mnt:[${ctx.state.hostMnt}] with ${table.length} mounts; ${ctx.state.hostShared} of them are shared; / is ${ctx.state.rootPropagation}`;
+        // Where this lab's commands are typed: the lab's own directory.
+        ctx.state.labDir = ctx.workDir;
+        if (mountAt('self', '/')?.peerGroup === undefined) {
+          const init = commOf(1);
+          ctx.say(init === 'systemd'
+            ? '/ is private here although PID 1 is systemd: nestbox runs in a mount namespace of its own (a container\'s, or a service\'s) whose runtime made the mounts private'
+            : `/ is private here: PID 1 is ${init ? `"${init}", not systemd` : 'not systemd'}, so nothing made / shared at boot (and inside a container the runtime makes its mounts private anyway)`);
+        }
+        return `the host is in mnt:[${ctx.state.hostMnt}] with ${count(table.length, 'mount')}, ${ctx.state.hostShared} of them shared; / is ${ctx.state.rootPropagation}`;
       },
       async verify(ctx) {
         return [
@@ -76,7 +74,7 @@ const lab: Lab = {
       id: 'unshare',
       title: 'A mount made inside a new mount namespace stays inside',
       explain: "`unshare(CLONE_NEWNS)` gives the thread a *copy* of the host's mount table. The copy is first made private, recursively (`MS_REC|MS_PRIVATE` on `/`): without that, every mount still shared with the host would send later mounts back out. `unshare -m` does this by default, and container runtimes begin the same way (runc uses `MS_REC|MS_SLAVE`, step 5). Then a tmpfs is mounted on a directory of the lab. The host sees the same directory, but empty: the tmpfs exists only in the new table. `/proc/PID/root` is a window into PID's view, so nestbox can write a file into that tmpfs from outside.",
-      command: `cd ${LABDIR} && unshare --mount sh -c 'mount -t tmpfs nestbox-private private; exec sleep infinity' &`,
+      command: `cd {labDir} && unshare --mount sh -c 'mount -t tmpfs nestbox-private private; exec sleep infinity' &`,
       syscall: 'unshare(CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); mount("nestbox-private", "private", "tmpfs", 0)',
       async perform(ctx) {
         const dir = join(ctx.workDir, 'private');
@@ -103,13 +101,13 @@ const lab: Lab = {
           observe(`mounts tagged shared:N in /proc/${pid}/mountinfo`, 0, sharedInside),
         ];
       },
-      cleanup: (ctx) => stop(ctx.state.pid),
+      cleanup: (ctx) => stopAndReap(ctx, ctx.state.pid),
     },
     {
       id: 'shared',
       title: 'Shared propagation: a mount leaks out of its namespace',
       explain: "Now the opposite, on purpose. On the host, a lab directory is bind-mounted on itself (only a mount point can carry a propagation type) and marked `MS_SHARED`. A new mount namespace copies it *without* making anything private, so its copy joins the same peer group: the two are peers. A tmpfs mounted under it *inside* the namespace is then copied by the kernel into the host's table too. This leak is what happens to a container on a systemd host when the runtime forgets `MS_REC|MS_PRIVATE`.",
-      command: `cd ${LABDIR} && mount --bind shared shared && mount --make-shared shared && unshare --mount --propagation unchanged sh -c 'mount -t tmpfs nestbox-leak shared/leak; exec sleep infinity' &`,
+      command: `cd {labDir} && mount --bind shared shared && mount --make-shared shared && unshare --mount --propagation unchanged sh -c 'mount -t tmpfs nestbox-leak shared/leak; exec sleep infinity' &`,
       syscall: 'mount("shared", "shared", NULL, MS_BIND); mount(NULL, "shared", NULL, MS_SHARED); unshare(CLONE_NEWNS); mount("nestbox-leak", "shared/leak", "tmpfs", 0)',
       async perform(ctx) {
         const dir = join(ctx.workDir, 'shared');
@@ -136,13 +134,13 @@ const lab: Lab = {
           observe("shared/leak: the host's mountinfo (leaked)", 'tmpfs', mountAt('self', leak)?.fstype ?? 'absent'),
         ];
       },
-      cleanup: (ctx) => stop(ctx.state.peerPid),
+      cleanup: (ctx) => stopAndReap(ctx, ctx.state.peerPid),
     },
     {
       id: 'private',
       title: 'Private propagation: the copy stops being a peer',
       explain: '`MS_PRIVATE` on a mount takes it out of its peer group: mounts made under it are no longer sent anywhere, and nothing arrives. The namespace starts as a peer, as in the last step, then makes its copy of `shared` private before mounting a tmpfs on `shared/private`. The host never sees it. `MS_REC|MS_PRIVATE` on `/` does the same to every mount at once: one call, and nothing made inside can reach the host, whatever systemd shared.',
-      command: `cd ${LABDIR} && unshare --mount --propagation unchanged sh -c 'mount --make-private shared; mount -t tmpfs nestbox-private shared/private; exec sleep infinity' &`,
+      command: `cd {labDir} && unshare --mount --propagation unchanged sh -c 'mount --make-private shared; mount -t tmpfs nestbox-private shared/private; exec sleep infinity' &`,
       syscall: 'unshare(CLONE_NEWNS); mount(NULL, "shared", NULL, MS_PRIVATE); mount("nestbox-private", "shared/private", "tmpfs", 0)',
       async perform(ctx) {
         const dir = ctx.state.sharedDir;
@@ -163,13 +161,13 @@ const lab: Lab = {
           observe("shared/private: the host's mountinfo", 'absent', mountAt('self', target)?.fstype ?? 'absent'),
         ];
       },
-      cleanup: (ctx) => stop(ctx.state.privatePid),
+      cleanup: (ctx) => stopAndReap(ctx, ctx.state.privatePid),
     },
     {
       id: 'slave',
       title: 'Slave propagation: from the host in, never out',
       explain: "`MS_SLAVE` turns a peer into a receiver: the copy keeps getting the mounts its old peer group makes (mountinfo shows `master:N`), but its own mounts go nowhere. This namespace mounts a tmpfs on `shared/from-inside`, then the host mounts one on `shared/from-host`. The first stays inside; the second appears in both tables. runc's default for `/` is `MS_REC|MS_SLAVE` for this reason: a host directory bind-mounted into a container still receives what the host mounts under it later (a disk plugged in), and the container leaks nothing back.",
-      command: `cd ${LABDIR} && unshare --mount --propagation unchanged sh -c 'mount --make-slave shared; mount -t tmpfs nestbox-in shared/from-inside; exec sleep infinity' & sleep 0.1; mount -t tmpfs nestbox-host shared/from-host`,
+      command: `cd {labDir} && unshare --mount --propagation unchanged sh -c 'mount --make-slave shared; mount -t tmpfs nestbox-in shared/from-inside; exec sleep infinity' & sleep 0.1; mount -t tmpfs nestbox-host shared/from-host`,
       syscall: 'unshare(CLONE_NEWNS); mount(NULL, "shared", NULL, MS_SLAVE); mount(... "shared/from-inside" ...); on the host: mount(... "shared/from-host" ...)',
       async perform(ctx) {
         const dir = ctx.state.sharedDir;
@@ -193,13 +191,13 @@ const lab: Lab = {
           observe("shared/from-inside: the host's mountinfo", 'absent', mountAt('self', inside)?.fstype ?? 'absent'),
         ];
       },
-      cleanup: (ctx) => stop(ctx.state.slavePid),
+      cleanup: (ctx) => stopAndReap(ctx, ctx.state.slavePid),
     },
     {
       id: 'exercise',
-      title: 'Exercise: mount a tmpfs inside the lab namespace',
-      explain: "Back to the lab's first namespace (PID from step 2), whose mounts are all private. Whatever you mount in there must stay out of the host's table.",
-      command: `nsenter --target PID --mount mount -t tmpfs lab ${LABDIR}/exercise`,
+      title: 'Mount a tmpfs inside the lab namespace',
+      explain: "Back to the lab's first namespace, the one `sleep` PID holds, whose mounts are all private. Whatever you mount in there must stay out of the host's table.",
+      command: 'nsenter --target PID --mount mount -t tmpfs lab {exerciseDir}',
       syscall: 'setns(fd of /proc/PID/ns/mnt, CLONE_NEWNS); mount("lab", ".../exercise", "tmpfs", 0)',
       async perform(ctx) {
         ctx.state.exerciseDir = join(ctx.workDir, 'exercise');
@@ -209,11 +207,11 @@ const lab: Lab = {
         return `the directory to mount on is ${ctx.state.exerciseDir}`;
       },
       exercise: {
-        task: `Mount a **tmpfs** on the directory \`exercise\` in the lab's work directory, *inside* the lab's mount namespace. In the shell nestbox opens there: \`mount -t tmpfs lab ${LABDIR}/exercise\`.`,
+        task: "Mount a **tmpfs** on the directory `{exerciseDir}`, *inside* the lab's mount namespace (the one of `sleep` PID). In the shell nestbox opens there: `mount -t tmpfs lab {exerciseDir}`.",
         hints: [
           "Open the shell inside the lab namespace first: a mount typed in your own terminal lands in the host's table.",
-          `From a second terminal, join the namespace with nsenter: \`nsenter --target PID --mount mount -t tmpfs lab ${LABDIR}/exercise\`.`,
           'Compare `grep exercise /proc/PID/mountinfo` (the lab\'s table) with `grep exercise /proc/self/mountinfo` (yours).',
+          'From a second terminal, join the namespace with nsenter: `nsenter --target PID --mount mount -t tmpfs lab {exerciseDir}`.',
         ],
         shell: { pidKey: 'pid', types: ['mnt'] },
         async solve(ctx) {

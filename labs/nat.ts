@@ -5,15 +5,13 @@
 import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import type { Netns } from '../src/net/exec.js';
-import { createNetns, createVethPair, moveLink, addAddress, setUp, quietIpv6, addRoute, routes } from '../src/net/link.js';
-import { createBridge, attach } from '../src/net/bridge.js';
+import { createNetns, routes } from '../src/net/link.js';
 import { reserveSubnet, AddressPool } from '../src/net/pool.js';
 import { addRule, countedRules, listChains, formatListing, Rule } from '../src/net/iptables.js';
 import { ruleOption } from '../src/net/parse.js';
 import { readSysctl, IP_FORWARD, BRIDGE_NF_CALL_IPTABLES } from '../src/net/sysctl.js';
-import { useIpForward, leaveIpForward } from '../src/net/network.js';
 import { Ledger } from '../src/host/ledger.js';
-import { netOf, nbName, startWebServer, webRoot, httpGet, plainAddress, ping, snmpCounter, devCounters, adoptRules, removeRulesNaming } from './net-lab-kit.js';
+import { netOf, nbName, startWebServer, webRoot, httpGet, plainAddress, ping, snmpCounter, devCounters, adoptRules, removeRulesNaming, useForwarding, leaveForwarding, labBridge, plugIntoBridge, linkToHost } from './net-lab-kit.js';
 
 const BOX = (ctx: LabContext): Netns => ({ name: ctx.state.box });
 const OUTSIDE = (ctx: LabContext): Netns => ({ name: ctx.state.outside });
@@ -50,44 +48,19 @@ const lab: Lab = {
       syscall: 'netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE; setns(CLONE_NEWNET) for the servers',
       async perform(ctx) {
         const net = netOf(ctx);
-        ctx.state.bridge = nbName(ctx, 'br');
         ctx.state.box = nbName(ctx, 'box');
         ctx.state.outside = nbName(ctx, 'out');
         ctx.state.hostOut = nbName(ctx, 'vo');
-        // The container side: a subnet and pool like docker0's.
-        ctx.state.subnet = await reserveSubnet(net);
-        const pool = new AddressPool(ctx.state.subnet);
-        ctx.state.gateway = pool.gateway;
-        await createBridge(net, ctx.state.bridge);
-        await addAddress(net, 'host', ctx.state.bridge, pool.cidr(pool.gateway));
-        await setUp(net, 'host', ctx.state.bridge);
+        // The container side: a bridge, subnet and pool like docker0's.
+        const pool = await labBridge(ctx);
         await createNetns(net, ctx.state.box);
-        const port = nbName(ctx, 'vb');
-        await createVethPair(net, port, nbName(ctx, 'pb'));
-        await attach(net, port, ctx.state.bridge);
-        await setUp(net, 'host', port);
-        await moveLink(net, nbName(ctx, 'pb'), BOX(ctx), 'eth0');
-        await quietIpv6(net, BOX(ctx), 'eth0');
-        ctx.state.boxAddr = pool.allocate(net);
-        await addAddress(net, BOX(ctx), 'eth0', pool.cidr(ctx.state.boxAddr));
-        await setUp(net, BOX(ctx), 'lo');
-        await setUp(net, BOX(ctx), 'eth0');
-        await addRoute(net, BOX(ctx), 'default', { via: ctx.state.gateway });
+        ctx.state.boxAddr = await plugIntoBridge(ctx, pool, BOX(ctx), nbName(ctx, 'vb'), nbName(ctx, 'pb'), { quietIpv6: true });
         // The outside: its own subnet on a veth from the host; no route back to the box's subnet.
         ctx.state.outSubnet = await reserveSubnet(net);
         const out = new AddressPool(ctx.state.outSubnet);
         ctx.state.hostOutAddr = out.gateway;
         await createNetns(net, ctx.state.outside);
-        await createVethPair(net, ctx.state.hostOut, nbName(ctx, 'po'));
-        await quietIpv6(net, 'host', ctx.state.hostOut);
-        await addAddress(net, 'host', ctx.state.hostOut, out.cidr(out.gateway));
-        await setUp(net, 'host', ctx.state.hostOut);
-        await moveLink(net, nbName(ctx, 'po'), OUTSIDE(ctx), 'eth0');
-        await quietIpv6(net, OUTSIDE(ctx), 'eth0');
-        ctx.state.outsideAddr = out.allocate(net);
-        await addAddress(net, OUTSIDE(ctx), 'eth0', out.cidr(ctx.state.outsideAddr));
-        await setUp(net, OUTSIDE(ctx), 'lo');
-        await setUp(net, OUTSIDE(ctx), 'eth0');
+        ctx.state.outsideAddr = await linkToHost(ctx, out, OUTSIDE(ctx), ctx.state.hostOut, nbName(ctx, 'po'), { quietInside: true });
         const web = await startWebServer(ctx, OUTSIDE(ctx), '0.0.0.0:80', webRoot(ctx, 'outside', `the outside world (${ctx.state.outside})`), 'web server in the outside');
         ctx.state.outsidePid = web.pid;
         // Docker's FORWARD rules for a bridge: out from it, and replies back to it. At the top of
@@ -122,8 +95,7 @@ const lab: Lab = {
           const r = await httpGet(ctx, BOX(ctx), `http://${ctx.state.outsideAddr}/`, { timeoutMs: 500 });
           ctx.say(`with ip_forward = 0 the request ${r === undefined ? 'got no answer: the host dropped it' : 'was answered'}`);
         }
-        await useIpForward(netOf(ctx));
-        ctx.state.usesForward = true;
+        await useForwarding(ctx);
         return `ip_forward was ${ctx.state.forwardBefore}, is ${readSysctl(IP_FORWARD)} now`;
       },
       async verify(ctx) {
@@ -138,8 +110,7 @@ const lab: Lab = {
         ];
       },
       async cleanup(ctx) {
-        if (ctx.state.usesForward) await leaveIpForward(netOf(ctx));
-        ctx.state.usesForward = false;
+        await leaveForwarding(ctx);
       },
     },
     {
@@ -167,15 +138,16 @@ const lab: Lab = {
     {
       id: 'exercise',
       title: 'The MASQUERADE rule',
-      explain: "MASQUERADE, in the nat table's POSTROUTING chain, rewrites the source address of a packet as it leaves the host, to the address of the interface it leaves by; conntrack remembers the mapping and rewrites the replies back. Docker adds one for its subnet: `-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE` (from the containers, leaving by anything but the bridge itself). Add the same for the box's subnet and bridge, shown in the first step.",
-      command: 'iptables -t nat -A POSTROUTING -s $SUBNET ! -o $BR -j MASQUERADE',
+      explain: "MASQUERADE, in the nat table's POSTROUTING chain, rewrites the source address of a packet as it leaves the host, to the address of the interface it leaves by; conntrack remembers the mapping and rewrites the replies back. Docker adds one for its subnet: `-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE` (from the containers, leaving by anything but the bridge itself). Add the same for the box's subnet, {subnet}, and the lab's bridge, {bridge}.",
+      command: 'iptables -t nat -A POSTROUTING -s {subnet} ! -o {bridge} -j MASQUERADE',
       syscall: 'an nf_tables (or x_tables) rule in the nat table, hook NF_INET_POST_ROUTING',
       exercise: {
-        task: "On the host, add the MASQUERADE rule for the box's **subnet**, for packets that leave by any interface **other than** the lab's bridge (both shown in the first step). Then the outside must see the host's address, not the box's.",
+        task: "On the host, add the MASQUERADE rule for the box's **subnet**, {subnet}, for packets that leave by any interface **other than** the lab's bridge, {bridge}. Then the outside, {outsideAddr}, must see the host's address, not the box's.",
         hints: [
-          'The rule goes into the nat table, chain POSTROUTING: `iptables -t nat -A POSTROUTING -s SUBNET ! -o BRIDGE -j MASQUERADE`.',
-          "`! -o BRIDGE` means \"leaving by any interface except the bridge\"; `-o BRIDGE` would only rewrite packets going back *into* the bridge, never those going out.",
+          'The rule goes into the nat table, chain POSTROUTING, with the target MASQUERADE; it matches the source subnet (`-s {subnet}`) and the interface the packets leave by.',
+          "`! -o {bridge}` means \"leaving by any interface except the bridge\"; `-o {bridge}` would only rewrite packets going back *into* the bridge, never those going out.",
           '`iptables -t nat -S POSTROUTING` shows what you added; `iptables -t nat -D POSTROUTING ...` with the same arguments removes a wrong one.',
+          '`iptables -t nat -A POSTROUTING -s {subnet} ! -o {bridge} -j MASQUERADE`',
         ],
         shell: 'host',
         async solve(ctx) {

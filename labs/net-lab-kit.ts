@@ -1,18 +1,20 @@
 // Helpers shared by the network labs veth, bridge, nat, ports and netmodes: names, the commands a
-// learner would type (narrated under each step), small servers and clients run inside namespaces,
-// and the traffic checks. Traffic only ever goes to addresses of namespaces the lab created, or to
+// learner would type (narrated under each step), the lab's bridge and the namespaces wired to it or
+// to the host, ip_forward, small servers and clients run inside namespaces, and the traffic checks. Traffic only ever goes to addresses of namespaces the lab created, or to
 // the host's own loopback; every client has a time limit.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContext } from '../src/lab/types.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { NetCtx, Netns, inNetnsArgv, runArgv, toolPath, ToolResult } from '../src/net/exec.js';
-import { link } from '../src/net/link.js';
+import { link, createVethPair, moveLink, addAddress, setUp, quietIpv6, addRoute } from '../src/net/link.js';
+import { createBridge, attach } from '../src/net/bridge.js';
+import { reserveSubnet, AddressPool } from '../src/net/pool.js';
+import { useIpForward, leaveIpForward } from '../src/net/network.js';
 import { parseProcNetDev, parseListeningPorts, DevCounters } from '../src/net/parse.js';
 import { linkName } from '../src/host/paths.js';
 import { listSpecs, detectIptables, deleteRule } from '../src/net/iptables.js';
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { sleep } from './kit.js';
 
 /** The lab's NetCtx: objects go into its ledger, and each command run is shown as "$ command". */
 export function netOf(ctx: LabContext): NetCtx {
@@ -21,6 +23,79 @@ export function netOf(ctx: LabContext): NetCtx {
 
 /** "nb" + purpose + the run's unique token: a name no other run uses (15 characters at most). */
 export const nbName = (ctx: LabContext, purpose: string) => linkName(purpose, ctx.unique);
+
+/**
+ * The lab's bridge, made as Docker makes docker0: a subnet no route on this host uses yet, its first
+ * address on the bridge (the containers' gateway), the bridge up. Sets ctx.state.bridge, subnet and
+ * gateway; returns the subnet's address pool.
+ */
+export async function labBridge(ctx: LabContext): Promise<AddressPool> {
+  const net = netOf(ctx);
+  ctx.state.bridge = nbName(ctx, 'br');
+  ctx.state.subnet = await reserveSubnet(net);
+  const pool = new AddressPool(ctx.state.subnet);
+  ctx.state.gateway = pool.gateway;
+  await createBridge(net, ctx.state.bridge);
+  await addAddress(net, 'host', ctx.state.bridge, pool.cidr(pool.gateway));
+  await setUp(net, 'host', ctx.state.bridge);
+  return pool;
+}
+
+/**
+ * Plug a namespace into the lab's bridge as Docker plugs a container into docker0: a veth pair whose
+ * host end (`port`) becomes a port of the bridge, up; the other end moves into the namespace as
+ * eth0 and gets the pool's next address; lo and eth0 come up, and (unless told otherwise) a
+ * default route via the gateway is added. `quietIpv6` keeps IPv6 off eth0, so its counters show
+ * only what the lab sends. Returns the namespace's address.
+ */
+export async function plugIntoBridge(ctx: LabContext, pool: AddressPool, ns: Netns, port: string, peer: string, opts: { quietIpv6?: boolean; defaultRoute?: boolean } = {}): Promise<string> {
+  const net = netOf(ctx);
+  await createVethPair(net, port, peer);
+  await attach(net, port, ctx.state.bridge);
+  await setUp(net, 'host', port);
+  const address = await peerAsEth0(ctx, pool, ns, peer, !!opts.quietIpv6);
+  if (opts.defaultRoute ?? true) await addRoute(net, ns, 'default', { via: pool.gateway });
+  return address;
+}
+
+/**
+ * Link a namespace straight to the host, like a machine on the host's own network: a veth pair
+ * whose host end (`hostEnd`) gets the pool's first address, and whose other end moves into the
+ * namespace as eth0 with the next one. The namespace knows only its own subnet: no default route.
+ * IPv6 stays off the host end (and off eth0 with `quietInside`). Returns the namespace's address.
+ */
+export async function linkToHost(ctx: LabContext, pool: AddressPool, ns: Netns, hostEnd: string, peer: string, opts: { quietInside?: boolean } = {}): Promise<string> {
+  const net = netOf(ctx);
+  await createVethPair(net, hostEnd, peer);
+  await quietIpv6(net, 'host', hostEnd);
+  await addAddress(net, 'host', hostEnd, pool.cidr(pool.gateway));
+  await setUp(net, 'host', hostEnd);
+  return peerAsEth0(ctx, pool, ns, peer, !!opts.quietInside);
+}
+
+/** Move a veth end into a namespace as eth0, give it the pool's next address, bring lo and eth0 up. */
+async function peerAsEth0(ctx: LabContext, pool: AddressPool, ns: Netns, peer: string, noIpv6: boolean): Promise<string> {
+  const net = netOf(ctx);
+  await moveLink(net, peer, ns, 'eth0');
+  if (noIpv6) await quietIpv6(net, ns, 'eth0');
+  const address = pool.allocate(net);
+  await addAddress(net, ns, 'eth0', pool.cidr(address));
+  await setUp(net, ns, 'lo');
+  await setUp(net, ns, 'eth0');
+  return address;
+}
+
+/** Turn the host into a router (ip_forward = 1) while the lab needs it; the old value goes into the ledger first. */
+export async function useForwarding(ctx: LabContext): Promise<void> {
+  await useIpForward(netOf(ctx));
+  ctx.state.usesForward = true;
+}
+
+/** The lab no longer needs forwarding: the last user puts the old ip_forward back. */
+export async function leaveForwarding(ctx: LabContext): Promise<void> {
+  if (ctx.state.usesForward) await leaveIpForward(netOf(ctx));
+  ctx.state.usesForward = false;
+}
 
 /** busybox on the host, else the one in nestbox's own root filesystem (static, runs anywhere). */
 let busyboxPath: string | undefined;

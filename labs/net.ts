@@ -6,8 +6,8 @@ import { CLONE_NEWNET } from '../src/kernel/constants.js';
 import { namespaceId, Pid } from '../src/kernel/proc.js';
 import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
 import { which } from '../src/host/exec.js';
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { runJoined, stopAndReap } from './kit.js';
 
 /** One interface's counters from /proc/PID/net/dev. */
 interface DevCounters { name: string; rxPackets: number; txPackets: number }
@@ -25,23 +25,8 @@ function netDev(pid: Pid): DevCounters[] {
   });
 }
 
-let outputs = 0;
-
-/** Run a program joined to PID's network namespace (like nsenter --target PID --net); its output and exit code. */
-async function runInside(ctx: LabContext, pid: number, argv: string[]): Promise<{ code: number; out: string }> {
-  const file = join(ctx.workDir, `out-${++outputs}.txt`);
-  const fd = openSync(file, 'w');
-  const nul = openSync('/dev/null', 'r');
-  try {
-    const child = await ctx.spawn({ argv, env: baseEnv(), join: { pid, types: ['net'] }, stdio: [nul, fd, fd] });
-    const { code } = await waitForExit(child);
-    return { code, out: readFileSync(file, 'utf8') };
-  } finally {
-    closeSync(fd);
-    closeSync(nul);
-    rmSync(file, { force: true });
-  }
-}
+/** Run a program joined to PID's network namespace (like nsenter --target PID --net): its exit code and output. */
+const runInside = (ctx: LabContext, pid: number, argv: string[]) => runJoined(ctx, pid, ['net'], argv);
 
 let ipPath: string | undefined;
 const ip = () => (ipPath ??= which('ip') ?? '/usr/sbin/ip');
@@ -60,13 +45,6 @@ async function loopback(ctx: LabContext, pid: number): Promise<{ flags: string[]
   const lo = (JSON.parse(out || '[]') as any[])[0] ?? { flags: [], operstate: 'absent', addr_info: [] };
   const inet = (lo.addr_info ?? []).filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`);
   return { flags: lo.flags, operstate: lo.operstate, inet };
-}
-
-/** The lab is the holder's parent: killing and reaping it here lets it go at once (no zombie). */
-async function stop(pid: number | undefined): Promise<void> {
-  if (!pid) return;
-  try { process.kill(pid, 'SIGKILL'); } catch { return; }
-  await waitForExit(pid).catch(() => undefined);
 }
 
 const lab: Lab = {
@@ -119,11 +97,11 @@ const lab: Lab = {
           observeThat('ping 127.0.0.1 inside', 'fails: Network is unreachable', ping.out.includes('unreachable') ? 'Network is unreachable' : `exit ${ping.code}`, ping.code !== 0),
         ];
       },
-      cleanup: (ctx) => stop(ctx.state.pid),
+      cleanup: (ctx) => stopAndReap(ctx, ctx.state.pid),
     },
     {
       id: 'exercise',
-      title: 'Exercise: bring lo up inside the lab namespace',
+      title: 'Bring lo up inside the lab namespace',
       explain: "Bringing an interface up sets its `IFF_UP` flag through netlink. For loopback the kernel then adds 127.0.0.1/8 and the local routes by itself. Do it inside the lab's namespace; the host's interfaces must not be touched.",
       command: 'nsenter --target PID --net ip link set lo up',
       syscall: 'setns(fd of /proc/PID/ns/net, CLONE_NEWNET); netlink RTM_NEWLINK with IFF_UP on lo',
@@ -131,8 +109,8 @@ const lab: Lab = {
         task: "Bring the loopback interface **up** inside the lab's network namespace. In the shell nestbox opens there: `ip link set lo up`, then `ip addr` to see it.",
         hints: [
           "Open the shell inside the lab namespace first: `ip` in your own terminal works on the host's interfaces.",
-          'From a second terminal: `nsenter --target PID --net ip link set lo up`.',
           '`unshare --net ip link set lo up` does not help: that is a new namespace of its own, gone when `ip` exits.',
+          'From a second terminal: `nsenter --target PID --net ip link set lo up`.',
         ],
         shell: { pidKey: 'pid', types: ['net'] },
         async solve(ctx) {

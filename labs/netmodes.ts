@@ -9,10 +9,8 @@ import { namespaceId } from '../src/kernel/proc.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { readFileSync } from 'node:fs';
 import type { Netns } from '../src/net/exec.js';
-import { createVethPair, moveLink, addAddress, setUp, addRoute, link } from '../src/net/link.js';
-import { createBridge, attach } from '../src/net/bridge.js';
-import { reserveSubnet, AddressPool } from '../src/net/pool.js';
-import { netOf, nbName, startWebServer, webRoot, httpGet, interfacesOf, ping } from './net-lab-kit.js';
+import { link } from '../src/net/link.js';
+import { nbName, startWebServer, webRoot, httpGet, interfacesOf, ping, labBridge, plugIntoBridge } from './net-lab-kit.js';
 
 const WEB = '127.0.0.1:8080';
 const holder = (ctx: LabContext, how: { unshare?: number; join?: { pid: number; types: ['net'] } }, note: string) =>
@@ -44,27 +42,11 @@ const lab: Lab = {
       command: 'unshare --net sleep infinity & ip link add $V type veth peer name $P; ip link set $V master $BR up; ip link set $P netns $! name eth0; nsenter --net=/proc/$!/ns/net ip addr add 10.213.0.2/24 dev eth0 ...',
       syscall: 'unshare(CLONE_NEWNET); netlink RTM_NEWLINK with IFLA_NET_NS_PID; setns(CLONE_NEWNET) for nsenter',
       async perform(ctx) {
-        const net = netOf(ctx);
         ctx.state.hostNet = namespaceId('self', 'net');
-        ctx.state.bridge = nbName(ctx, 'br');
-        ctx.state.subnet = await reserveSubnet(net);
-        const pool = new AddressPool(ctx.state.subnet);
-        ctx.state.gateway = pool.gateway;
-        await createBridge(net, ctx.state.bridge);
-        await addAddress(net, 'host', ctx.state.bridge, pool.cidr(pool.gateway));
-        await setUp(net, 'host', ctx.state.bridge);
+        const pool = await labBridge(ctx);
         ctx.state.bridgePid = await holder(ctx, { unshare: CLONE_NEWNET }, 'bridge-mode box');
         const box: Netns = { pid: ctx.state.bridgePid };
-        const port = nbName(ctx, 'v');
-        await createVethPair(net, port, nbName(ctx, 'p'));
-        await attach(net, port, ctx.state.bridge);
-        await setUp(net, 'host', port);
-        await moveLink(net, nbName(ctx, 'p'), box, 'eth0');
-        ctx.state.boxAddr = pool.allocate(net);
-        await addAddress(net, box, 'eth0', pool.cidr(ctx.state.boxAddr));
-        await setUp(net, box, 'lo');
-        await setUp(net, box, 'eth0');
-        await addRoute(net, box, 'default', { via: ctx.state.gateway });
+        ctx.state.boxAddr = await plugIntoBridge(ctx, pool, box, nbName(ctx, 'v'), nbName(ctx, 'p'));
         const web = await startWebServer(ctx, box, WEB, webRoot(ctx, 'web', 'hello from the bridge-mode box'), 'web server in the bridge box');
         ctx.state.webLog = web.log;
         return `PID ${ctx.state.bridgePid} in ${label(ctx.state.bridgePid)}, eth0 ${ctx.state.boxAddr} on ${ctx.state.bridge}`;
@@ -149,9 +131,9 @@ const lab: Lab = {
       exercise: {
         task: "From the **container-mode** box's network namespace (the shell nestbox opens, or `nsenter --target PID --net`), fetch `http://127.0.0.1:8080/`.",
         hints: [
+          "Plain `wget http://127.0.0.1:8080/` in your own terminal asks the *host's* 127.0.0.1, a different loopback: nothing of the lab listens there. The request must start inside the shared namespace.",
           'In the shell nestbox opens: `busybox wget -qO- http://127.0.0.1:8080/`.',
           'From your own terminal: `nsenter --target PID --net busybox wget -qO- http://127.0.0.1:8080/`.',
-          "Plain `wget http://127.0.0.1:8080/` in your own terminal asks the *host's* 127.0.0.1, a different loopback: nothing of the lab listens there.",
         ],
         shell: { pidKey: 'pid', types: ['net'] },
         async solve(ctx) {
@@ -173,9 +155,9 @@ const lab: Lab = {
     {
       id: 'compare',
       title: 'The four modes side by side',
-      explain: "Four processes, four answers to \"which network am I in?\", each read from `/proc/PID/ns/net` and `/proc/PID/net/dev`. bridge and container share one namespace; host shares the host's; none has one all to itself with nothing in it.",
+      explain: "Four processes, four answers to \"which network am I in?\", each read from `/proc/$p/ns/net` and `/proc/$p/net/dev`, $p being its process ID. bridge and container share one namespace; host shares the host's; none has one all to itself with nothing in it.",
       command: 'for p in $BRIDGE $HOST $NONE $CONTAINER; do readlink /proc/$p/ns/net; cat /proc/$p/net/dev; done',
-      syscall: 'readlink(2) and read(2) under /proc/PID',
+      syscall: 'readlink(2) and read(2) under /proc/$p',
       async perform(ctx) {
         const rows: [string, number][] = [['bridge', ctx.state.bridgePid], ['host', ctx.state.hostPid], ['none', ctx.state.nonePid], ['container', ctx.state.containerPid]];
         ctx.say(`${'mode'.padEnd(10)} ${'PID'.padEnd(8)} ${'namespace'.padEnd(18)} interfaces`);

@@ -7,11 +7,12 @@
 // mounted on the host. The host reads a container's merged view through /proc/PID/root, and its
 // layers directly: the upper and lower directories are ordinary directories on the host.
 import type { Lab, LabContext } from '../src/lab/types.js';
-import { observe, observeThat } from '../src/lab/types.js';
+import { observe } from '../src/lab/types.js';
 import { CLONE_NEWNS } from '../src/kernel/constants.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { mountTable } from '../src/kernel/proc.js';
-import { copyRootfs, pivotRootSteps, PRIVATE_ROOT, runInside, stopAndReap } from './chroot.js';
+import { copyRootfs, pivotRootSteps, PRIVATE_ROOT, runInside } from './chroot.js';
+import { stopAndReap } from './kit.js';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
@@ -25,6 +26,13 @@ const APP_LAYER: Record<string, string> = {
 const BASE_MOTD = 'Welcome to the base image (base layer)\n';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+
+/** A layer file now, against its fingerprint from when the layer was built: "unchanged (sha256 …)". */
+function sinceBuilt(path: string, built: string): string {
+  if (!existsSync(path)) return 'absent';
+  const now = sha256(path);
+  return now === built ? `unchanged (sha256 ${now})` : `changed (sha256 ${built} → ${now})`;
+}
 
 /** Every file below `dir`, relative, sorted: a layer's changeset. */
 function filesUnder(dir: string): string[] {
@@ -154,8 +162,8 @@ const lab: Lab = {
         return [
           observe('upper/etc/motd (the copied-up file)', show(edited), show(readOr(join(ctx.state.c1.upper, 'etc/motd')))),
           observe('/etc/motd inside container 1', show(edited), show(readOr(`/proc/${ctx.state.c1Pid}/root/etc/motd`))),
-          observe('sha256 of etc/motd in the app layer', ctx.state.sums.app['etc/motd'], sha256(join(ctx.state.app, 'etc/motd'))),
-          observe('sha256 of etc/motd in the base layer', ctx.state.sums.baseMotd, sha256(join(ctx.state.base, 'etc/motd'))),
+          observe('etc/motd in the app layer, since it was built', `unchanged (sha256 ${ctx.state.sums.app['etc/motd']})`, sinceBuilt(join(ctx.state.app, 'etc/motd'), ctx.state.sums.app['etc/motd'])),
+          observe('etc/motd in the base layer, since it was built', `unchanged (sha256 ${ctx.state.sums.baseMotd})`, sinceBuilt(join(ctx.state.base, 'etc/motd'), ctx.state.sums.baseMotd)),
         ];
       },
     },
@@ -163,7 +171,7 @@ const lab: Lab = {
       id: 'container2',
       title: 'Container 2: the same image layers, a layer of its own',
       explain: 'A second container mounts the *same* lower directories with its own upper and work directories. The image is stored once however many containers run it; each container\'s changes live only in its own upper directory. Container 1\'s edit is invisible here, and a file container 2 writes is invisible to container 1. `docker diff` lists exactly an upper directory; `docker commit` turns one into a new layer.',
-      command: "# as for container 1, with upperdir=c2/upper,workdir=c2/work; then: nsenter -t PID -m sh -c 'echo note > /app/c2-note.txt'",
+      command: "# as for container 1, with upperdir=c2/upper,workdir=c2/work; then: nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'",
       syscall: 'mount("overlay", "c2/merged", "overlay", 0, "lowerdir=app:base,upperdir=c2/upper,workdir=c2/work")',
       async perform(ctx) {
         ctx.state.c2Pid = await startContainer(ctx, 'c2');
@@ -186,15 +194,15 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: delete an image file inside a container',
+      title: 'Delete an image file inside a container',
       explain: 'A lower layer cannot lose a file, so overlayfs records a deletion in the upper directory instead: a **whiteout**, a character device with device number 0:0 under the deleted name. Lookups that meet it stop and report "no such file". The image layer keeps the file, and every other container still sees it.',
       command: 'nsenter -t PID -m rm /app/config.txt',
       syscall: 'unlink("/app/config.txt") → overlayfs creates the whiteout c2/upper/app/config.txt, a 0:0 character device',
       exercise: {
         task: 'Container 2 no longer needs **/app/config.txt**. Delete it *inside container 2* (in the shell nestbox opens there, or `nsenter -t PID -m rm /app/config.txt`). Container 1 and the image must keep it.',
         hints: [
-          'In the container shell: `rm /app/config.txt`, then `ls -l /app` (it is gone) and `exit`.',
-          'Do not delete it from the app layer directory on the host: that layer is the image, shared by every container. The deletion belongs in container 2\'s upper directory, as a whiteout.',
+          'Do not delete it from the app layer directory on the host: that layer is the image, shared by every container. The deletion belongs in container 2\'s upper directory, as a whiteout, and overlayfs makes it when a process inside container 2 deletes the file.',
+          'In the container shell: `rm /app/config.txt`, then `ls -l /app` (it is gone) and `exit`. From another terminal: `nsenter -t PID -m rm /app/config.txt`.',
         ],
         shell: { pidKey: 'c2Pid', types: ['mnt'] },
         async solve(ctx) {
@@ -213,12 +221,12 @@ const lab: Lab = {
         return [
           observe(`${relative(join(ctx.state.c2.upper, '../..'), whiteout)} (lstat)`, 'character device 0:0', kindOf(whiteout)),
           observe('/app/config.txt in container 2', 'absent', kindOf(`/proc/${p2}/root/app/config.txt`)),
-          observe('sha256 of app/config.txt in the app layer', ctx.state.sums.app['app/config.txt'], existsSync(lower) ? sha256(lower) : 'absent'),
+          observe('app/config.txt in the app layer, since it was built', `unchanged (sha256 ${ctx.state.sums.app['app/config.txt']})`, sinceBuilt(lower, ctx.state.sums.app['app/config.txt'])),
           observe('/app/config.txt in container 1', show(APP_LAYER['app/config.txt']), show(readOr(`/proc/${p1}/root/app/config.txt`))),
         ];
       },
       async cleanup(ctx) {
-        await stopAndReap(ctx, ['c2Pid', 'c1Pid']);
+        await stopAndReap(ctx, ctx.state.c2Pid, ctx.state.c1Pid);
       },
     },
   ],

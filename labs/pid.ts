@@ -5,27 +5,14 @@ import { observe, observeThat } from '../src/lab/types.js';
 import { CLONE_NEWNS, CLONE_NEWPID, MS_PRIVATE, MS_REC } from '../src/kernel/constants.js';
 import { commandLine, isAlive, listPids, mountTable, namespaceId, processStatus } from '../src/kernel/proc.js';
 import { kill } from '../src/kernel/syscalls.js';
-import { baseEnv, SpawnRequest, waitForExit } from '../src/kernel/spawn.js';
+import { baseEnv } from '../src/kernel/spawn.js';
 import { startTime } from '../src/host/ledger.js';
-import { Tracked, track, fate, waitGone, stopAndReap } from './processes.js';
-import { openSync, closeSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { Tracked, track, fate, waitGone } from './processes.js';
+import { runCaptured, runJoined, stopAndReap } from './kit.js';
 
 const INIT = ['sleep', '86401'];
 const ORPHAN = ['sleep', '86402'];
 const PS = ['/bin/busybox', 'ps', '-o', 'pid,ppid,args'];
-
-/** Run a short program, its output captured in a file under the lab's work directory. */
-async function capture(ctx: LabContext, name: string, req: Omit<SpawnRequest, 'env' | 'stdio'>): Promise<string> {
-  const out = join(ctx.workDir, name);
-  const fd = openSync(out, 'w');
-  try {
-    await waitForExit(await ctx.spawn({ ...req, env: baseEnv(), stdio: [0, fd, fd] }));
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(out, 'utf8');
-}
 
 interface PsLine { pid: number; ppid: number; args: string }
 
@@ -40,8 +27,8 @@ function parsePs(text: string): PsLine[] {
 }
 
 /** Run busybox ps inside the namespaces of `pid` (pid only: the host's /proc; pid+mnt: its own). */
-async function psInside(ctx: LabContext, pid: number, types: ('pid' | 'mnt')[], name: string): Promise<PsLine[]> {
-  return parsePs(await capture(ctx, name, { argv: PS, join: { pid, types } }));
+async function psInside(ctx: LabContext, pid: number, types: ('pid' | 'mnt')[]): Promise<PsLine[]> {
+  return parsePs((await runJoined(ctx, pid, types, PS)).out);
 }
 
 const procMounts = (pid: number | 'self') => mountTable(pid).filter((m) => m.mountPoint === '/proc' && m.fstype === 'proc');
@@ -68,7 +55,8 @@ const lab: Lab = {
       async perform(ctx) {
         const pid = await ctx.spawn({ argv: INIT, path: '/bin/sleep', env: baseEnv(), unshare: CLONE_NEWPID }, 'PID 1 of a PID namespace, host /proc');
         ctx.state.first = track(pid);
-        ctx.state.pid = pid;
+        // Named keys, not `pid`: in this lab the word PID stays a word (PID 1, PID namespace).
+        ctx.state.firstPid = pid;
         return `started "${INIT.join(' ')}" as host PID ${pid} in a new PID namespace`;
       },
       async verify(ctx) {
@@ -87,16 +75,16 @@ const lab: Lab = {
       id: 'host-proc',
       title: "A new PID namespace still reads the host's /proc",
       explain: "`ps` knows nothing about namespaces: it reads `/proc`. A procfs shows the PID namespace of whoever mounted it, and the only /proc this namespace can see is the host's, mounted long ago by a host process. So `ps` run inside the new namespace lists every process of the host, under host PIDs, its own PID 1 included. The isolation itself is real (from inside, `kill` cannot reach a process outside the namespace by any number), but the view through /proc is not.",
-      command: 'nsenter --target PID --pid busybox ps -o pid,ppid,args',
-      syscall: 'setns(/proc/PID/ns/pid, CLONE_NEWPID); posix_spawn("busybox ps"), which reads the host\'s /proc',
+      command: 'nsenter --target {firstPid} --pid busybox ps -o pid,ppid,args',
+      syscall: 'setns(/proc/{firstPid}/ns/pid, CLONE_NEWPID); posix_spawn("busybox ps"), which reads the host\'s /proc',
       async perform(ctx) {
         const { pid } = ctx.state.first as Tracked;
-        const rows = await psInside(ctx, pid, ['pid'], 'ps-host-proc.txt');
+        const rows = await psInside(ctx, pid, ['pid']);
         ctx.state.staleRows = rows;
         for (const r of rows.filter((r) => r.pid === 1 || r.pid === pid || r.pid === process.pid || r.args.startsWith('/bin/busybox ps') || r.args.startsWith('ps '))) {
           ctx.say(`ps inside: ${String(r.pid).padStart(6)} ${String(r.ppid).padStart(6)}  ${r.args.slice(0, 70)}`);
         }
-        return `busybox ps, run inside pid:[${namespaceId(pid, 'pid')}], listed ${rows.length} processes (the host has ${listPids().length})`;
+        return `busybox ps, run inside pid:[${namespaceId(pid, 'pid')}], listed ${rows.length} processes, ps itself among them (the host lists ${listPids().length} now that ps has ended)`;
       },
       async verify(ctx) {
         const { pid } = ctx.state.first as Tracked;
@@ -115,7 +103,7 @@ const lab: Lab = {
     {
       id: 'mount-proc',
       title: 'Mount a fresh /proc from inside the namespace',
-      explain: "A container needs a /proc of its own: a new procfs, mounted by a process that is **inside** the new PID namespace (the kernel ties a procfs to the PID namespace of the process that mounts it; nestbox's spawning thread is still in the host's). So the child does it, as its first act: `sh -c 'mount -t proc proc /proc && exec sleep ...'`. It runs in a private mount namespace (MS_REC|MS_PRIVATE first), so the new /proc covers the host's only in there. `ps` inside then lists only the namespace's processes.",
+      explain: "A container needs a /proc of its own: a new procfs, mounted by a process that is **inside** the new PID namespace (the kernel ties a procfs to the PID namespace of the process that mounts it, and nestbox itself stays in the host's). So the child does it, as its first act: `sh -c 'mount -t proc proc /proc && exec sleep ...'`. It runs in a private mount namespace (MS_REC|MS_PRIVATE first), so the new /proc covers the host's only in there. `ps` inside then lists only the namespace's processes.",
       command: "unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <its host pid> -p -m busybox ps -o pid,ppid,args",
       syscall: 'unshare(CLONE_NEWPID|CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); posix_spawn("/bin/sh"), which calls mount("proc", "/proc", "proc", 0, NULL)',
       async perform(ctx) {
@@ -130,11 +118,11 @@ const lab: Lab = {
         const box = track(pid);
         ctx.state.box = box;
         ctx.state.boxNs = namespaceId(pid, 'pid');
-        ctx.state.pid = pid;
+        ctx.state.boxPid = pid;
         // The shell becomes sleep (exec) once its mount has succeeded.
         for (let i = 0; i < 200 && commandLine(pid) !== INIT.join(' ') && fate(box).alive; i++) await new Promise((r) => setTimeout(r, 5));
         if (commandLine(pid) !== INIT.join(' ')) throw new Error(`the namespace's shell did not mount /proc (it ${fate(box).text})`);
-        const rows = await psInside(ctx, pid, ['pid', 'mnt'], 'ps-own-proc.txt');
+        const rows = await psInside(ctx, pid, ['pid', 'mnt']);
         ctx.state.ownRows = rows;
         for (const r of rows) ctx.say(`ps inside: ${String(r.pid).padStart(6)} ${String(r.ppid).padStart(6)}  ${r.args}`);
         ctx.say(`outside, the host sees the same sleep as PID ${pid}, parent ${processStatus(pid).ppid} (nestbox); ps inside shows PPID 0 for a parent outside the namespace`);
@@ -160,12 +148,12 @@ const lab: Lab = {
       id: 'orphan',
       title: "Orphans are adopted by the namespace's PID 1",
       explain: "When a process exits, its children are not left without a parent: the kernel gives them to the init of their PID namespace (or a subreaper), never to a process outside it. Here a shell inside the namespace starts `sleep` in the background and exits at once; the orphaned sleep's parent becomes the namespace's PID 1. An init must also collect (wait for) the orphans that end, or they stay zombies; `sleep` never does, which is why runtimes offer a tiny init (`docker run --init`, tini) as PID 1.",
-      command: "nsenter -t PID -p -m sh -c 'sleep 86402 & echo $!'; grep PPid /proc/<orphan>/status",
+      command: "nsenter -t {boxPid} -p -m sh -c 'sleep 86402 & echo $!'; grep PPid /proc/<orphan>/status",
       syscall: 'setns(pid, mnt); posix_spawn("/bin/sh"): fork(2) + exit(2); the kernel reparents the child to the namespace\'s child_reaper',
       async perform(ctx) {
         const { pid } = ctx.state.box as Tracked;
-        const out = await capture(ctx, 'orphan.txt', { argv: ['/bin/sh', '-c', `${ORPHAN.join(' ')} </dev/null >/dev/null 2>&1 & echo $!`], join: { pid, types: ['pid', 'mnt'] } });
-        const inner = Number(out.trim());
+        const { out } = await runCaptured(ctx, { argv: ['/bin/sh', '-c', `${ORPHAN.join(' ')} </dev/null >/dev/null 2>&1 & echo $!`], join: { pid, types: ['pid', 'mnt'] } });
+        const inner = Number(out);
         // $! is the PID inside the namespace; find the same process among the host's by its NSpid.
         const ns = namespaceId(pid, 'pid');
         const host = listPids().find((p) => namespaceId(p, 'pid') === ns && lastOf(processStatus(p).nspid) === inner);
@@ -178,7 +166,7 @@ const lab: Lab = {
         const { pid } = ctx.state.box as Tracked;
         const orphan = ctx.state.orphan as Tracked & { inner: number };
         const st = processStatus(orphan.pid);
-        const rows = await psInside(ctx, pid, ['pid', 'mnt'], 'ps-orphan.txt');
+        const rows = await psInside(ctx, pid, ['pid', 'mnt']);
         const row = rows.find((r) => r.pid === orphan.inner);
         return [
           observe(`PPid in /proc/${orphan.pid}/status (host view)`, `${pid}, the namespace's PID 1`, `${st.ppid}${st.ppid === pid ? ", the namespace's PID 1" : ''}`),
@@ -189,18 +177,19 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: kill PID 1 and the whole namespace goes',
+      title: 'Kill PID 1 and the whole namespace goes',
       explain: "PID 1 defines a container's life. When the init of a PID namespace ends, the kernel sends SIGKILL to every other process in it and no new process may enter; that is why a container stops when its main process exits. PID 1 is also protected: from inside, even `kill -9 1` is ignored, and from the host only SIGKILL (or SIGSTOP) gets through unless init installed handlers.",
-      command: 'kill -9 PID   # from the host; then: ls -l /proc/*/ns/pid | grep <the namespace id>',
+      command: 'kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid | grep {boxNs}',
       syscall: 'kill(host PID of init, SIGKILL); the kernel: zap_pid_ns_processes() kills the rest',
       exercise: {
-        task: "End this container the way `docker kill` does: send SIGKILL to the namespace's init (process 1 inside, PID on the host). Then every process of the namespace, the orphaned `sleep 86402` too, must be gone. The shell nestbox offers runs inside the namespace: try `kill -9 1` there first, and `ps` to see that init survives it.",
+        task: "End this container the way `docker kill` does: send SIGKILL to the namespace's init (process 1 inside, {boxPid} on the host). Then every process of the namespace, the orphaned `sleep 86402` too, must be gone. The shell nestbox offers runs inside the namespace: try `kill -9 1` there first, and `ps` to see that init survives it.",
         hints: [
-          'Inside the namespace the kernel ignores every signal to its init that init has no handler for, SIGKILL included. Do it from a host terminal: `kill -9 PID`.',
-          'A plain `kill PID` sends SIGTERM; `sleep` has no handler for it, so the kernel drops it. That is why `docker stop` sends SIGKILL when its timeout runs out.',
+          'Inside the namespace the kernel ignores every signal to its init that init has no handler for, SIGKILL included. From the host, init is an ordinary process with a host PID.',
           'Killing the orphan, or any process other than init, ends only that process: the namespace lives on as long as its init does.',
+          'A plain `kill {boxPid}` sends SIGTERM; `sleep` has no handler for it, so the kernel drops it. That is why `docker stop` sends SIGKILL when its timeout runs out.',
+          'From a host terminal: `kill -9 {boxPid}` (init\'s host PID).',
         ],
-        shell: { pidKey: 'pid', types: ['pid', 'mnt'] },
+        shell: { pidKey: 'boxPid', types: ['pid', 'mnt'] },
         async solve(ctx) {
           kill(ctx.state.box.pid, 9);
         },
@@ -224,8 +213,7 @@ const lab: Lab = {
       },
       async cleanup(ctx) {
         // Collect our children (the two inits); the kernel takes the orphan down with its init.
-        await stopAndReap(ctx.state.box);
-        await stopAndReap(ctx.state.first);
+        await stopAndReap(ctx, ctx.state.box?.pid, ctx.state.first?.pid);
       },
     },
   ],

@@ -9,7 +9,8 @@ import { listPids } from '../src/kernel/proc.js';
 import { parsePidsLimit } from '../src/limits/parse.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup, sayWrites, sleep } from './cgroup-lab-kit.js';
+import { createCgroup, sayWrites } from './cgroup-lab-kit.js';
+import { sleep } from './kit.js';
 import { startHeld, exitText, until } from './cgroup-held.js';
 
 const LIMIT = '20';
@@ -151,10 +152,11 @@ const lab: Lab = {
         `nestbox lowers pids.max to 3 and runs a job in the cgroup: a shell that starts five \`sleep\`s in the background and waits for them (\`sh -c '${JOB}'\`). ` +
         'With three processes allowed, the shell and two sleeps fill the cgroup, the third sleep cannot be forked, and the shell gives up. ' +
         'Find the smallest pids.max that lets the job run to the end.',
-      command: 'echo N > /sys/fs/cgroup/nestbox/pids-lab/pids.max',
+      command: `echo ${JOB_NEEDS} > {pidsMaxFile}`,
       syscall: 'write(2) to pids.max',
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
+        ctx.state.pidsMaxFile = join(cg.dir('pids'), 'pids.max'); // the file the task names
         cg.setPidsMax(3);
         sayWrites(ctx, cg);
         const run = await runJob(ctx, cg);
@@ -164,11 +166,12 @@ const lab: Lab = {
       exercise: {
         task:
           'Set `pids.max` of the lab cgroup to the **smallest** value that lets the job (a shell plus the five sleeps it starts) succeed, from a shell on the host. ' +
-          'The file has the same name on both versions: `/sys/fs/cgroup/nestbox/pids-*/pids.max` on cgroup v2 (Ubuntu 24.04), `/sys/fs/cgroup/pids/nestbox/pids-*/pids.max` on a v1 or hybrid host. ' +
+          'The file is `{pidsMaxFile}` (pids.max on cgroup v1 and v2 alike). ' +
           'The check runs the job again.',
         hints: [
           'Count every process that is in the cgroup at the busiest moment, when all five sleeps run.',
           'The shell that runs the loop is a process of the cgroup too: 1 + 5.',
+          `\`echo ${JOB_NEEDS} > {pidsMaxFile}\``,
         ],
         shell: 'host',
         async solve(ctx) {

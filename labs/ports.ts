@@ -5,14 +5,12 @@
 import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import type { Netns } from '../src/net/exec.js';
-import { createNetns, createVethPair, moveLink, addAddress, setUp, quietIpv6, addRoute, routeGet } from '../src/net/link.js';
-import { createBridge, attach } from '../src/net/bridge.js';
+import { createNetns, routeGet } from '../src/net/link.js';
 import { reserveSubnet, reserveHostPort, AddressPool } from '../src/net/pool.js';
 import { addRule, addRules, countedRules, listChains, formatListing, listSpecs, detectIptables, Rule, CountedRule } from '../src/net/iptables.js';
 import { ruleOption } from '../src/net/parse.js';
 import { setSysctl, readSysctl, routeLocalnet } from '../src/net/sysctl.js';
-import { useIpForward, leaveIpForward } from '../src/net/network.js';
-import { netOf, nbName, startWebServer, webRoot, httpGet, plainAddress, adoptRules, removeRulesNaming } from './net-lab-kit.js';
+import { netOf, nbName, startWebServer, webRoot, httpGet, plainAddress, adoptRules, removeRulesNaming, useForwarding, leaveForwarding, labBridge, plugIntoBridge, linkToHost } from './net-lab-kit.js';
 
 const WEB_PORT = 8080;
 const WEB = (ctx: LabContext): Netns => ({ name: ctx.state.web });
@@ -48,25 +46,11 @@ const lab: Lab = {
       syscall: 'netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE; bind(2)+listen(2) in the web namespace',
       async perform(ctx) {
         const net = netOf(ctx);
-        ctx.state.bridge = nbName(ctx, 'br');
         ctx.state.web = nbName(ctx, 'web');
         ctx.state.client = nbName(ctx, 'cli');
-        ctx.state.subnet = await reserveSubnet(net);
-        const pool = new AddressPool(ctx.state.subnet);
-        ctx.state.gateway = pool.gateway;
-        await createBridge(net, ctx.state.bridge);
-        await addAddress(net, 'host', ctx.state.bridge, pool.cidr(pool.gateway));
-        await setUp(net, 'host', ctx.state.bridge);
+        const pool = await labBridge(ctx);
         await createNetns(net, ctx.state.web);
-        await createVethPair(net, nbName(ctx, 'vw'), nbName(ctx, 'pw'));
-        await attach(net, nbName(ctx, 'vw'), ctx.state.bridge);
-        await setUp(net, 'host', nbName(ctx, 'vw'));
-        await moveLink(net, nbName(ctx, 'pw'), WEB(ctx), 'eth0');
-        ctx.state.webAddr = pool.allocate(net);
-        await addAddress(net, WEB(ctx), 'eth0', pool.cidr(ctx.state.webAddr));
-        await setUp(net, WEB(ctx), 'lo');
-        await setUp(net, WEB(ctx), 'eth0');
-        await addRoute(net, WEB(ctx), 'default', { via: ctx.state.gateway });
+        ctx.state.webAddr = await plugIntoBridge(ctx, pool, WEB(ctx), nbName(ctx, 'vw'), nbName(ctx, 'pw'));
         ctx.state.text = `hello from ${ctx.state.web}`;
         const server = await startWebServer(ctx, WEB(ctx), `0.0.0.0:${WEB_PORT}`, webRoot(ctx, 'web', ctx.state.text), 'web server');
         ctx.state.webPid = server.pid;
@@ -75,17 +59,8 @@ const lab: Lab = {
         const cpool = new AddressPool(ctx.state.clientSubnet);
         ctx.state.hostSide = cpool.gateway;
         await createNetns(net, ctx.state.client);
-        await createVethPair(net, nbName(ctx, 'vc'), nbName(ctx, 'pc'));
-        await quietIpv6(net, 'host', nbName(ctx, 'vc'));
-        await addAddress(net, 'host', nbName(ctx, 'vc'), cpool.cidr(cpool.gateway));
-        await setUp(net, 'host', nbName(ctx, 'vc'));
-        await moveLink(net, nbName(ctx, 'pc'), CLIENT(ctx), 'eth0');
-        ctx.state.clientAddr = cpool.allocate(net);
-        await addAddress(net, CLIENT(ctx), 'eth0', cpool.cidr(ctx.state.clientAddr));
-        await setUp(net, CLIENT(ctx), 'lo');
-        await setUp(net, CLIENT(ctx), 'eth0');
-        await useIpForward(net);
-        ctx.state.usesForward = true;
+        ctx.state.clientAddr = await linkToHost(ctx, cpool, CLIENT(ctx), nbName(ctx, 'vc'), nbName(ctx, 'pc'));
+        await useForwarding(ctx);
         // Into the bridge only what was published (DNAT) and replies; out of it anything. At the top
         // of FORWARD, so that a host whose FORWARD ends in DROP or REJECT still lets them through.
         await addRule(net, { table: 'filter', chain: 'FORWARD', spec: ['-o', ctx.state.bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED,DNAT', ...comment(ctx, 'in'), '-j', 'ACCEPT'] }, { insert: true });
@@ -106,8 +81,7 @@ const lab: Lab = {
         ];
       },
       async cleanup(ctx) {
-        if (ctx.state.usesForward) await leaveIpForward(netOf(ctx));
-        ctx.state.usesForward = false;
+        await leaveForwarding(ctx);
       },
     },
     {
@@ -141,15 +115,15 @@ const lab: Lab = {
       id: 'exercise',
       title: 'The DNAT rule that publishes the port',
       explain: "DNAT rewrites a packet's destination before the routing decision, so the kernel then routes it to the container as if it had been sent there. conntrack remembers the rewrite and turns the replies' source back into the host's address. Docker's rule reads `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80`; the `! -i docker0` leaves traffic coming from the containers themselves alone.",
-      command: 'iptables -t nat -A $CHAIN ! -i $BR -p tcp --dport $HOSTPORT -j DNAT --to-destination $WEB_ADDR:8080',
+      command: 'iptables -t nat -A {chain} ! -i {bridge} -p tcp --dport {hostPort} -j DNAT --to-destination {webAddr}:8080',
       syscall: 'a nat rule with the DNAT target; nf_nat rewrites the first packet and conntrack the rest',
       exercise: {
-        task: "On the host, add to the lab's chain a DNAT rule: TCP packets for the **host port** shown above go to the web server's address, **port 8080**. The client namespace must then get the page from the host's address.",
+        task: "On the host, add to the lab's chain, {chain}, a DNAT rule: TCP packets for the **host port** {hostPort} go to the web server's address, {webAddr}, **port 8080**. The client namespace, {client}, must then get the page from the host's address {hostSide}.",
         hints: [
-          '`iptables -t nat -A CHAIN ! -i BRIDGE -p tcp --dport HOSTPORT -j DNAT --to-destination WEBADDR:8080` with the names from the step before.',
+          "The rule goes into the nat table, in the lab's chain {chain} (not straight into PREROUTING: the chain is what both PREROUTING and OUTPUT jump to, and what is removed in one piece). It matches TCP to `--dport {hostPort}`, except what comes from the bridge itself (`! -i {bridge}`).",
           'Without `:8080`, DNAT keeps the original port (the host port), where nothing listens in the container.',
-          "Put it in the lab's chain, not straight into PREROUTING: the chain is what both PREROUTING and OUTPUT jump to, and what is removed in one piece.",
-          'Check it: `iptables -t nat -nvL CHAIN`, then `ip netns exec CLIENT wget -qO- http://HOSTADDR:HOSTPORT/`.',
+          'Check it: `iptables -t nat -nvL {chain}`, then `ip netns exec {client} wget -qO- http://{hostSide}:{hostPort}/`.',
+          '`iptables -t nat -A {chain} ! -i {bridge} -p tcp --dport {hostPort} -j DNAT --to-destination {webAddr}:8080`',
         ],
         shell: 'host',
         async solve(ctx) {

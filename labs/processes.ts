@@ -5,10 +5,11 @@ import { observe, observeThat } from '../src/lab/types.js';
 import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, MS_PRIVATE, MS_REC, NAMESPACE_TYPES, NamespaceType } from '../src/kernel/constants.js';
 import { commandLine, listPids, namespaceId, processStatus } from '../src/kernel/proc.js';
 import { kill } from '../src/kernel/syscalls.js';
-import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
+import { baseEnv } from '../src/kernel/spawn.js';
 import { describeExit, tryReap } from '../src/kernel/reap.js';
 import { startTime } from '../src/host/ledger.js';
 import { readlinkSync, statSync } from 'node:fs';
+import { count, stopAndReap } from './kit.js';
 
 /** A process the lab started: its PID plus its start time, which together name it for good. */
 export interface Tracked { pid: number; start: number; exit?: string }
@@ -42,14 +43,6 @@ export function fate(t: Tracked): { alive: boolean; text: string } {
 /** Poll /proc for a short while until the process has ended (a signal is delivered asynchronously). */
 export async function waitGone(t: Tracked, ms = 300): Promise<void> {
   for (let waited = 0; waited < ms && fate(t).alive; waited += 10) await new Promise((r) => setTimeout(r, 10));
-}
-
-/** Kill a tracked child and collect it, so no zombie is left for the cleanup to wait on. */
-export async function stopAndReap(t: Tracked | undefined): Promise<void> {
-  if (!t || t.exit || startTime(t.pid) !== t.start) return;
-  try { kill(t.pid, 9); } catch { /* already gone */ }
-  const timeout = new Promise((r) => setTimeout(r, 2000).unref());
-  await Promise.race([waitForExit(t.pid).then((e) => { t.exit = describeExit(e); }), timeout]).catch(() => {});
 }
 
 /** Device and inode of a directory: two paths name the same directory when both match. */
@@ -101,7 +94,7 @@ const lab: Lab = {
         for (const [pid, who] of [[1, 'the first process'], [process.ppid, 'started nestbox'], [process.pid, 'nestbox']] as const) {
           ctx.say(`PID ${pid} (${who}): ${commandLine(pid).slice(0, 90) || `[${nameOf(pid)}]`}`);
         }
-        return `/proc lists ${pids.length} processes: ${pids.length - threads} programs and ${threads} kernel threads`;
+        return `/proc lists ${count(pids.length, 'process', 'processes')}: ${count(pids.length - threads, 'program')} and ${count(threads, 'kernel thread')}`;
       },
       async verify() {
         const pids = listPids();
@@ -131,7 +124,7 @@ const lab: Lab = {
           readable++;
           if (mine.every((t, i) => ids[i] === namespaceId('self', t))) shared++;
         }
-        return `${shared} of the ${readable} processes whose /proc/PID/ns can be read are in all ${mine.length} of nestbox's namespaces`;
+        return `${shared} of the ${readable} processes whose /proc/PID/ns can be read ${shared === 1 ? 'is' : 'are'} in all ${mine.length} of nestbox's namespaces`;
       },
       async verify() {
         const parent = process.ppid;
@@ -169,6 +162,7 @@ const lab: Lab = {
           ],
         }, 'container-like sleep');
         ctx.state.box = track(pid);
+        ctx.state.boxPid = pid; // the answer the exercise's last hint gives
         const st = processStatus(pid);
         ctx.say(`as ps -ef on the host shows it: PID ${pid}  PPID ${st.ppid}  CMD ${commandLine(pid)}`);
         return `started "${SLEEP.join(' ')}" as host PID ${pid}; inside its own PID namespace it is PID ${st.nspid[st.nspid.length - 1]}`;
@@ -197,9 +191,9 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: "Exercise: find the container's process and kill it from the host",
+      title: "Find the container's process and kill it from the host",
       explain: "Since a container's process is a host process, the host can do to it whatever it does to any process: renice it, trace it, signal it. `docker kill` is kill(2) on a host PID. nestbox now starts a second `sleep 86400`, a plain host process with the very same command line, so `ps` alone cannot tell the two apart; their namespaces can.",
-      command: 'for p in $(pgrep -x sleep); do echo $p $(readlink /proc/$p/ns/pid); done; readlink /proc/self/ns/pid; kill -9 <the container\'s pid>',
+      command: 'for p in $(pgrep -x sleep); do echo $p $(readlink /proc/$p/ns/pid); done; readlink /proc/self/ns/pid; kill -9 {boxPid}',
       syscall: 'readlink(2) on /proc/<pid>/ns/pid; kill(pid, SIGKILL)',
       async perform(ctx) {
         const pid = await ctx.spawn({ argv: SLEEP, path: '/bin/sleep', env: baseEnv() }, 'plain host sleep (decoy)');
@@ -211,7 +205,8 @@ const lab: Lab = {
         hints: [
           `List both with \`pgrep -a sleep\` (or \`ps -ef | grep '${SLEEP.join(' ')}'\`), then compare \`readlink /proc/<pid>/ns/pid\` of each with your own \`readlink /proc/self/ns/pid\`: the one with another number is the container.`,
           '`grep NSpid /proc/<pid>/status` works too: two numbers (the host PID, then the PID inside) mean the process lives in a nested PID namespace.',
-          'Use `kill -9 <pid>`. A plain `kill` sends SIGTERM, and the kernel does not deliver that to the first process of a PID namespace unless it installed a handler for it (lab pid shows why).',
+          'End it with `kill -9`: a plain `kill` sends SIGTERM, and the kernel does not deliver that to the first process of a PID namespace unless it installed a handler for it (lab pid shows why).',
+          'The container\'s sleep is host PID {boxPid}: `kill -9 {boxPid}`.',
         ],
         shell: 'host',
         async solve(ctx) {
@@ -238,8 +233,7 @@ const lab: Lab = {
       },
       async cleanup(ctx) {
         // Collect both children now; otherwise each would wait as a zombie for the ledger's cleanup.
-        await stopAndReap(ctx.state.decoy);
-        await stopAndReap(ctx.state.box);
+        await stopAndReap(ctx, ctx.state.decoy?.pid, ctx.state.box?.pid);
       },
     },
   ],

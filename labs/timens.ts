@@ -6,7 +6,7 @@ import { CLONE_NEWTIME } from '../src/kernel/constants.js';
 import { KernelError } from '../src/kernel/errors.js';
 import { namespaceId, listPids, parseNamespaceLink } from '../src/kernel/proc.js';
 import { startTime } from '../src/host/ledger.js';
-import { hostTool, runCaptured, startSleeper, reapHelpers } from './user.js';
+import { hostTool, runCaptured, startSleeper, reapHelpers } from './kit.js';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
 const DAY = 86400;
@@ -31,8 +31,8 @@ async function clocksInside(ctx: LabContext, pid: number): Promise<{ boot?: numb
   const r = await runCaptured(ctx, { argv: [hostTool('nsenter'), '--target', String(pid), '--time', '--', '/bin/sh', '-c', 'cut -d" " -f1 /proc/uptime; date +%s'] });
   const boot = hostUptime();
   const wall = Math.floor(Date.now() / 1000);
-  const [up, date] = r.text.trim().split('\n').map(Number);
-  if (r.code !== 0 || !Number.isFinite(up) || !Number.isFinite(date)) return { error: r.text.trim() || `nsenter failed (exit ${r.code})` };
+  const [up, date] = r.out.split('\n').map(Number);
+  if (r.code !== 0 || !Number.isFinite(up) || !Number.isFinite(date)) return { error: r.out || `nsenter failed (exit ${r.code})` };
   return { boot: Math.round(up - boot), wall: date - wall };
 }
 
@@ -80,7 +80,7 @@ const lab: Lab = {
     {
       id: 'thread',
       title: "Why nestbox's own thread cannot set the offsets",
-      explain: 'The offsets are written into /proc/PID/timens_offsets after `unshare(CLONE_NEWTIME)` and *before* the first process enters the namespace; from then on they are frozen (EACCES). nestbox\'s worker thread unshares and spawns its child at once, and the child enters when it execs, so the offsets stay 0. Joining later with setns is no way round: like a user namespace, a time namespace only takes a single-threaded process (EUSERS).',
+      explain: 'The offsets are written into /proc/PID/timens_offsets after `unshare(CLONE_NEWTIME)` and *before* the first process enters the namespace; from then on they are frozen (EACCES). The thread of nestbox that unshares spawns its child at once, and the child enters when it execs, so the offsets stay 0. Joining later with setns is no way round: like a user namespace, a time namespace only takes a single-threaded process (EUSERS).',
       command: 'unshare --time sleep infinity &  # no offsets given: 0',
       syscall: 'unshare(CLONE_NEWTIME); posix_spawn("sleep"); write(2) on timens_offsets -> EACCES; setns(CLONE_NEWTIME) -> EUSERS',
       async perform(ctx) {
@@ -99,7 +99,7 @@ const lab: Lab = {
           if (!(err instanceof KernelError)) throw err;
           ctx.state.join = errName(err);
         }
-        return `sleep ${pid} is in time:[${namespaceId(pid, 'time')}]; setting offsets now: ${ctx.state.lateWrite}; setns from a worker thread: ${ctx.state.join}`;
+        return `sleep ${pid} is in time:[${namespaceId(pid, 'time')}]; setting offsets now: ${ctx.state.lateWrite}; setns from a thread of nestbox: ${ctx.state.join}`;
       },
       async verify(ctx) {
         const pid = ctx.state.threadPid;
@@ -108,7 +108,7 @@ const lab: Lab = {
           observeThat(`/proc/${pid}/ns/time`, `≠ host's time:[${ctx.state.hostTime}]`, `time:[${ns}]`, ns !== undefined && ns !== ctx.state.hostTime),
           observe(`/proc/${pid}/timens_offsets`, 'monotonic 0 0; boottime 0 0', offsets(pid)),
           observe(`write to /proc/${pid}/timens_offsets after it entered`, 'EACCES', ctx.state.lateWrite),
-          observe('setns into it from a worker thread of nestbox', 'EUSERS', ctx.state.join),
+          observe('setns into it from a thread of nestbox', 'EUSERS', ctx.state.join),
         ];
       },
     },
@@ -132,7 +132,7 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: a boot clock one week ahead',
+      title: 'A boot clock one week ahead',
       explain: 'Now you make a time namespace. Remember which clock /proc/uptime reads.',
       command: `unshare --time --boottime ${WEEK} sleep 1000 &`,
       syscall: `unshare(CLONE_NEWTIME); write("boottime ${WEEK} 0") to timens_offsets; execve("sleep")`,

@@ -2,99 +2,16 @@
 // set of capabilities it holds counts only for what its namespace owns.
 import type { Lab, LabContext, Observation } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
-import type { SpawnRequest } from '../src/kernel/spawn.js';
 import { CLONE_NEWUSER, capabilityNames } from '../src/kernel/constants.js';
 import { KernelError } from '../src/kernel/errors.js';
 import { unshare } from '../src/kernel/syscalls.js';
-import { namespaceId, processStatus, isAlive } from '../src/kernel/proc.js';
-import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
-import { appendFileSync, chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { namespaceId, processStatus } from '../src/kernel/proc.js';
+import { appendFileSync, chmodSync, chownSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostTool, runCaptured, startSleeper, reapHelpers } from './kit.js';
 
 /** The host uid (and gid) that root inside the lab's namespaces maps to: the first id /etc/subuid usually hands out. */
 const OUTSIDE = 100000;
-
-// ---- helpers (the cgroupns and timens labs use them too) ----
-
-/** A host program's path: util-linux and coreutils live in /usr/bin today, /bin on older systems. */
-export function hostTool(name: string): string {
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    if (existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new Error(`${name} was not found on this host (it comes with util-linux or coreutils)`);
-}
-
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let files = 0;
-
-/** The short name the kernel keeps for a process (/proc/PID/comm): it changes at execve. */
-export function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/**
- * Run a short command to its end, its stdout and stderr going to a file under ctx.workDir (the
- * process may be in other namespaces, or another uid: the file is opened here and handed down).
- */
-export async function runCaptured(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>): Promise<{ code: number; text: string }> {
-  const path = join(ctx.workDir, `output-${++files}.txt`);
-  const out = openSync(path, 'w', 0o600);
-  const nul = openSync('/dev/null', 'r');
-  try {
-    const pid = await ctx.spawn({ env: baseEnv(), ...req, stdio: [nul, out, out] });
-    const { code } = await waitForExit(pid);
-    return { code, text: readFileSync(path, 'utf8') };
-  } finally {
-    closeSync(out);
-    closeSync(nul);
-  }
-}
-
-/**
- * Start a helper that ends by exec'ing `sleep infinity` (util-linux `unshare ... sleep`), and wait
- * until it has: only then is its namespace set up. Its error messages go to a log under workDir.
- * The PID is remembered so the lab's cleanup can kill it *and* reap it (see reapHelpers).
- */
-export async function startSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
-  const log = join(ctx.workDir, `helper-${++files}.log`);
-  const err = openSync(log, 'w', 0o644);
-  const nul = openSync('/dev/null', 'r+');
-  let pid: number;
-  try {
-    pid = await ctx.spawn({ env: baseEnv(), cwd: '/', ...req, stdio: [nul, nul, err] }, note);
-  } finally {
-    closeSync(err);
-    closeSync(nul);
-  }
-  (ctx.state.sleepers ??= []).push(pid);
-  const deadline = Date.now() + 3000;
-  while (commOf(pid) !== 'sleep') {
-    if (!isAlive(pid) || Date.now() > deadline) {
-      const why = readFileSync(log, 'utf8').trim() || 'no message';
-      throw new Error(`${req.argv.join(' ')} did not start: ${why}`);
-    }
-    await pause(2);
-  }
-  return pid;
-}
-
-/**
- * Kill the helpers this lab started and collect their exit status. They are nestbox's children:
- * until their parent waits for them they stay zombies, and a zombie still holds its PID.
- */
-export async function reapHelpers(ctx: LabContext): Promise<void> {
-  for (const pid of ctx.state.sleepers ?? []) {
-    try {
-      process.kill(pid, 'SIGKILL');
-      await waitForExit(pid);
-    } catch { /* already gone and reaped */ }
-  }
-  ctx.state.sleepers = [];
-}
 
 /** A map file (/proc/PID/uid_map) with its columns squeezed: "0 100000 1"; '' when nothing is written. */
 function readMap(path: string): string {
@@ -128,7 +45,7 @@ async function lookInside(ctx: LabContext, pid: number, script = '', cwd?: strin
   const r = await runCaptured(ctx, { argv: [hostTool('nsenter'), '--target', String(pid), '--user', '--', '/bin/sh', '-c', sh], cwd });
   const out: Record<string, string> = {};
   const rest: string[] = [];
-  for (const line of r.text.split('\n').filter(Boolean)) {
+  for (const line of r.out.split('\n').filter(Boolean)) {
     const m = /^(\w+)=(.*)$/.exec(line);
     if (m) out[m[1]] = m[2];
     else rest.push(line.trim());
@@ -230,7 +147,7 @@ const lab: Lab = {
           observeThat(`/proc/${pid}/ns/user`, `≠ host's user:[${ctx.state.hostUser}]`, `user:[${ns}]`, ns !== undefined && ns !== ctx.state.hostUser),
           observe(`/proc/${pid}/uid_map`, '(empty)', readMap(`/proc/${pid}/uid_map`) || '(empty)'),
           observe(`uid of sleep ${pid} on the host (/proc/${pid}/status)`, OUTSIDE, hostUid(pid)),
-          observe(`uid of sleep ${pid}, read inside its namespace (the overflow uid)`, overflowUid(), r.text.trim()),
+          observe(`uid of sleep ${pid}, read inside its namespace (the overflow uid)`, overflowUid(), r.out),
         ];
       },
     },
@@ -316,16 +233,17 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: write the map yourself',
+      title: 'Write the map yourself',
       explain: 'Write the maps of that namespace from the host, as runc or newuidmap would.',
       command: `echo '0 ${OUTSIDE} 1' > /proc/PID/uid_map; echo '0 ${OUTSIDE} 1' > /proc/PID/gid_map`,
       syscall: 'write(2) on /proc/PID/uid_map and gid_map',
       exercise: {
         task: `From a second terminal on the host (as root), give the user namespace of \`sleep\` PID its maps: uid 0 inside must be uid ${OUTSIDE} outside, and gid 0 inside gid ${OUTSIDE} outside, one id each. Then check.`,
         hints: [
-          `A map line reads: first id inside, first id outside, how many. \`echo '0 ${OUTSIDE} 1' > /proc/PID/uid_map\`, and the same into /proc/PID/gid_map (through sudo: \`echo '0 ${OUTSIDE} 1' | sudo tee /proc/PID/uid_map\`).`,
-          'Try it: `nsenter -t PID -U id` prints uid=0(root) once both maps are there (it needs gid 0 mapped too).',
+          'The maps are the files `/proc/PID/uid_map` and `/proc/PID/gid_map`, written from outside. A map line reads: first id inside, first id outside, how many.',
           'A namespace takes its map once: a second write fails with EPERM. If you wrote a wrong one, quit and start the lab again: it makes a fresh namespace.',
+          'Try it: `nsenter -t PID -U id` prints uid=0(root) once both maps are there (it needs gid 0 mapped too).',
+          `\`echo '0 ${OUTSIDE} 1' > /proc/PID/uid_map\`, and the same into /proc/PID/gid_map (through sudo: \`echo '0 ${OUTSIDE} 1' | sudo tee /proc/PID/uid_map\`).`,
         ],
         shell: 'host',
         async solve(ctx) {

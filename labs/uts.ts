@@ -5,20 +5,12 @@ import { CLONE_NEWUTS } from '../src/kernel/constants.js';
 import { namespaceId } from '../src/kernel/proc.js';
 import { gethostname } from '../src/kernel/syscalls.js';
 import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
-import { readFileSync, openSync, closeSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { runJoined } from './kit.js';
 
 /** Read a process's hostname from inside its UTS namespace: a short `cat` joins it (like nsenter -u). */
 export async function hostnameOf(ctx: LabContext, pid: number): Promise<string> {
-  const out = join(ctx.workDir, `hostname-${pid}.txt`);
-  const fd = openSync(out, 'w');
-  try {
-    const reader = await ctx.spawn({ argv: ['/bin/cat', '/proc/sys/kernel/hostname'], env: baseEnv(), join: { pid, types: ['uts'] }, stdio: [0, fd, 2] });
-    await waitForExit(reader);
-  } finally {
-    closeSync(fd);
-  }
-  return readFileSync(out, 'utf8').trim();
+  return (await runJoined(ctx, pid, ['uts'], ['/bin/cat', '/proc/sys/kernel/hostname'])).out;
 }
 
 const lab: Lab = {
@@ -46,7 +38,7 @@ const lab: Lab = {
     {
       id: 'unshare',
       title: 'Create a UTS namespace and give it a hostname',
-      explain: 'A worker thread calls `unshare(CLONE_NEWUTS)`, which moves only that thread into a fresh UTS namespace (a copy of the old one), then `sethostname()` changes the copy. It starts a `sleep` process that inherits the namespace and keeps it alive; the thread then ends. The host keeps its name.',
+      explain: 'A thread of nestbox calls `unshare(CLONE_NEWUTS)`. Namespaces belong to threads, so only that thread moves, into a fresh UTS namespace (a copy of the old one), and `sethostname()` changes the copy. The `sleep` it then starts inherits the namespace and keeps it alive. The host keeps its name.',
       command: `unshare --uts sh -c 'hostname nestbox-lab; exec sleep infinity' &`,
       syscall: 'unshare(CLONE_NEWUTS); sethostname("nestbox-lab"); posix_spawn("/bin/sleep")',
       async perform(ctx) {
@@ -72,8 +64,9 @@ const lab: Lab = {
       exercise: {
         task: 'Set the hostname inside the lab namespace to **box1**. Use the shell nestbox opens inside it (`hostname box1`), or from another terminal: `nsenter --target PID --uts hostname box1`.',
         hints: [
+          '`hostname` with no argument prints the name of the UTS namespace it runs in: in the lab shell it says nestbox-lab, in your own terminal the host\'s name. Change it where it says nestbox-lab.',
           'Inside the lab shell, run `hostname box1`, then `exit`.',
-          'From a second terminal, `nsenter -t PID -u` joins the namespace of PID first (PID is shown above); `nsenter -t PID -u hostname box1`.',
+          'From a second terminal, `nsenter -t PID -u` joins the UTS namespace of process PID first: `nsenter -t PID -u hostname box1`.',
         ],
         shell: { pidKey: 'pid', types: ['uts'] },
         async solve(ctx) {

@@ -152,14 +152,14 @@ const lab: Lab = {
       id: 'exercise',
       title: 'Plug in the other end',
       explain: "A veth carries frames only when *both* ends are up: until then the up end reports LOWERLAYERDOWN and every packet sent into it is dropped. Bring up the end in the second namespace; the first namespace must then reach it.",
-      command: 'ip -n $B link set eth0 up',
+      command: 'ip -n {b} link set eth0 up',
       syscall: 'netlink RTM_NEWLINK with IFF_UP on eth0 in the second namespace',
       exercise: {
-        task: "In the second namespace, bring **eth0** up. In the shell nestbox opens there: `ip link set eth0 up`, then `ip addr` to see it. From your own terminal, `nsenter --target PID --net ip link set eth0 up` does the same.",
+        task: "In the second namespace, {b}, bring **eth0** up. In the shell nestbox opens there: `ip link set eth0 up`, then `ip addr` to see it. From your own terminal, `nsenter --target PID --net ip link set eth0 up` does the same.",
         hints: [
-          "Use the shell nestbox opens: it is inside the second namespace already, where the interface is called eth0.",
-          'From another terminal: `nsenter --target PID --net ip link set eth0 up` (PID is the echo server in that namespace).',
-          "`ip link set lo up` is not it: loopback is already up; the cable is eth0.",
+          "The cable's end in {b} is called eth0 there, and `ip link` shows it DOWN. `ip link set lo up` is not it: loopback is already up.",
+          'Use the shell nestbox opens: it is inside {b} already. There: `ip link set eth0 up`.',
+          'From another terminal: `nsenter --target PID --net ip link set eth0 up` (PID is the echo server in {b}).',
         ],
         shell: { pidKey: 'pid', types: ['net'] },
         async solve(ctx) {

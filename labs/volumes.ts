@@ -11,7 +11,8 @@ import { CLONE_NEWNS, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from '../src/kern
 import type { ThreadStep } from '../src/kernel/spawn.js';
 import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
 import { isAlive, mountTable } from '../src/kernel/proc.js';
-import { copyRootfs, pivotRootSteps, PRIVATE_ROOT, runInside, stopAndReap } from './chroot.js';
+import { copyRootfs, pivotRootSteps, PRIVATE_ROOT, runInside } from './chroot.js';
+import { stopAndReap } from './kit.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -177,15 +178,16 @@ const lab: Lab = {
     },
     {
       id: 'exercise',
-      title: 'Exercise: keep your data',
+      title: 'Keep your data',
       explain: 'Container 2 is about to be replaced by a newer one. Save something that must survive that.',
       command: "nsenter -t PID -m sh -c 'echo my notes > /data/notes.txt'",
       syscall: 'open("/data/notes.txt", O_WRONLY|O_CREAT) on the volume',
       exercise: {
         task: 'Inside container 2 (the shell nestbox opens there, or `nsenter -t PID -m sh`), write some text to a file **notes.txt** so that it survives the container: the check reads it on the host, from the volume directory.',
         hints: [
-          'Only what is below `/data` is on the volume: that is where nestbox bound it. Try `echo my notes > /data/notes.txt`.',
-          'A file written anywhere else (`/notes.txt`, `/tmp`) lands in the container\'s own root, which is deleted with the container.',
+          'A file written anywhere in the container\'s own root (`/notes.txt`, `/tmp`) is deleted with the container. Only one directory inside it is the host\'s: the volume.',
+          'Only what is below `/data` is on the volume: that is where nestbox bound it.',
+          'In the container shell: `echo my notes > /data/notes.txt`. From another terminal: `nsenter -t PID -m sh -c \'echo my notes > /data/notes.txt\'`.',
         ],
         shell: { pidKey: 'c2Pid', types: ['mnt'] },
         async solve(ctx) {
@@ -207,7 +209,7 @@ const lab: Lab = {
         ];
       },
       async cleanup(ctx) {
-        await stopAndReap(ctx, ['c2Pid', 'c1Pid']);
+        await stopAndReap(ctx, ctx.state.c2Pid, ctx.state.c1Pid);
       },
     },
   ],
