@@ -28,6 +28,8 @@ export const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   nat: () => import('./nat.js'),
   ports: () => import('./ports.js'),
   netmodes: () => import('./netmodes.js'),
+  run: () => import('./run.js'),
+  hardening: () => import('./hardening.js'),
 };
 
 /** Syllabus order. */

@@ -36,7 +36,7 @@ export interface DoctorReport {
 
 const NETWORK_LABS = ['veth', 'bridge', 'nat', 'ports', 'netmodes'];
 const NS_LABS: Record<string, string[]> = {
-  uts: ['uts', 'namespaces'], pid: ['pid', 'namespaces'], mnt: ['mnt', 'chroot', 'overlay', 'volumes'], ipc: ['ipc'], net: ['net', ...NETWORK_LABS],
+  uts: ['uts', 'namespaces'], pid: ['pid', 'namespaces', 'hardening'], mnt: ['mnt', 'chroot', 'overlay', 'volumes', 'hardening', 'run'], ipc: ['ipc'], net: ['net', ...NETWORK_LABS],
   user: ['user'], cgroup: ['cgroupns'], time: ['timens'],
 };
 const NS_SINCE: Record<string, string> = { mnt: '2.4.19', uts: '2.6.19', ipc: '2.6.19', pid: '2.6.24', net: '2.6.29', user: '3.8', cgroup: '4.6', time: '5.6' };
@@ -104,7 +104,7 @@ export function runChecks(): DoctorReport {
 
   const ip = which('ip');
   add({ id: 'ip', title: 'ip (iproute2)', required: true, status: ip ? 'pass' : 'fail', detail: ip ?? 'not found',
-    fix: ip ? undefined : 'apt-get install -y iproute2', labs: ip ? undefined : NETWORK_LABS });
+    fix: ip ? undefined : 'apt-get install -y iproute2', labs: ip ? undefined : [...NETWORK_LABS, 'run'] });
 
   const iptables = which('iptables');
   let backend: 'nft' | 'legacy' | undefined;
@@ -116,7 +116,7 @@ export function runChecks(): DoctorReport {
   }
   add({ id: 'iptables', title: 'iptables', required: true, status: backend ? 'pass' : 'fail',
     detail: backend ? `${iptables} (${backend === 'nft' ? 'nf_tables backend' : 'legacy backend'})` : 'not found',
-    fix: backend ? undefined : 'apt-get install -y iptables', labs: backend ? undefined : ['nat', 'ports'] });
+    fix: backend ? undefined : 'apt-get install -y iptables', labs: backend ? undefined : ['nat', 'ports', 'run'] });
 
   const forward = read('/proc/sys/net/ipv4/ip_forward');
   add({ id: 'ip_forward', title: 'net.ipv4.ip_forward', required: false, status: forward === '1' ? 'pass' : 'warn',

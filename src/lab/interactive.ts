@@ -130,7 +130,10 @@ async function exercise(step: Step, ctx: LabSession, opts: InteractiveOptions): 
   const answerCheck = () => {
     void step.verify(ctx)
       .catch((e: Error) => [{ what: 'check', expected: 'no error', observed: e.message, ok: false }])
-      .then((observations) => writeFileSync(join(ctx.workDir, 'check.json'), JSON.stringify({ at: Date.now(), observations })));
+      .then((observations) => {
+        ctx.takeSaid(); // what the check narrated belongs to the other terminal's answer
+        writeFileSync(join(ctx.workDir, 'check.json'), JSON.stringify({ at: Date.now(), observations }));
+      });
   };
   process.on('SIGUSR2', answerCheck);
   try {

@@ -209,6 +209,21 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
   }
 });
 
+test('-d --rm --trace: the steps are printed; rm -f removes it at once, without an error, leaving nothing', () => {
+  const d = nb(['run', '-d', '--rm', '--trace', '--name', 'gone', '--net', 'none', 'default', '--', 'sleep', '60']);
+  assert.is(d.status, 0, d.stderr);
+  assert.match(d.stderr, /ms {2}namespaces created, root mounted, PID 1 held/, 'the detached creator\'s trace reaches the user');
+  const pid = JSON.parse(nb(['inspect', 'gone']).stdout)[0].State.Pid;
+  // Its own --rm removes the directory while rm -f still waits for the end to be handled.
+  const r = nb(['rm', '-f', 'gone']);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout.trim(), 'gone');
+  assert.not.ok(isAlive(pid));
+  assert.equal(containerDirs(), []);
+  assert.equal(cgroupsLeft(), []);
+  assert.not.ok(Ledger.owners().some((o) => o.startsWith('ctr-')));
+});
+
 test('--rm removes the container; the exit status is the command\'s', () => {
   const before = containerDirs().length;
   const r = inside(['--net', 'none'], 'exit 7');
