@@ -1,7 +1,14 @@
 #!/usr/bin/env node
 // nestbox's entry point. oclif reads oclif.manifest.json to list and describe commands without
 // importing them, so `nestbox --help` stays cheap; a command's module is loaded only when it runs.
-import { execute } from '@oclif/core/execute';
+const [command, ...rest] = process.argv.slice(2);
+
+// `nestbox run` needs two threads for the container (src/kernel/spawn.ts): booting them now lets
+// them start while oclif loads, instead of after.
+const detaching = (rest.includes('-d') || rest.includes('--detach')) && !process.env.NESTBOX_DETACHED_CREATOR;
+const containerThreads = command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0
+  ? import('../dist/src/kernel/spawn.js').then((m) => { m.warmThreads(2); return m; })
+  : undefined;
 
 process.on('uncaughtException', (err) => {
   if (process.env.DEBUG) console.error(err);
@@ -9,9 +16,12 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
+const { execute } = await import('@oclif/core/execute');
 await execute({ dir: import.meta.url }).catch((err) => {
   if (process.env.DEBUG) console.error(err);
   const message = String(err?.message ?? err).split('\n')[0];
   if (message && !/^EEXIT/.test(message)) console.error(`nestbox: ${message}`);
   process.exitCode = err?.oclif?.exit ?? 2;
 });
+// Never leave while a thread is still loading libc: Node would abort the process.
+if (containerThreads) await (await containerThreads).threadsSettled();

@@ -66,7 +66,7 @@ export default class Run extends NestboxCommand {
     const { buildSpec } = await import('../runtime/spec.js');
     const { imageConfig } = await import('../image/store.js');
     const spec = buildSpec(args.rootfs, command, flags, imageConfig(args.rootfs));
-    // The input is valid: boot the two threads a container needs while the runtime loads.
+    // The two threads a container needs are usually booting already (bin/run.js); make sure.
     if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
     if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) process.stderr.write('nestbox: warning: --privileged gives the container every capability: it can reach the host\'s devices and kernel\n');
     const run = await import('../runtime/run.js');
