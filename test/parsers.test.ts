@@ -7,7 +7,7 @@ import { parseMountInfo, processStatusFromText, parseNamespaceLink, kernelVersio
 import { detectCgroupLayout, parseProcCgroup } from '../src/kernel/cgroup-layout.js';
 import { parseFlatKeyed, sharesToWeight } from '../src/kernel/cgroup.js';
 import { capabilityNames, capabilityMask, DOCKER_DEFAULT_CAPS, cloneFlagNames, CLONE_NEWUTS, CLONE_NEWPID } from '../src/kernel/constants.js';
-import { splitRule } from '../src/host/cleanup.js';
+import { splitRule } from '../src/net/parse.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../../test/fixtures/${name}`, import.meta.url), 'utf8');
 

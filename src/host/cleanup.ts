@@ -11,6 +11,7 @@ import { mountTable } from '../kernel/proc.js';
 import { removeCgroupDirs, CGROUP_PARENT } from '../kernel/cgroup.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { LINK_PREFIX, CHAIN_PREFIX, runDir, libDir } from './paths.js';
+import { splitRule } from '../net/parse.js';
 
 export interface CleanupReport { removed: string[]; failed: string[] }
 
@@ -217,13 +218,4 @@ async function sweepByName(force: boolean): Promise<CleanupReport> {
     if (children.length) await tryUndo({ kind: 'cgroup', dirs: children });
   }
   return report;
-}
-
-/** Split an `iptables -S` rule into arguments, honouring double quotes (comments). */
-export function splitRule(rule: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(rule))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]);
-  return out;
 }

@@ -37,6 +37,17 @@ function start(state: string, args: string) {
 
 const run = hasTmux ? test : test.skip;
 
+/** Start lab uts, press Enter through its two steps, wait at the exercise; the PID of its namespace. */
+async function startUtsToExercise(state: string): Promise<number> {
+  start(state, 'lab start uts');
+  await waitFor('Press enter to run it');
+  keys('Enter');
+  await waitFor(/Step 2\/3[\s\S]*Press enter to run it/);
+  keys('Enter');
+  const screenText = await waitFor('Open a shell inside the lab namespace');
+  return Number(/started PID (\d+)/.exec(screenText)![1]);
+}
+
 run('a learner completes lab uts: Enter, a shell inside, hostname box1, check', async () => {
   const state = tempDir();
   try {
@@ -68,13 +79,7 @@ run('Ctrl-C in the middle of a lab removes what it created', async () => {
   const state = tempDir();
   const before = new Set(Ledger.owners());
   try {
-    start(state.path, 'lab start uts');
-    await waitFor('Press enter to run it');
-    keys('Enter');
-    await waitFor(/Step 2\/3[\s\S]*Press enter to run it/);
-    keys('Enter');
-    const s1 = await waitFor('Open a shell inside the lab namespace');
-    const pid = Number(/started PID (\d+)/.exec(s1)![1]);
+    const pid = await startUtsToExercise(state.path);
     assert.ok(isAlive(pid), 'the lab process runs');
     keys('C-c');
     const s = await waitFor('EXIT=');
@@ -96,13 +101,7 @@ run('closing the terminal (SIGHUP) or SIGTERM while the lab waits at a prompt re
     const state = tempDir();
     const before = new Set(Ledger.owners());
     try {
-      start(state.path, 'lab start uts');
-      await waitFor('Press enter to run it');
-      keys('Enter');
-      await waitFor(/Step 2\/3[\s\S]*Press enter to run it/);
-      keys('Enter');
-      const s1 = await waitFor('Open a shell inside the lab namespace');
-      const pid = Number(/started PID (\d+)/.exec(s1)![1]);
+      const pid = await startUtsToExercise(state.path);
       // The lab's own process is the owner written in its ledger.
       const owner = Ledger.owners().find((o) => o.startsWith('lab-uts-') && !before.has(o))!;
       const lab = (new Ledger(owner).entries().find((e) => e.kind === 'owner') as { pid: number }).pid;
