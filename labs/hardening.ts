@@ -341,7 +341,7 @@ const lab: Lab = {
       id: 'seccomp',
       title: 'What nestbox leaves out: seccomp',
       explain: [
-        'Docker adds one more defence: a **seccomp** filter, a small BPF program the kernel runs on every system call the container makes, before the call itself. Docker\'s default profile refuses about 44 calls outright or unless the container holds the right capability: `keyctl` and `add_key` (the kernel\'s keyrings are not namespaced), `kexec_load`, `open_by_handle_at` (the "shocker" escape: opening host files by handle), `bpf`, `perf_event_open`, `userfaultfd`, and `unshare`, `setns` and `mount` without `CAP_SYS_ADMIN`. A refused call fails with EPERM, whatever the capabilities say.',
+        'Docker adds one more defence: a **seccomp** filter, a small BPF program the kernel runs on every system call the container makes, before the call itself. Docker\'s default profile refuses more than 40 calls outright or unless the container holds the right capability: `keyctl` and `add_key` (the kernel\'s keyrings are not namespaced), `kexec_load`, `open_by_handle_at` (the "shocker" escape: opening host files by handle), `bpf`, `perf_event_open`, `userfaultfd`, and `unshare`, `setns` and `mount` without `CAP_SYS_ADMIN`. A refused call fails with EPERM, whatever the capabilities say.',
         '',
         'The kernel only accepts a filter from a process that has no_new_privs (or `CAP_SYS_ADMIN`), so a setuid program can never be made to run under a filter it did not expect. **nestbox installs none**: its containers, like this box, can make every system call, and only capabilities and the masks stand in the way. `Seccomp` in `/proc/PID/status` reads 0 (none), 1 (strict) or 2 (a filter).',
       ].join('\n'),

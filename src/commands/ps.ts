@@ -17,8 +17,9 @@ export default class Ps extends NestboxCommand {
     const rows = all.map((c) => [
       c.id, c.spec.name, c.spec.image, JSON.stringify(c.spec.command.join(' ')).slice(0, 30),
       c.state.Status === 'exited' ? `exited (${c.state.ExitCode})${c.state.OOMKilled ? ' OOM' : ''}` : c.state.Status,
-      isRunning(c) ? String(c.state.Pid) : '', c.state.IPAddress ?? '',
-      c.spec.ports.map((p) => `${p.hostIp === '0.0.0.0' ? '' : p.hostIp + ':'}${p.hostPort}->${p.containerPort}/${p.proto}`).join(','),
+      // An exited container's address and ports were given back when it ended.
+      isRunning(c) ? String(c.state.Pid) : '', isRunning(c) ? c.state.IPAddress ?? '' : '',
+      isRunning(c) ? c.spec.ports.map((p) => `${p.hostIp === '0.0.0.0' ? '' : p.hostIp + ':'}${p.hostPort}->${p.containerPort}/${p.proto}`).join(',') : '',
     ]);
     const head = ['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'STATUS', 'PID', 'IP', 'PORTS'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

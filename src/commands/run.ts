@@ -5,17 +5,18 @@ import { NestboxCommand, requireRoot } from '../cli/base.js';
 /** Flags that take a value: the first other word is the image, and everything after it the command (as in docker run). */
 const VALUE_FLAGS = new Set(['--name', '--hostname', '-h', '-e', '--env', '--env-file', '-w', '--workdir', '-u', '--user', '-v', '--volume', '-p', '--publish', '--memory', '-m', '--cpus', '--pids-limit', '--cpuset-cpus', '--net', '--network', '--cap-add', '--cap-drop']);
 
-export function splitRunArgs(argv: string[]): { own: string[]; command: string[] } {
+export function splitRunArgs(argv: string[]): { own: string[]; command: string[]; afterDashes: boolean } {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--') return { own: argv.slice(0, i), command: argv.slice(i + 1) };
+    if (a === '--') return { own: argv.slice(0, i), command: argv.slice(i + 1), afterDashes: true };
     if (a.startsWith('-')) {
       if (VALUE_FLAGS.has(a)) i++;
       continue;
     }
-    return { own: argv.slice(0, i + 1), command: argv.slice(i + 1)[0] === '--' ? argv.slice(i + 2) : argv.slice(i + 1) };
+    const dashes = argv[i + 1] === '--';
+    return { own: argv.slice(0, i + 1), command: argv.slice(i + (dashes ? 2 : 1)), afterDashes: dashes };
   }
-  return { own: argv, command: [] };
+  return { own: argv, command: [], afterDashes: false };
 }
 
 export default class Run extends NestboxCommand {
@@ -59,7 +60,11 @@ export default class Run extends NestboxCommand {
   };
 
   async run(): Promise<void> {
-    const { own, command } = splitRunArgs(this.argv);
+    const { own, command, afterDashes } = splitRunArgs(this.argv);
+    if (!afterDashes && command[0]?.startsWith('-')) {
+      const { UserError } = await import('../kernel/errors.js');
+      throw new UserError(`${command[0]}: nestbox's options go before the rootfs or image, the command after it: nestbox run [FLAGS] ROOTFS -- COMMAND`, 125);
+    }
     const { args, flags } = await this.parse({ ...Run, strict: true }, own);
     requireRoot('nestbox run');
     if (flags.trace) process.env.NESTBOX_TRACE = '1';

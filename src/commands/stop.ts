@@ -15,7 +15,7 @@ export default class Stop extends NestboxCommand {
     requireRoot('nestbox stop');
     const { stopContainer } = await import('../runtime/lifecycle.js');
     for (const ref of argv as string[]) {
-      await stopContainer(ref, flags.time);
+      await stopContainer(ref, flags.time, (line) => process.stderr.write(`nestbox: ${line}\n`));
       console.log(ref);
     }
   }

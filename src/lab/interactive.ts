@@ -105,7 +105,7 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
       try { await step.cleanup?.(ctx); } catch { /* the ledger still covers it */ }
     }
     const report = await cleanup();
-    if (report.removed.length) process.stdout.write(chalk.dim(`\ncleaned up: ${report.removed.join(', ')}\n`));
+    if (report.removed.length) process.stdout.write(chalk.dim(`\ncleaned up: ${summarize(report.removed)}\n`));
     if (report.failed.length) {
       process.stdout.write(chalk.red(`could not remove: ${report.failed.join('; ')} (run: sudo nestbox cleanup)\n`));
       ok = false;
@@ -159,7 +159,12 @@ async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOption
     ];
     const choice = await ask<string>({ type: 'select', message: 'What next?', choices, initial: next });
     next = 0;
-    if (choice === undefined || choice === 'quit') return undefined;
+    if (choice === undefined) return undefined;
+    if (choice === 'quit') {
+      const sure = await ask<string>({ type: 'select', message: 'Quit the lab? Everything it made is removed; you can resume later.', choices: [{ name: 'stay', message: 'No, back to the exercise' }, { name: 'quit', message: 'Yes, quit' }] });
+      if (sure === 'quit' || sure === undefined) return undefined;
+      continue;
+    }
     if (choice === 'shell') {
       await openShell(step, ctx);
       next = 1; // back from the shell: "Check my work" is the likely next choice
@@ -188,6 +193,15 @@ async function openShell(step: Step, ctx: LabSession): Promise<void> {
   const shell = step.exercise!.shell as { pidKey: string; types: any[] };
   const pid = ctx.state[shell.pidKey];
   process.stdout.write(chalk.dim(`  Opening /bin/sh inside the ${shell.types.join('+')} namespace of PID ${pid}; type exit to come back.\n`));
+  // The shell owns the terminal from now on; Node must not read from it meanwhile, and the terminal
+  // goes back to blocking reads before the shell starts (Node's libuv keeps it non-blocking).
+  process.stdin.pause();
+  const wasNonBlocking = process.stdin.isTTY ? setNonBlocking(0, false) : false;
+  // Ctrl-C in the shell reaches the whole foreground process group, nestbox too: ignore it until
+  // the shell exits, or the lab would clean up under the learner's feet.
+  const saved = process.listeners('SIGINT');
+  process.removeAllListeners('SIGINT');
+  process.on('SIGINT', () => {});
   // +m: no job control. A shell in another PID namespace could not hand the terminal back to
   // nestbox when it exits (nestbox's process group has no number in there), and nestbox would be
   // stopped by the next read from the terminal.
@@ -197,14 +211,6 @@ async function openShell(step: Step, ctx: LabSession): Promise<void> {
     join: { pid, types: shell.types },
     cwd: '/',
   });
-  // The shell owns the terminal now; Node must not read from it meanwhile.
-  // Ctrl-C in the shell reaches the whole foreground process group, nestbox too: ignore it until
-  // the shell exits, or the lab would clean up under the learner's feet.
-  process.stdin.pause();
-  const wasNonBlocking = process.stdin.isTTY ? setNonBlocking(0, false) : false;
-  const saved = process.listeners('SIGINT');
-  process.removeAllListeners('SIGINT');
-  process.on('SIGINT', () => {});
   try {
     await waitForExit(child);
   } finally {
@@ -212,6 +218,17 @@ async function openShell(step: Step, ctx: LabSession): Promise<void> {
     process.removeAllListeners('SIGINT');
     for (const l of saved) process.on('SIGINT', l as any);
   }
+}
+
+/** "process 12, process 13, cgroup /sys/..." -> "2 processes, 1 cgroup" (the details are in the ledger). */
+function summarize(removed: string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of removed) {
+    const kind = r.split(' ')[0];
+    counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  const plural = (k: string, n: number) => (n === 1 ? k : k === 'directory' ? 'directories' : k.endsWith('s') ? `${k}es` : `${k}s`);
+  return [...counts].map(([k, n]) => `${n} ${plural(k, n)}`).join(', ');
 }
 
 /** Where `nestbox lab check` finds the running lab's state (current step, PIDs). */

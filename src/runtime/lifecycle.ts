@@ -4,7 +4,7 @@
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
-import { SIGNALS, NamespaceType } from '../kernel/constants.js';
+import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
 import { processStatus, commandLine } from '../kernel/proc.js';
 import { startTime, Ledger } from '../host/ledger.js';
 import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
@@ -60,13 +60,17 @@ async function waitFinished(id: string, ms: number): Promise<boolean> {
  * A PID 1 without a SIGTERM handler ignores it (the kernel protects a namespace's init), which is
  * why many containers only stop at the SIGKILL.
  */
-export async function stopContainer(ref: string, seconds: number): Promise<void> {
+export async function stopContainer(ref: string, seconds: number, say: (line: string) => void = () => {}): Promise<void> {
   const c = findContainer(ref);
   if (!isRunning(c)) return;
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   if (c.state.Status === 'paused') cg.thaw();
   try { process.kill(c.state.Pid, 'SIGTERM'); } catch { /* already gone */ }
-  if (await waitFinished(c.id, seconds * 1000)) return;
+  if (await waitFinished(c.id, Math.min(1000, seconds * 1000))) return;
+  if (seconds > 1) {
+    say(`${c.spec.name}: PID 1 has not stopped on SIGTERM (a PID 1 without a handler ignores it); SIGKILL in ${seconds - 1} s (-t sets the wait)`);
+    if (await waitFinished(c.id, (seconds - 1) * 1000)) return;
+  }
   cg.kill();
   if (!(await waitFinished(c.id, 10_000))) throw new UserError(`container ${c.spec.name} did not stop: see nestbox cleanup`, 1);
 }
@@ -249,7 +253,10 @@ export function inspect(c: Container): Record<string, unknown> {
       NetworkMode: c.spec.net.mode === 'container' ? `container:${c.spec.net.container}` : c.spec.net.mode,
       Binds: c.spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
       ReadonlyRootfs: c.spec.readOnly,
-      CapAdd: c.spec.capabilities,
+      // As Docker reports them: relative to the 14 defaults; the set the container holds is Capabilities.
+      CapAdd: c.spec.capabilities.filter((x) => !(DOCKER_DEFAULT_CAPS as string[]).includes(x)),
+      CapDrop: DOCKER_DEFAULT_CAPS.filter((x) => !c.spec.capabilities.includes(x)),
+      Capabilities: c.spec.capabilities,
       Privileged: c.spec.privileged,
       AutoRemove: c.spec.autoRemove,
     },

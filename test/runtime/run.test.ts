@@ -286,6 +286,7 @@ test('bad input: one line, the right exit code, nothing created', () => {
     [['run', '--net', 'none', 'default', '--', '/etc/hostname'], /permission denied/, 126],
     [['run', '--net', 'bogus', 'default'], /use bridge, host, none or container/, 125],
     [['run', '--cap-add', 'FLY', 'default'], /unknown capability/, 125],
+    [['run', '--rm', 'default', '-it', '--', 'true'], /options go before the rootfs or image/, 125],
   ];
   for (const [args, message, code] of cases) {
     const r = nb(args);
