@@ -18,6 +18,8 @@ export function inline(text: string): string {
 
 /** A line wrapped to the terminal with a hanging indent, so nothing breaks in the middle of a word. */
 function wrapped(first: string, rest: string, text: string): string {
+  // A line that fits is left alone: its runs of spaces may be columns (iptables -nvL, ps).
+  if (!text.includes('\n') && visibleLength(first) + visibleLength(text) <= columns()) return first + text;
   const [head, ...tail] = wrap(text, columns() - visibleLength(first));
   return [first + head, ...tail.flatMap((l) => wrap(l, columns() - rest.length)).map((l) => rest + l)].join('\n');
 }

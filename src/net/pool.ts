@@ -119,14 +119,19 @@ export function listeningPorts(): number[] {
  * Claim one given host port for publishing (`-p 8080:80`): false when another nestbox user has
  * published it already or a program on the host listens on it.
  */
-export function claimHostPort(net: NetCtx, port: number, proto: 'tcp' | 'udp' = 'tcp'): 'ok' | 'published' | 'listening' {
+export function claimHostPort(net: NetCtx, port: number, proto: 'tcp' | 'udp' = 'tcp'): { result: 'ok' | 'listening' } | { result: 'published'; by: string } {
   const dir = join(poolDir(), 'ports');
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  if (proto === 'tcp' && listeningPorts().includes(port)) return 'listening';
+  if (proto === 'tcp' && listeningPorts().includes(port)) return { result: 'listening' };
   const file = join(dir, proto === 'tcp' ? String(port) : `${port}-udp`);
-  if (!claim(file, claimText(net))) return 'published';
+  if (!claim(file, claimText(net))) {
+    // The claim names its owner's ledger ("PID STARTTIME LEDGER").
+    let by = '';
+    try { by = readFileSync(file, 'utf8').trim().split(' ')[2] ?? ''; } catch { /* released meanwhile */ }
+    return { result: 'published', by };
+  }
   net.ledger.record({ kind: 'file', path: file });
-  return 'ok';
+  return { result: 'ok' };
 }
 
 /**

@@ -9,20 +9,32 @@ import { claimHostPort } from '../net/pool.js';
 import { UserError } from '../kernel/errors.js';
 import { linkName } from '../host/paths.js';
 import { EXIT_RUNTIME, type ContainerSpec } from './spec.js';
+import { findContainer } from './store.js';
 
 export async function setupBridgeNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<{ ip?: string; hostVeth?: string }> {
   const net: NetCtx = { ledger, trace: process.env.NESTBOX_TRACE ? (c) => process.stderr.write(`           $ ${c}\n`) : undefined };
   // Ports first: a port already taken fails the run before anything else is made for it.
   for (const p of spec.ports) {
     const claim = claimHostPort(net, p.hostPort, p.proto);
-    if (claim === 'published') throw new UserError(`port ${p.hostPort}/${p.proto} is already published by another container (see nestbox ps)`, EXIT_RUNTIME);
-    if (claim === 'listening') throw new UserError(`port ${p.hostPort}/${p.proto} is already in use on the host: choose another host port`, EXIT_RUNTIME);
+    if (claim.result === 'published') throw new UserError(`port ${p.hostPort}/${p.proto} is already published by ${holder(claim.by)}: choose another host port`, EXIT_RUNTIME);
+    if (claim.result === 'listening') throw new UserError(`port ${p.hostPort}/${p.proto} is already in use on the host: choose another host port`, EXIT_RUNTIME);
   }
   const network = await joinBridgeNetwork(net);
   const hostVeth = linkName('', spec.id.slice(0, 10));
   const attached = await connect(net, network, { pid }, hostVeth);
   for (const p of spec.ports) await publish(net, network, p.hostPort, attached.address, p.containerPort, p.proto, p.hostIp);
   return { ip: attached.address, hostVeth };
+}
+
+/** "container web" from a claim's ledger name (ctr-ID), or what else holds it (a lab). */
+function holder(ledgerName: string): string {
+  const id = /^ctr-([0-9a-f]{12})$/.exec(ledgerName)?.[1];
+  if (!id) return ledgerName ? `another nestbox user (${ledgerName})` : 'another container';
+  try {
+    return `container ${findContainer(id).spec.name}`;
+  } catch {
+    return 'another container';
+  }
 }
 
 /**

@@ -111,7 +111,7 @@ test('--net bridge (the default): eth0 on nb0 with an address, a default route, 
     }
     const taken = nb(['run', '--rm', '-p', '18480:80', 'default', '--', 'true']);
     assert.is(taken.status, 125);
-    assert.match(taken.stderr, /already published/);
+    assert.match(taken.stderr, /already published by container web/);
   } finally {
     nb(['rm', '-f', 'web']);
   }
