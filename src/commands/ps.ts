@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand } from '../cli/base.js';
+import { NestboxCommand, requireRoot } from '../cli/base.js';
 
 export default class Ps extends NestboxCommand {
   static summary = 'List containers (running ones; -a for all).';
@@ -11,6 +11,7 @@ export default class Ps extends NestboxCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Ps);
+    requireRoot('nestbox ps');
     const { listContainers, isRunning, inspect } = await import('../runtime/lifecycle.js');
     const all = listContainers().filter((c) => flags.all || isRunning(c));
     if (flags.json) return void console.log(JSON.stringify(all.map(inspect), null, 2));

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand } from '../cli/base.js';
+import { NestboxCommand, requireRoot } from '../cli/base.js';
 
 export default class Stats extends NestboxCommand {
   static summary = 'CPU, memory, processes and network of running containers, read from their cgroups.';
@@ -14,6 +14,7 @@ export default class Stats extends NestboxCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Stats);
+    requireRoot('nestbox stats');
     const { listContainers, isRunning, containerStats } = await import('../runtime/lifecycle.js');
     const { findContainer } = await import('../runtime/store.js');
     const mib = (n: number) => `${(n / 1048576).toFixed(1)}MiB`;

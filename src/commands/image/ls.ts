@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand } from '../../cli/base.js';
+import { NestboxCommand, requireRoot } from '../../cli/base.js';
 
 export default class ImageLs extends NestboxCommand {
   static summary = 'List imported images.';
@@ -10,6 +10,7 @@ export default class ImageLs extends NestboxCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ImageLs);
+    requireRoot('nestbox image ls');
     const { listImages } = await import('../../image/store.js');
     const images = listImages();
     if (flags.json) return void console.log(JSON.stringify(images, null, 2));
