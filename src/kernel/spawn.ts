@@ -6,6 +6,7 @@
 // spawns one child with posix_spawn and exits. Two calls cannot work this way and are refused here:
 // unshare(CLONE_NEWUSER) and setns into a user namespace need a single-threaded caller.
 import { Worker } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { CLONE_NEWUSER, NamespaceType } from './constants.js';
@@ -110,9 +111,29 @@ function takeThread(): Worker {
   return worker;
 }
 
-/** Start the process; resolves to its PID (as the host sees it). */
-export function spawnInNamespaces(req: SpawnRequest): Promise<number> {
-  return onThread(req);
+/** Start the process; resolves to its PID (as the host sees it) once it runs the new program. */
+export async function spawnInNamespaces(req: SpawnRequest): Promise<number> {
+  const pid = await onThread(req);
+  await execSettled(pid);
+  return pid;
+}
+
+/**
+ * posix_spawn returns as soon as the child's execve has replaced its memory, a moment before the
+ * kernel records where the new argv lies: /proc/PID/cmdline can still read empty. Wait (a few
+ * milliseconds at most) until it does not, so whoever reads /proc next sees the new program.
+ */
+async function execSettled(pid: number): Promise<void> {
+  const deadline = Date.now() + 50;
+  while (Date.now() < deadline) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`).length > 0) return;
+      if (/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) return;
+    } catch {
+      return; // already gone
+    }
+    await new Promise((r) => setImmediate(r));
+  }
 }
 
 /**
