@@ -4,7 +4,7 @@
 import * as assert from 'uvu/assert';
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelSuite, tempDir } from '../helpers.js';
 import { isAlive } from '../../src/kernel/proc.js';
@@ -265,18 +265,33 @@ test('a run killed with SIGKILL leaves objects that `nestbox cleanup` removes', 
 });
 
 test('20 containers started and removed concurrently, on one bridge, without collisions', async () => {
-  const runs = Array.from({ length: 20 }, (_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
-    const c = spawn(process.execPath, [bin, 'run', '--rm', '--name', `many${i}`, 'default', '--', '/bin/sh', '-c', 'hostname; ip -4 -o addr show eth0'], { env });
-    let out = '';
-    c.stdout.on('data', (d) => (out += d));
-    c.stderr.on('data', (d) => (out += d));
-    c.on('exit', (code) => resolve({ code, out }));
+  // Addresses go back to the pool when a container ends, so a later container may rightly get one an
+  // earlier one had. To test for collisions all twenty must be alive at once: each prints its name and
+  // address, then waits for the file "go" in a shared volume, written once all twenty have printed.
+  const sync = tempDir('nestbox-run-sync-');
+  const script = 'hostname; ip -4 -o addr show eth0; while [ ! -e /sync/go ]; do usleep 50000; done';
+  const outs: string[] = Array(20).fill('');
+  let release: () => void = () => {};
+  const allPrinted = new Promise<void>((resolve) => (release = resolve));
+  const printed = () => outs.filter((o) => /inet \S+\//.test(o)).length === 20;
+  const runs = outs.map((_, i) => new Promise<{ code: number | null; out: string }>((resolve) => {
+    const c = spawn(process.execPath, [bin, 'run', '--rm', '--name', `many${i}`, '-v', `${sync.path}:/sync`, 'default', '--', '/bin/sh', '-c', script], { env });
+    const add = (d: Buffer) => { outs[i] += d; if (printed()) release(); };
+    c.stdout.on('data', add);
+    c.stderr.on('data', add);
+    // One that ends early (a failure) must not leave the other nineteen waiting forever.
+    c.on('exit', (code) => { release(); resolve({ code, out: outs[i] }); });
   }));
+  const timer = setTimeout(() => release(), 45_000);
+  await allPrinted;
+  clearTimeout(timer);
+  const alive = outs.map((o) => /inet (\S+)\//.exec(o)?.[1]);
+  writeFileSync(join(sync.path, 'go'), '');
   const results = await Promise.all(runs);
+  sync.remove();
   for (const r of results) assert.is(r.code, 0, r.out);
   assert.is(new Set(results.map((r) => r.out.split('\n')[0])).size, 20, 'twenty different hostnames (ids)');
-  const addresses = results.map((r) => /inet (\S+)\//.exec(r.out)?.[1]);
-  assert.is(new Set(addresses).size, 20, `twenty different addresses: ${addresses.join(' ')}`);
+  assert.is(new Set(alive).size, 20, `twenty live containers, twenty different addresses: ${alive.join(' ')}`);
   assert.equal(containerDirs(), []);
   assert.equal(cgroupsLeft(), []);
   assert.not.match(spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout, /: nb/);
