@@ -6,7 +6,7 @@
 //   capabilities          without CAP_SYS_ADMIN it cannot remount that read-only /proc/sys writable
 //   no_new_privs          a uid-1000 process gets euid 0 back from a setuid-root program
 //   masked /proc paths    /proc/timer_list shows the timers of processes the box cannot list
-//   seccomp               explained only: nestbox installs no filter (Docker does)
+//   seccomp               a user namespace gives root's capabilities back, unless unshare is refused
 //
 // The box is built from the kernel layer directly (src/kernel/spawn.ts), not with `nestbox run`, so
 // that each pair of attempts differs in exactly one thing: the same box before and after one mount,
@@ -25,10 +25,12 @@ import {
 } from '../src/kernel/constants.js';
 import type { ThreadStep } from '../src/kernel/spawn.js';
 import { baseEnv, inNamespaces } from '../src/kernel/spawn.js';
-import { mountTable, parseStatus, processStatus } from '../src/kernel/proc.js';
+import { mountTable, processStatus } from '../src/kernel/proc.js';
 import { gethostname } from '../src/kernel/syscalls.js';
 import { shellQuote } from '../src/net/exec.js';
 import { MASKED_PATHS } from '../src/runtime/mounts.js';
+import { assembleFilter } from '../src/kernel/seccomp.js';
+import { seccompPolicy } from '../src/runtime/seccomp-profile.js';
 import { PRIVATE_ROOT, pivotRootSteps, copyRootfs } from './chroot.js';
 import { Ran, runCaptured, stopAndReap, hostTool, sleep } from './kit.js';
 import { hostnameOf } from './uts.js';
@@ -46,8 +48,8 @@ const SLEEP_SECONDS = 31337;
 const CONTAINED = { capabilities: DOCKER_DEFAULT_CAPS as string[], noNewPrivs: true };
 
 /** Run a shell command in the box as root, like `nestbox exec`, with the privileges given. */
-function attack(ctx: LabContext, script: string, privileges: { capabilities?: string[]; noNewPrivs?: boolean }): Promise<Ran> {
-  ctx.say(`$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # ${privileges.capabilities ? `${privileges.capabilities.length} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}`);
+function attack(ctx: LabContext, script: string, privileges: { capabilities?: string[]; noNewPrivs?: boolean; seccomp?: Uint8Array }): Promise<Ran> {
+  ctx.say(`$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # ${privileges.capabilities ? `${privileges.capabilities.length} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}${privileges.seccomp ? ', seccomp filter' : ''}`);
   return runCaptured(ctx, { argv: ['/bin/sh', '-c', script], join: { pid: ctx.state.boxPid, types: BOX }, ...privileges });
 }
 
@@ -72,6 +74,9 @@ function procSysMode(ctx: LabContext): string {
 const WRITE_HOSTNAME = 'echo "$(cat /proc/sys/kernel/hostname)" > /proc/sys/kernel/hostname';
 /** Undo a read-only mount. MS_BIND makes it a change of this one mount's flags, never of the filesystem. */
 const REMOUNT_RW = 'grep ^CapEff: /proc/self/status; mount -o remount,bind,rw /proc/sys';
+
+/** Become root again in a new user namespace, and use it: mount a tmpfs in a new mount namespace. */
+const USERNS_ATTACK = 'grep ^Seccomp: /proc/self/status; unshare -Urm sh -c "grep ^CapEff: /proc/self/status; mount -t tmpfs none /mnt && echo mounted"';
 
 /** A field of /proc/self/status as a command printed it ("Uid", "CapEff", ...). */
 function field(out: string, key: string): string {
@@ -339,19 +344,31 @@ const lab: Lab = {
     },
     {
       id: 'seccomp',
-      title: 'What nestbox leaves out: seccomp',
+      title: 'seccomp: a user namespace gives root\'s powers back, unless the call is refused',
       explain: [
-        'Docker adds one more defence: a **seccomp** filter, a small BPF program the kernel runs on every system call the container makes, before the call itself. Docker\'s default profile refuses more than 40 calls outright or unless the container holds the right capability: `keyctl` and `add_key` (the kernel\'s keyrings are not namespaced), `kexec_load`, `open_by_handle_at` (the "shocker" escape: opening host files by handle), `bpf`, `perf_event_open`, `userfaultfd`, and `unshare`, `setns` and `mount` without `CAP_SYS_ADMIN`. A refused call fails with EPERM, whatever the capabilities say.',
+        'Every defence so far leaves one door open. Creating a **user namespace** needs no privilege at all, and in a new one the creator holds *every* capability, over that namespace and the namespaces it makes from there. So the contained root of the box, with its 14 capabilities, can run `unshare -Urm` and be root with `CAP_SYS_ADMIN` again: mount filesystems, create network devices, load netfilter rules. Those are in its own namespaces and harm no one by themselves; but they run kernel code that was written for root only, and a long line of container escapes began exactly like this (CVE-2022-0185 in the filesystem-context code, CVE-2022-25636 and CVE-2023-32233 in nf_tables).',
         '',
-        'The kernel only accepts a filter from a process that has no_new_privs (or `CAP_SYS_ADMIN`), so a setuid program can never be made to run under a filter it did not expect. **nestbox installs none**: its containers, like this box, can make every system call, and only capabilities and the masks stand in the way. `Seccomp` in `/proc/PID/status` reads 0 (none), 1 (strict) or 2 (a filter).',
+        'The defence is **seccomp**: a small BPF program, installed with `seccomp(SECCOMP_SET_MODE_FILTER)`, that the kernel runs on every system call of the process and of all it starts, before the call itself. It sees the call\'s number, the ABI it came through, and its arguments, and can make the call fail with an errno. The kernel takes a filter only from a process with no_new_privs (or `CAP_SYS_ADMIN`), and it can never be removed. `nestbox run` installs one modelled on Docker\'s default profile (`src/runtime/seccomp-profile.ts`): `unshare`, `setns`, `mount` and `clone` with namespace flags are refused unless the container holds `CAP_SYS_ADMIN`; `keyctl` (keyrings are not namespaced), `kexec_load`, `open_by_handle_at`, `bpf`, `userfaultfd`, `io_uring` and others are refused too.',
+        '',
+        'Two attempts at the same `unshare -Urm sh -c \'mount -t tmpfs none /mnt\'` in the box, both as root with Docker\'s 14 and no_new_privs, differing in one thing: the second runs under the filter. `Seccomp` in `/proc/PID/status` reads 0 (none), 1 (strict) or 2 (a filter).',
       ].join('\n'),
-      command: "grep -E '^(Seccomp|Seccomp_filters):' /proc/{boxPid}/status",
-      syscall: 'seccomp(SECCOMP_SET_MODE_FILTER, ...) is what Docker calls, after prctl(PR_SET_NO_NEW_PRIVS); nestbox does not',
+      command: `nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker's 14 and no_new_privs; then the same under nestbox run's seccomp filter`,
+      syscall: 'unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs"); then prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) before execve: unshare = EPERM',
+      async perform(ctx) {
+        ctx.state.userns = await attack(ctx, USERNS_ATTACK, CONTAINED);
+        ctx.state.usernsFiltered = await attack(ctx, USERNS_ATTACK, { ...CONTAINED, seccomp: assembleFilter(seccompPolicy(DOCKER_DEFAULT_CAPS)) });
+        return 'made a user namespace and mounted a tmpfs in the box, then tried the same under the filter';
+      },
       async verify(ctx) {
-        const s = parseStatus(readFileSync(`/proc/${ctx.state.boxPid}/status`, 'utf8'));
+        const open: Ran = ctx.state.userns, filtered: Ran = ctx.state.usernsFiltered;
+        const lastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
         return [
-          observe(`Seccomp in /proc/${ctx.state.boxPid}/status`, '0', s.Seccomp ?? '(no such field)'),
-          observe('Seccomp_filters', '0', s.Seccomp_filters ?? '0'),
+          observe('without a filter: Seccomp', '0', field(open.out, 'Seccomp')),
+          observe('CapEff in its user namespace (all)', hex((1n << BigInt(lastCap + 1)) - 1n), field(open.out, 'CapEff')),
+          observeThat('its tmpfs mount', 'mounted', /^mounted$/m.test(open.out) ? 'mounted' : outcome(open), /^mounted$/m.test(open.out)),
+          observe('under the filter: Seccomp', '2', field(filtered.out, 'Seccomp')),
+          observeThat('its unshare', 'refused: Operation not permitted (EPERM)', outcome(filtered), filtered.code !== 0 && /not permitted/i.test(filtered.out) && !/^mounted$/m.test(filtered.out)),
+          observe('the box\'s PID 1: Seccomp', '0', String(processStatus(ctx.state.boxPid).seccomp)),
         ];
       },
     },

@@ -235,8 +235,8 @@ const lab: Lab = {
     },
     {
       id: 'privileges',
-      title: 'Root, with 14 capabilities and no_new_privs',
-      explain: 'PID 1 runs as root, and root here is the host\'s root (no user namespace). What keeps it in check: its capability sets hold only Docker\'s 14 (no `CAP_SYS_ADMIN`: no `mount`; no `CAP_SYS_MODULE`, `CAP_SYS_TIME`, `CAP_SYS_PTRACE`...), the bounding set too, so nothing it runs can get more; and `no_new_privs`, so no setuid program can raise a process inside. It has no seccomp filter (Docker adds one). Lab `hardening` shows what each of these stops, with an attack that works without it.',
+      title: 'Root, with 14 capabilities, no_new_privs and a seccomp filter',
+      explain: 'PID 1 runs as root, and root here is the host\'s root (no user namespace). What keeps it in check: its capability sets hold only Docker\'s 14 (no `CAP_SYS_ADMIN`: no `mount`; no `CAP_SYS_MODULE`, `CAP_SYS_TIME`, `CAP_SYS_PTRACE`...), the bounding set too, so nothing it runs can get more; and `no_new_privs`, so no setuid program can raise a process inside; and a seccomp filter, which refuses the system calls Docker\'s default profile refuses (`unshare` and `mount` among them, so a user namespace cannot hand root\'s capabilities back). Lab `hardening` shows what each of these stops, with an attack that works without it.',
       command: "grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/{pid1}/status",
       syscall: 'read("/proc/{pid1}/status")',
       async verify(ctx) {
@@ -249,7 +249,7 @@ const lab: Lab = {
           observe('the same, by name', capabilityNames(capabilityMask(DOCKER_DEFAULT_CAPS)).join(' '), s.capEffNames.join(' ')),
           observe('CapBnd: the most it can ever have', DOCKER_CAPS_HEX, hex(s.capBnd)),
           observe('NoNewPrivs', 1, s.noNewPrivs ? 1 : 0),
-          observe('Seccomp (0: no filter)', 0, s.seccomp),
+          observe('Seccomp (2: a filter)', 2, s.seccomp),
         ];
       },
     },

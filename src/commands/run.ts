@@ -2,15 +2,25 @@ import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../cli/base.js';
 
-/** Flags that take a value: the first other word is the image, and everything after it the command (as in docker run). */
-const VALUE_FLAGS = new Set(['--name', '--hostname', '-h', '-e', '--env', '--env-file', '-w', '--workdir', '-u', '--user', '-v', '--volume', '-p', '--publish', '--memory', '-m', '--cpus', '--pids-limit', '--cpuset-cpus', '--net', '--network', '--cap-add', '--cap-drop']);
+/** The words that name a flag taking a value (--name, -e, --network...), read from the flag definitions. */
+function valueFlags(flags: Record<string, { type: string; char?: string; aliases?: string[] }>): Set<string> {
+  const out = new Set<string>();
+  for (const [name, f] of Object.entries(flags)) {
+    if (f.type !== 'option') continue;
+    out.add(`--${name}`);
+    if (f.char) out.add(`-${f.char}`);
+    for (const a of f.aliases ?? []) out.add(a.length === 1 ? `-${a}` : `--${a}`);
+  }
+  return out;
+}
 
-export function splitRunArgs(argv: string[]): { own: string[]; command: string[]; afterDashes: boolean } {
+/** After the flags, the first other word is the image, and everything after it the command (as in docker run). */
+export function splitRunArgs(argv: string[], takesValue: Set<string> = valueFlags(Run.flags)): { own: string[]; command: string[]; afterDashes: boolean } {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') return { own: argv.slice(0, i), command: argv.slice(i + 1), afterDashes: true };
     if (a.startsWith('-')) {
-      if (VALUE_FLAGS.has(a)) i++;
+      if (takesValue.has(a)) i++;
       continue;
     }
     const dashes = argv[i + 1] === '--';
@@ -21,7 +31,7 @@ export function splitRunArgs(argv: string[]): { own: string[]; command: string[]
 
 export default class Run extends NestboxCommand {
   static summary = 'Run a command in a new container, built from the same kernel steps as the labs.';
-  static description = `The container gets new mount, UTS, IPC, PID, network and cgroup namespaces, an overlay root (the image or directory read-only, its own writable layer on top), a fresh /proc, a minimal /dev, /sys read-only, Docker's masked /proc paths, Docker's 14 default capabilities and no_new_privs; the command is PID 1. ROOTFS is a directory (default: the built-in root, made on first use), or an image from \`nestbox image import\`. The exit status is the command's; 125 means nestbox itself failed, 126 the command is not executable, 127 it was not found, 137 it was killed (OOM or SIGKILL).`;
+  static description = `The container gets new mount, UTS, IPC, PID, network and cgroup namespaces, an overlay root (the image or directory read-only, its own writable layer on top), a fresh /proc, a minimal /dev, /sys read-only, Docker's masked /proc paths, Docker's 14 default capabilities, no_new_privs and a seccomp filter refusing the system calls Docker's default profile refuses; the command is PID 1. ROOTFS is a directory (default: the built-in root, made on first use), or an image from \`nestbox image import\`. The exit status is the command's; 125 means nestbox itself failed, 126 the command is not executable, 127 it was not found, 137 it was killed (OOM or SIGKILL).`;
   static usage = 'run [FLAGS] ROOTFS|IMAGE [-- COMMAND [ARG...]]';
   static examples = [
     'sudo nestbox run --rm default -- /bin/sh -c "hostname; ps"',
@@ -55,7 +65,8 @@ export default class Run extends NestboxCommand {
     'read-only': Flags.boolean({ description: 'mount the container\'s root read-only' }),
     'cap-add': Flags.string({ description: 'add a capability (e.g. NET_ADMIN)', multiple: true, multipleNonGreedy: true }),
     'cap-drop': Flags.string({ description: 'drop a capability (or ALL)', multiple: true, multipleNonGreedy: true }),
-    privileged: Flags.boolean({ description: 'every capability, no no_new_privs: the container can take over the host' }),
+    privileged: Flags.boolean({ description: 'every capability, no no_new_privs, no seccomp filter: the container can take over the host' }),
+    'security-opt': Flags.string({ description: 'seccomp=unconfined: no seccomp filter', multiple: true, multipleNonGreedy: true }),
     trace: Flags.boolean({ description: 'print each step of building the container, with its cost' }),
   };
 

@@ -16,6 +16,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
 import { setLinkUp } from './netdev.js';
+import { installFilter } from './seccomp.js';
 
 /** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
 function perform(step: ThreadStep): void {
@@ -64,6 +65,8 @@ function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   if (req.capabilities) limitCapabilities(req.capabilities);
   if (req.user) setThreadIds(req.user.uid, req.user.gid);
   if (req.noNewPrivs) setNoNewPrivs();
+  // Last: from here this thread, too, runs under the filter (it only spawns and ends).
+  if (req.seccomp) installFilter(req.seccomp);
   return spawnChild(req);
 }
 

@@ -40,6 +40,8 @@ export interface SpawnRequest {
   /** Keep only these capabilities (names without CAP_). */
   capabilities?: string[];
   noNewPrivs?: boolean;
+  /** A seccomp program (seccomp.ts assembleFilter), installed last, after no_new_privs. */
+  seccomp?: Uint8Array;
 }
 
 /** One call made by the spawning thread (see SpawnRequest.steps). */

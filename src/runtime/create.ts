@@ -12,6 +12,8 @@
 // the host's /bin/sh blocks reading a pipe, and the command only starts once the container is
 // complete (its cgroup joined, its network up, its root pivoted). If nestbox dies before writing to
 // the pipe, the read ends with EOF and the half-made container exits by itself.
+import { assembleFilter } from '../kernel/seccomp.js';
+import { seccompPolicy } from './seccomp-profile.js';
 import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
@@ -93,6 +95,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   let flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
   if (spec.net.mode === 'bridge' || spec.net.mode === 'none') flags |= CLONE_NEWNET;
   const [holdRead, holdWrite] = pipe();
+  const filter = spec.seccomp ? assembleFilter(seccompPolicy(spec.capabilities)) : undefined;
   let pid: number;
   try {
     pid = await insideCgroup(cgroup, () => spawnInNamespaces({
@@ -107,6 +110,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       extraFds: [[holdRead, 3]],
       capabilities: spec.capabilities,
       noNewPrivs: !spec.privileged,
+      seccomp: filter,
       user: spec.user,
     }));
   } catch (err) {
@@ -116,7 +120,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     closeSync(holdRead);
   }
   ledger.record({ kind: 'process', pid, starttime: startTime(pid), note: `PID 1 of ${spec.name}` });
-  t = trace(`namespaces created, root mounted, PID 1 held (host PID ${pid})`, t);
+  t = trace(`namespaces created, root mounted, PID 1 held (host PID ${pid}; ${spec.capabilities.length} capabilities${filter ? `, seccomp filter of ${filter.length / 8} instructions` : ''})`, t);
   applyLimits(cgroup, spec);
   t = trace('limits written', t);
 

@@ -1,6 +1,8 @@
 // A container's life after `run`: stop, kill, pause, rm, exec, and the views of it (ps, inspect,
 // logs, stats, top), all read from the kernel where the kernel knows (cgroup files, /proc), from
 // the state files where only nestbox does (names, exit codes).
+import { assembleFilter } from '../kernel/seccomp.js';
+import { seccompPolicy } from './seccomp-profile.js';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
@@ -164,6 +166,7 @@ export async function execInContainer(ref: string, command: string[], opts: { in
       cwd: opts.workdir ?? c.spec.workdir,
       capabilities: c.spec.capabilities,
       noNewPrivs: !c.spec.privileged,
+      seccomp: c.spec.seccomp ? assembleFilter(seccompPolicy(c.spec.capabilities)) : undefined,
       user: opts.user ?? c.spec.user,
     }));
     return (await waitForExit(child)).code;
@@ -258,6 +261,8 @@ export function inspect(c: Container): Record<string, unknown> {
       CapDrop: DOCKER_DEFAULT_CAPS.filter((x) => !c.spec.capabilities.includes(x)),
       Capabilities: c.spec.capabilities,
       Privileged: c.spec.privileged,
+      // Docker lists only what differs from its defaults here.
+      SecurityOpt: c.spec.seccomp === false && !c.spec.privileged ? ['seccomp=unconfined'] : [],
       AutoRemove: c.spec.autoRemove,
     },
     CgroupPaths: c.state.Cgroup,

@@ -4,7 +4,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, normalize } from 'node:path';
 import { UserError } from '../kernel/errors.js';
-import { DOCKER_DEFAULT_CAPS, CAPABILITIES } from '../kernel/constants.js';
+import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
+import { processStatus } from '../kernel/proc.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
 
 /** Docker's exit codes for its own failures: 125 the runtime failed, 126 not executable, 127 not found. */
@@ -36,6 +37,8 @@ export interface ContainerSpec {
   readOnly: boolean;
   capabilities: string[];
   privileged: boolean;
+  /** The default seccomp filter (src/runtime/seccomp-profile.ts); off with --privileged or seccomp=unconfined. */
+  seccomp: boolean;
   detach: boolean;
   interactive: boolean;
   tty: boolean;
@@ -64,6 +67,7 @@ export interface RunFlags {
   'cap-add'?: string[];
   'cap-drop'?: string[];
   privileged?: boolean;
+  'security-opt'?: string[];
 }
 
 const bad = (msg: string) => new UserError(msg, EXIT_RUNTIME);
@@ -149,14 +153,32 @@ function capName(raw: string): string {
   return name;
 }
 
+/**
+ * "Every capability" means every one nestbox itself holds: root on a host can lack some (a VM or a
+ * container whose bounding set was trimmed), and no process can give a child what it has not got.
+ */
+function everyCapabilityHeld(): string[] {
+  return capabilityNames(processStatus().capPrm);
+}
+
 export function capabilitySet(add: string[], drop: string[], privileged: boolean): string[] {
-  if (privileged) return [...CAPABILITIES];
+  if (privileged) return everyCapabilityHeld();
   const adds = add.map(capName), drops = drop.map(capName);
   let caps = new Set<string>(drops.includes('ALL') ? [] : DOCKER_DEFAULT_CAPS);
-  if (adds.includes('ALL')) caps = new Set(CAPABILITIES);
+  if (adds.includes('ALL')) caps = new Set(everyCapabilityHeld());
   for (const c of adds) if (c !== 'ALL') caps.add(c);
   for (const c of drops) caps.delete(c);
   return [...caps];
+}
+
+/** --security-opt: only seccomp=unconfined (Docker's way to run without the filter) changes anything. */
+function seccompWanted(opts: string[], privileged: boolean): boolean {
+  let wanted = !privileged;
+  for (const o of opts) {
+    if (o === 'seccomp=unconfined') wanted = false;
+    else if (o !== 'no-new-privileges' && o !== 'no-new-privileges:true') throw bad(`--security-opt "${o}": nestbox knows seccomp=unconfined (and no-new-privileges, always on)`);
+  }
+  return wanted;
 }
 
 /** The limit parsers' errors, with `run`'s exit code (125, as docker run). */
@@ -213,6 +235,7 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     readOnly: !!flags['read-only'],
     capabilities: capabilitySet(flags['cap-add'] ?? [], flags['cap-drop'] ?? [], !!flags.privileged),
     privileged: !!flags.privileged,
+    seccomp: seccompWanted(flags['security-opt'] ?? [], !!flags.privileged),
     detach: !!flags.detach,
     interactive: !!flags.interactive,
     tty: !!flags.tty,

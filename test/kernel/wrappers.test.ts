@@ -7,6 +7,8 @@ import { kernelSuite, tempDir, outputFile } from '../helpers.js';
 import { spawnInNamespaces, waitForExit, baseEnv } from '../../src/kernel/spawn.js';
 import { gethostname, unshare, mount } from '../../src/kernel/syscalls.js';
 import { KernelError } from '../../src/kernel/errors.js';
+import { assembleFilter, syscallNumber } from '../../src/kernel/seccomp.js';
+import { seccompPolicy } from '../../src/runtime/seccomp-profile.js';
 import { namespaceId, mountTable, processStatus } from '../../src/kernel/proc.js';
 import { processCgroups } from '../../src/kernel/cgroup-layout.js';
 import { Cgroup } from '../../src/kernel/cgroup.js';
@@ -91,6 +93,46 @@ test('capabilities and no_new_privs are set on the spawning thread and inherited
     assert.is(processStatus('self').noNewPrivs, false, 'the CLI itself is unchanged');
   } finally {
     await stop(pid);
+  }
+});
+
+test('seccomp: the filter refuses what the policy lists (EPERM), clone3 is "not implemented", the rest runs', async () => {
+  // Raw system calls from perl (on every Debian and Ubuntu host): the numbers come from the same table
+  // the filter is assembled from. A forked child (clone returned 0) leaves at once.
+  const nr = (name: string) => syscallNumber(name)!;
+  const script = [
+    'use POSIX;',
+    'sub try { my ($name, $r) = @_; if ($r == 0 && $name =~ /^clone/) { POSIX::_exit(0) } wait() if $name =~ /^clone/ && $r > 0; print "$name=", ($r < 0 ? POSIX::strerror($!+0) : "ok"), "\\n"; }',
+    `try("clone-newuser", syscall(${nr('clone')}, ${0x10000000 | 17}, 0, 0, 0, 0));`,
+    `try("clone-fork", syscall(${nr('clone')}, 17, 0, 0, 0, 0));`,
+    `try("clone3", syscall(${nr('clone3')}, 0, 0));`,
+    `try("unshare", syscall(${nr('unshare')}, 0));`,
+    `try("keyctl", syscall(${nr('keyctl')}, 0, -3, 0));`,
+  ].join('\n');
+  const tmp = tempDir();
+  const run = async (seccomp?: Uint8Array) => {
+    const out = outputFile(tmp.path, seccomp ? 'filtered.txt' : 'plain.txt');
+    const pid = await spawnInNamespaces({ argv: ['/usr/bin/perl', '-e', script], env, stdio: [0, out.fd, 2], noNewPrivs: true, seccomp });
+    const exit = await waitForExit(pid);
+    out.close();
+    return { exit, text: out.read(), pid };
+  };
+  try {
+    const filtered = await run(assembleFilter(seccompPolicy(DOCKER_DEFAULT_CAPS)));
+    assert.equal(filtered.exit, { code: 0, signal: null }, filtered.text);
+    assert.match(filtered.text, /^clone-newuser=Operation not permitted$/m, 'clone with CLONE_NEWUSER is refused');
+    assert.match(filtered.text, /^clone-fork=ok$/m, 'a plain fork still works');
+    assert.match(filtered.text, /^clone3=Function not implemented$/m);
+    assert.match(filtered.text, /^unshare=Operation not permitted$/m);
+    assert.match(filtered.text, /^keyctl=Operation not permitted$/m);
+    const plain = await run();
+    assert.match(plain.text, /^clone-newuser=ok$/m, 'without the filter root may make a user namespace');
+    assert.match(plain.text, /^clone3=(?!Function not implemented)/m);
+    assert.match(plain.text, /^unshare=ok$/m);
+    assert.match(plain.text, /^keyctl=ok$/m);
+    assert.is(processStatus('self').seccomp, 0, 'the CLI itself has no filter');
+  } finally {
+    tmp.remove();
   }
 });
 

@@ -43,7 +43,8 @@ test.before(() => {
 test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts, capabilities, masks', () => {
   const r = inside(['--net', 'none', '--hostname', 'box1'], [
     'echo host=$(hostname)', 'echo pid=$$', 'echo procs=$(ls /proc | grep -c "^[0-9]")',
-    'grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status', 'cat /proc/self/mountinfo',
+    'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp)" /proc/self/status', 'cat /proc/self/mountinfo',
+    'echo userns=$(unshare -U true 2>&1 && echo made)',
     'echo links=$(ls /sys/class/net | tr "\\n" " ")', 'echo keys=$(wc -c < /proc/keys)',
     'echo sysrq=$(echo 1 > /proc/sysrq-trigger 2>&1 && echo writable || echo refused)',
     'echo devs=$(ls /dev | tr "\\n" " ")', 'test -e /work && echo host-visible || echo host-hidden',
@@ -55,6 +56,8 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
   assert.match(out, /^CapEff:\s+00000000a80425fb$/m, "Docker's 14 default capabilities");
   assert.match(out, /^CapBnd:\s+00000000a80425fb$/m);
   assert.match(out, /^NoNewPrivs:\s+1$/m);
+  assert.match(out, /^Seccomp:\s+2$/m, 'a seccomp filter');
+  assert.match(out, /^userns=.*Operation not permitted$/m, 'the filter refuses unshare(CLONE_NEWUSER)');
   assert.match(out, /^links=lo$/m, 'only lo in a --net none container');
   assert.match(out, /^keys=0$/m, '/proc/keys is masked by /dev/null');
   assert.match(out, /^sysrq=refused$/m, '/proc/sysrq-trigger is read-only');
@@ -65,6 +68,24 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
   assert.ok(mounts.some((l) => / \/proc .* - proc /.test(l)), 'a fresh /proc');
   assert.ok(mounts.some((l) => / \/sys ro,.* - sysfs /.test(l)), '/sys is read-only');
   assert.ok(Number(/^procs=(\d+)$/m.exec(out)![1]) < 5, 'its /proc shows only its own processes');
+});
+
+test('seccomp follows the capabilities: --cap-add SYS_ADMIN lets unshare through; seccomp=unconfined and --privileged have no filter', () => {
+  const script = 'grep -E "^(Seccomp|CapEff):" /proc/self/status; unshare -U true && echo userns=made';
+  const admin = inside(['--net', 'none', '--cap-add', 'SYS_ADMIN'], script);
+  assert.is(admin.status, 0, admin.stderr);
+  assert.match(admin.stdout, /^Seccomp:\s+2$/m);
+  assert.match(admin.stdout, /^userns=made$/m);
+  const unconfined = inside(['--net', 'none', '--security-opt', 'seccomp=unconfined'], script);
+  assert.is(unconfined.status, 0, unconfined.stderr);
+  assert.match(unconfined.stdout, /^Seccomp:\s+0$/m);
+  assert.match(unconfined.stdout, /^CapEff:\s+00000000a80425fb$/m, 'the capabilities stay trimmed');
+  assert.match(unconfined.stdout, /^userns=made$/m);
+  const privileged = inside(['--net', 'none', '--privileged'], script);
+  assert.is(privileged.status, 0, privileged.stderr);
+  assert.match(privileged.stdout, /^Seccomp:\s+0$/m);
+  // Every capability nestbox holds itself: root on a host may lack some.
+  assert.match(privileged.stdout, new RegExp(`^CapEff:\\s+${/^CapPrm:\s+(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}$`, 'm'));
 });
 
 test('--net host sees the host interfaces; container:NAME shares another container\'s', () => {
@@ -199,8 +220,9 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
     assert.match(readlinkSync(`/proc/${ppid}/exe`), /perl/);
     await new Promise((r) => setTimeout(r, 200));
     assert.match(nb(['logs', 'life']).stdout, /^hello$/m);
-    const e = nb(['exec', 'life', '/bin/sh', '-c', 'echo pid=$$ host=$(hostname); cat /proc/1/cmdline | tr "\\0" " "']);
+    const e = nb(['exec', 'life', '/bin/sh', '-c', 'echo pid=$$ host=$(hostname); grep ^Seccomp: /proc/self/status; cat /proc/1/cmdline | tr "\\0" " "']);
     assert.is(e.status, 0, e.stderr);
+    assert.match(e.stdout, /^Seccomp:\s+2$/m, 'exec runs under the same filter');
     assert.match(e.stdout, new RegExp(`host=${id}`));
     assert.match(e.stdout, /while :; do sleep 0.1; done/);
     assert.match(nb(['top', 'life']).stdout, /\b1\s+0\s+\/bin\/sh -c echo hello/);
@@ -311,6 +333,7 @@ test('bad input: one line, the right exit code, nothing created', () => {
     [['run', '--net', 'none', 'default', '--', '/etc/hostname'], /permission denied/, 126],
     [['run', '--net', 'bogus', 'default'], /use bridge, host, none or container/, 125],
     [['run', '--cap-add', 'FLY', 'default'], /unknown capability/, 125],
+    [['run', '--security-opt', 'apparmor=x', 'default'], /nestbox knows seccomp=unconfined/, 125],
     [['run', '--rm', 'default', '-it', '--', 'true'], /options go before the rootfs or image/, 125],
   ];
   for (const [args, message, code] of cases) {

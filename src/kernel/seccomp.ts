@@ -1,0 +1,154 @@
+// seccomp: a small classic-BPF program the kernel runs on every system call a process makes, before
+// the call itself. It sees the call's number, the ABI (architecture) it came through and its six
+// arguments, and answers allow, fail with an errno, or kill. The filter is inherited across fork and
+// kept across execve, and it can never be removed, only narrowed by adding more filters.
+//
+// This module assembles such a program from a list of refused calls (the policy is the runtime's:
+// src/runtime/seccomp-profile.ts) and installs it on the calling thread. The kernel accepts a filter
+// only from a thread with no_new_privs set (or CAP_SYS_ADMIN), so that no setuid program can be
+// started under a filter that makes its own checks fail in ways it never expected.
+import { libc, libcFunc } from './libc.js';
+import { KernelError } from './errors.js';
+
+/** System call numbers of the two ABIs nestbox runs on (from the kernel's uapi headers). */
+const TABLES = {
+  x64: {
+    arch: 0xc000003e, // AUDIT_ARCH_X86_64
+    seccomp: 317,
+    numbers: {
+      acct: 163, add_key: 248, bpf: 321, clock_adjtime: 305, clock_settime: 227, clone: 56, clone3: 435,
+      create_module: 174, delete_module: 176, finit_module: 313, fsconfig: 431, fsmount: 432, fsopen: 430,
+      fspick: 433, get_kernel_syms: 177, get_mempolicy: 239, init_module: 175, io_uring_enter: 426,
+      io_uring_register: 427, io_uring_setup: 425, ioperm: 173, iopl: 172, kcmp: 312, kexec_file_load: 320,
+      kexec_load: 246, keyctl: 250, lookup_dcookie: 212, mbind: 237, mount: 165, mount_setattr: 442,
+      move_mount: 429, nfsservctl: 180, open_by_handle_at: 304, open_tree: 428, perf_event_open: 298,
+      pidfd_getfd: 438, pivot_root: 155, process_madvise: 440, query_module: 178, quotactl: 179,
+      quotactl_fd: 443, reboot: 169, request_key: 249, set_mempolicy: 238, setns: 308, settimeofday: 164,
+      swapoff: 168, swapon: 167, syslog: 103, sysfs: 139, _sysctl: 156, umount2: 166, unshare: 272,
+      uselib: 134, userfaultfd: 323, ustat: 136, vhangup: 153,
+    } as Record<string, number>,
+  },
+  arm64: {
+    arch: 0xc00000b7, // AUDIT_ARCH_AARCH64
+    seccomp: 277,
+    numbers: {
+      acct: 89, add_key: 217, bpf: 280, clock_adjtime: 266, clock_settime: 112, clone: 220, clone3: 435,
+      delete_module: 106, finit_module: 273, fsconfig: 431, fsmount: 432, fsopen: 430, fspick: 433,
+      get_mempolicy: 236, init_module: 105, io_uring_enter: 426, io_uring_register: 427, io_uring_setup: 425,
+      kcmp: 272, kexec_file_load: 294, kexec_load: 104, keyctl: 219, lookup_dcookie: 18, mbind: 235,
+      mount: 40, mount_setattr: 442, move_mount: 429, nfsservctl: 42, open_by_handle_at: 265, open_tree: 428,
+      perf_event_open: 241, pidfd_getfd: 438, pivot_root: 41, process_madvise: 440, quotactl: 60,
+      quotactl_fd: 443, reboot: 142, request_key: 218, set_mempolicy: 237, setns: 268, settimeofday: 170,
+      swapoff: 225, swapon: 224, syslog: 116, umount2: 39, unshare: 97, userfaultfd: 282, vhangup: 58,
+    } as Record<string, number>,
+  },
+};
+
+/** A system call's number on this machine's ABI (undefined if nestbox's table does not list it). */
+export function syscallNumber(name: string, arch: string = process.arch): number | undefined {
+  return TABLES[arch as keyof typeof TABLES]?.numbers[name];
+}
+
+/** The CLONE_NEW* flags (NS, CGROUP, UTS, IPC, USER, PID, NET): clone(2) with any of them makes namespaces. */
+export const CLONE_NAMESPACE_FLAGS = 0x7e020000;
+
+export interface SeccompPolicy {
+  /** Calls that fail with EPERM. Names this architecture does not have are skipped. */
+  refuse: string[];
+  /** clone(2) with any of these flag bits fails with EPERM (its other uses stay allowed). */
+  refuseCloneFlags?: number;
+  /**
+   * Calls that fail with ENOSYS, "not implemented", so the C library falls back to an older call
+   * the filter can inspect: clone3 passes its flags in memory, where BPF cannot look.
+   */
+  notImplemented?: string[];
+}
+
+// Classic BPF, as <linux/filter.h> and <linux/seccomp.h> spell it.
+const LD_W_ABS = 0x20;
+const JEQ_K = 0x15;
+const JGE_K = 0x35;
+const JSET_K = 0x45;
+const RET_K = 0x06;
+const RET_ALLOW = 0x7fff0000;
+const RET_ERRNO = 0x00050000;
+const EPERM = 1;
+const ENOSYS = 38;
+// Offsets into struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }.
+const NR = 0;
+const ARCH = 4;
+const ARG0_LOW = 16; // both ABIs are little-endian
+/** x32 (ILP32 on x86_64) shares AUDIT_ARCH_X86_64 and marks its numbers with this bit. */
+const X32_BIT = 0x40000000;
+
+type Insn = { code: number; k: number; jt?: string | number; jf?: string | number } | { label: string };
+
+/** The program for this machine's ABI: 8 bytes per instruction, ready for seccomp(2). */
+export function assembleFilter(policy: SeccompPolicy, arch: string = process.arch): Buffer {
+  const table = TABLES[arch as keyof typeof TABLES];
+  if (!table) throw new Error(`no system call table for ${arch}`);
+  const nr = (name: string) => syscallNumber(name, arch)!;
+  const p: Insn[] = [
+    // A call through another ABI (int 0x80 on x86_64 reaches the i386 table, with other numbers)
+    // would walk around every rule below: refuse the ABI itself.
+    { code: LD_W_ABS, k: ARCH },
+    { code: JEQ_K, k: table.arch, jt: 0, jf: 'deny' },
+    { code: LD_W_ABS, k: NR },
+  ];
+  if (arch === 'x64') p.push({ code: JGE_K, k: X32_BIT, jt: 'deny', jf: 0 });
+  for (const name of policy.refuse) if (nr(name) !== undefined) p.push({ code: JEQ_K, k: nr(name), jt: 'deny', jf: 0 });
+  for (const name of policy.notImplemented ?? []) if (nr(name) !== undefined) p.push({ code: JEQ_K, k: nr(name), jt: 'enosys', jf: 0 });
+  if (policy.refuseCloneFlags) {
+    p.push(
+      { code: JEQ_K, k: nr('clone'), jt: 0, jf: 'allow' },
+      { code: LD_W_ABS, k: ARG0_LOW },
+      { code: JSET_K, k: policy.refuseCloneFlags, jt: 'deny', jf: 'allow' },
+    );
+  }
+  p.push(
+    { label: 'allow' }, { code: RET_K, k: RET_ALLOW },
+    { label: 'deny' }, { code: RET_K, k: RET_ERRNO | EPERM },
+    { label: 'enosys' }, { code: RET_K, k: RET_ERRNO | ENOSYS },
+  );
+
+  // Jumps are relative and forward only, counted from the next instruction, at most 255.
+  const labels = new Map<string, number>();
+  const code: Exclude<Insn, { label: string }>[] = [];
+  for (const insn of p) {
+    if ('label' in insn) labels.set(insn.label, code.length);
+    else code.push(insn);
+  }
+  const out = Buffer.alloc(code.length * 8);
+  code.forEach((insn, i) => {
+    const offset = (j: string | number | undefined): number => {
+      if (j === undefined || typeof j === 'number') return j ?? 0;
+      const d = labels.get(j)! - (i + 1);
+      if (d < 0 || d > 255) throw new Error(`seccomp filter: jump to ${j} out of range`);
+      return d;
+    };
+    out.writeUInt16LE(insn.code, i * 8);
+    out.writeUInt8(offset(insn.jt), i * 8 + 2);
+    out.writeUInt8(offset(insn.jf), i * 8 + 3);
+    out.writeUInt32LE(insn.k >>> 0, i * 8 + 4);
+  });
+  return out;
+}
+
+/**
+ * seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) on the calling thread: it and every process it starts
+ * from now on run under the filter. Needs no_new_privs first (prctl PR_SET_NO_NEW_PRIVS).
+ */
+export function installFilter(program: Uint8Array): void {
+  const l = libc();
+  const table = TABLES[process.arch as keyof typeof TABLES];
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; }; koffi passes the program
+  // by address for the pointer, and the kernel copies it before the call returns.
+  if (!sockFprog) sockFprog = l.koffi.struct('sock_fprog', { len: 'uint16_t', filter: 'void *' });
+  const seccomp = libcFunc('long syscall(long nr, unsigned int op, unsigned int flags, const sock_fprog *prog)');
+  if (seccomp(table.seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, 0, { len: program.length / 8, filter: program }) !== 0) {
+    const errno = l.errno();
+    throw new KernelError('seccomp', `SECCOMP_SET_MODE_FILTER, ${program.length / 8} instructions`, errno,
+      errno === 13 /* EACCES */ ? 'set no_new_privs first: the kernel takes a filter only from a thread that cannot gain privileges.' : undefined);
+  }
+}
+let sockFprog: unknown;
