@@ -1,11 +1,12 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { splitAtCommand } from '../cli/command-args.js';
 
 export default class Exec extends NestboxCommand {
   static summary = 'Run a command in a running container: join its namespaces and cgroup, like nsenter.';
   static examples = ['sudo nestbox exec web ps', 'sudo nestbox exec -it web /bin/sh'];
-  static strict = false;
+  static usage = 'exec [-i] [-t] [-e KEY=VALUE...] [-w DIR] CONTAINER COMMAND [ARG...]';
   static args = { container: Args.string({ description: 'name or id', required: true }) };
   static flags = {
     interactive: Flags.boolean({ char: 'i', description: 'keep standard input connected' }),
@@ -16,10 +17,8 @@ export default class Exec extends NestboxCommand {
 
   async run(): Promise<void> {
     // Everything after the container is the command, flags included (as in docker exec).
-    const i = this.argv.findIndex((a, k) => !a.startsWith('-') && !['-e', '--env', '-w', '--workdir'].includes(this.argv[k - 1]));
-    const own = i < 0 ? this.argv : this.argv.slice(0, i + 1);
-    const command = i < 0 ? [] : this.argv.slice(i + 1).filter((a, k) => !(k === 0 && a === '--'));
-    const { args, flags } = await this.parse({ ...Exec, strict: true }, own);
+    const { own, command } = splitAtCommand(this.argv, Exec.flags);
+    const { args, flags } = await this.parse(Exec, own);
     requireRoot('nestbox exec');
     const { execInContainer } = await import('../runtime/lifecycle.js');
     try {

@@ -1,33 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../cli/base.js';
-
-/** The words that name a flag taking a value (--name, -e, --network...), read from the flag definitions. */
-function valueFlags(flags: Record<string, { type: string; char?: string; aliases?: string[] }>): Set<string> {
-  const out = new Set<string>();
-  for (const [name, f] of Object.entries(flags)) {
-    if (f.type !== 'option') continue;
-    out.add(`--${name}`);
-    if (f.char) out.add(`-${f.char}`);
-    for (const a of f.aliases ?? []) out.add(a.length === 1 ? `-${a}` : `--${a}`);
-  }
-  return out;
-}
-
-/** After the flags, the first other word is the image, and everything after it the command (as in docker run). */
-export function splitRunArgs(argv: string[], takesValue: Set<string> = valueFlags(Run.flags)): { own: string[]; command: string[]; afterDashes: boolean } {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') return { own: argv.slice(0, i), command: argv.slice(i + 1), afterDashes: true };
-    if (a.startsWith('-')) {
-      if (takesValue.has(a)) i++;
-      continue;
-    }
-    const dashes = argv[i + 1] === '--';
-    return { own: argv.slice(0, i + 1), command: argv.slice(i + (dashes ? 2 : 1)), afterDashes: dashes };
-  }
-  return { own: argv, command: [], afterDashes: false };
-}
+import { splitAtCommand } from '../cli/command-args.js';
 
 export default class Run extends NestboxCommand {
   static summary = 'Run a command in a new container, built from the same kernel steps as the labs.';
@@ -40,7 +14,7 @@ export default class Run extends NestboxCommand {
     'sudo nestbox run -it --rm --memory 32m --cpus 0.5 --pids-limit 64 default',
     'sudo nestbox run --trace --rm --net none default -- /bin/true',
   ];
-  static strict = false;
+  static strict = true;
   static args = {
     rootfs: Args.string({ description: 'a root filesystem directory, an imported image, or "default"', required: true }),
   };
@@ -71,12 +45,12 @@ export default class Run extends NestboxCommand {
   };
 
   async run(): Promise<void> {
-    const { own, command, afterDashes } = splitRunArgs(this.argv);
+    const { own, command, afterDashes } = splitAtCommand(this.argv, Run.flags);
     if (!afterDashes && command[0]?.startsWith('-')) {
       const { UserError } = await import('../kernel/errors.js');
       throw new UserError(`${command[0]}: nestbox's options go before the rootfs or image, the command after it: nestbox run [FLAGS] ROOTFS -- COMMAND`, 125);
     }
-    const { args, flags } = await this.parse({ ...Run, strict: true }, own);
+    const { args, flags } = await this.parse(Run, own);
     requireRoot('nestbox run');
     if (flags.trace) process.env.NESTBOX_TRACE = '1';
     const { buildSpec } = await import('../runtime/spec.js');
