@@ -44,7 +44,7 @@ const DOCKER_CAPS_HEX = hex(capabilityMask(DOCKER_DEFAULT_CAPS));
 /** How long the host's sleep sleeps: an unusual number, easy to find among the timers. */
 const SLEEP_SECONDS = 31337;
 
-/** What a container-like process gets by default from `nestbox run`: Docker's 14, no_new_privs. */
+/** What a container-like process gets by default from `nestbox run`: Docker's 14, and no_new_privs (Docker sets it only when asked). */
 const CONTAINED = { capabilities: DOCKER_DEFAULT_CAPS as string[], noNewPrivs: true };
 
 /** Run a shell command in the box as root, like `nestbox exec`, with the privileges given. */
@@ -202,7 +202,7 @@ const lab: Lab = {
       explain: [
         'Most of `/proc/sys` belongs to the whole machine, not to a namespace. `kernel/core_pattern`, for one, names the program the kernel runs, as root on the host, whenever any process dumps core: a container that can write it can run anything on the host (a known escape). And writing there takes no capability at all: the file\'s owner (root) and mode are the whole check.',
         '',
-        'The lab will not touch a knob of the host. It writes `kernel/hostname`, which belongs to the box\'s own UTS namespace, with the value it already has: a write that changes nothing, but is refused the same way. The attacker is what `nestbox run` gives: root with Docker\'s 14 capabilities and no_new_privs. Then the defence, as runtimes apply it: `/proc/sys` bound on itself and that bind remounted read-only. Then the same write again.',
+        'The lab will not touch a knob of the host. It writes `kernel/hostname`, which belongs to the box\'s own UTS namespace, with the value it already has: a write that changes nothing, but is refused the same way. The attacker is what `nestbox run` gives: root with Docker\'s 14 capabilities and no_new_privs (which Docker adds only with `--security-opt no-new-privileges`). Then the defence, as runtimes apply it: `/proc/sys` bound on itself and that bind remounted read-only. Then the same write again.',
       ].join('\n'),
       command: `nsenter -t {boxPid} -m -u -i -p sh -c '${WRITE_HOSTNAME}'; nsenter -t {boxPid} -m sh -c 'mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro /proc/sys'; nsenter -t {boxPid} -m -u -i -p sh -c '${WRITE_HOSTNAME}'`,
       syscall: 'open("/proc/sys/kernel/hostname", O_WRONLY) + write; mount(MS_BIND); mount(MS_BIND|MS_REMOUNT|MS_RDONLY); open(...) = EROFS',
@@ -230,7 +230,7 @@ const lab: Lab = {
       explain: [
         'A read-only mount holds only as long as the process cannot remount it, and `mount` needs `CAP_SYS_ADMIN`. Root has about 40 capabilities; `nestbox run`, like Docker, keeps 14 (`chown`, `kill`, `setuid`, binding ports below 1024...) and drops the bounding set to match, so nothing the container runs can get the others back. `--privileged` keeps them all.',
         '',
-        'Two attempts at `mount -o remount,bind,rw /proc/sys` in the box, differing in one thing, the capability sets: every capability (what `--privileged` gives), then Docker\'s 14. In between, the lab puts the read-only mount back.',
+        'Two attempts at `mount -o remount,bind,rw /proc/sys` in the box, differing in one thing, the capability sets: every capability (what `--privileged` gives: all that nestbox itself holds, which on some VMs lacks one or two the host keeps back from root), then Docker\'s 14. In between, the lab puts the read-only mount back.',
       ].join('\n'),
       command: "nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14",
       syscall: 'mount(NULL, "/proc/sys", NULL, MS_REMOUNT|MS_BIND, NULL): allowed with CAP_SYS_ADMIN, EPERM without',
@@ -246,7 +246,7 @@ const lab: Lab = {
       async verify(ctx) {
         const all: Ran = ctx.state.remountAll, few: Ran = ctx.state.remount14;
         return [
-          observe('every capability: its CapEff', hex(processStatus('self').capEff), field(all.out, 'CapEff')),
+          observe('every capability nestbox holds: its CapEff', hex(processStatus('self').capEff), field(all.out, 'CapEff')),
           observe('its remount', 'exit 0', outcome(all)),
           observe('/proc/sys in the box after it', 'rw', ctx.state.modeAfterAll),
           observe("Docker's 14: its CapEff", DOCKER_CAPS_HEX, field(few.out, 'CapEff')),
@@ -314,7 +314,7 @@ const lab: Lab = {
       command: 'nsenter -t {boxPid} -m mount --bind /dev/null /proc/timer_list',
       syscall: 'setns(CLONE_NEWNS) into the box; mount("/dev/null", "/proc/timer_list", NULL, MS_BIND, NULL)',
       exercise: {
-        task: 'Mask **/proc/timer_list** in the box: bind **/dev/null** over it, in the box\'s mount namespace. Use the shell nestbox opens inside the box, or a second terminal: `sudo nsenter -t {boxPid} -m mount --bind /dev/null /proc/timer_list`. The check reads it again from inside the box.',
+        task: 'Mask **/proc/timer_list** in the box: bind **/dev/null** over it, in the box\'s mount namespace. Use the shell nestbox opens inside the box, or a second terminal (with `nsenter`, into the mount namespace of PID {boxPid}). The check reads it again from inside the box.',
         hints: [
           'A mount made in your own shell on the host lands in the host\'s mount namespace, and one made after `unshare -m` in a throwaway copy of it: neither is the box\'s. Enter the box first: the lab\'s shell, or `nsenter -t {boxPid} -m`.',
           'In the lab\'s shell: `mount --bind /dev/null /proc/timer_list`, then `exit`. From a second terminal: `sudo nsenter -t {boxPid} -m mount --bind /dev/null /proc/timer_list`.',
@@ -335,7 +335,7 @@ const lab: Lab = {
         const mask = mountTable(ctx.state.boxPid).filter((m) => m.mountPoint === '/proc/timer_list').pop();
         const host = timers(readFileSync('/proc/timer_list', 'utf8'));
         return [
-          observeThat(`/proc/timer_list in the box (/proc/${ctx.state.boxPid}/mountinfo)`, 'a bind of /dev/null', mask ? `${mask.root} (${mask.fstype})` : 'not a mount point', mask?.root === '/null'),
+          observeThat(`/proc/timer_list in the box (/proc/${ctx.state.boxPid}/mountinfo)`, 'a bind of /dev/null', mask ? (mask.root === '/null' ? `a bind of /dev/null (root /null, ${mask.fstype})` : `${mask.root} (${mask.fstype})`) : 'not a mount point', mask?.root === '/null'),
           observe('/proc/timer_list, read in the box', '0 bytes, 0 timers', `${read.bytes} bytes, ${read.count} timers`),
           observe('the host\'s sleep in it', 'not found', read.sleeper !== undefined ? 'found' : 'not found'),
           observeThat('the host\'s own /proc/timer_list (only the box is masked)', 'readable', `${host.count} timers`, host.count > 0),
@@ -350,7 +350,7 @@ const lab: Lab = {
         '',
         'The defence is **seccomp**: a small BPF program, installed with `seccomp(SECCOMP_SET_MODE_FILTER)`, that the kernel runs on every system call of the process and of all it starts, before the call itself. It sees the call\'s number, the ABI it came through, and its arguments, and can make the call fail with an errno. The kernel takes a filter only from a process with no_new_privs (or `CAP_SYS_ADMIN`), and it can never be removed. `nestbox run` installs one modelled on Docker\'s default profile (`src/runtime/seccomp-profile.ts`): `unshare`, `setns`, `mount` and `clone` with namespace flags are refused unless the container holds `CAP_SYS_ADMIN`; `keyctl` (keyrings are not namespaced), `kexec_load`, `open_by_handle_at`, `bpf`, `userfaultfd`, `io_uring` and others are refused too.',
         '',
-        'Two attempts at the same `unshare -Urm sh -c \'mount -t tmpfs none /mnt\'` in the box, both as root with Docker\'s 14 and no_new_privs, differing in one thing: the second runs under the filter. `Seccomp` in `/proc/PID/status` reads 0 (none), 1 (strict) or 2 (a filter).',
+        'Two attempts at the same `unshare -Urm sh -c \'mount -t tmpfs none /mnt\'` in the box, both as root with Docker\'s 14 and no_new_privs, differing in one thing: the second runs under the filter. `Seccomp` in `/proc/PID/status` reads 0 (none), 1 (strict) or 2 (a filter). (The new user namespace shows every capability the kernel knows, even one the host\'s root lacks: they count only for objects that namespace owns.)',
       ].join('\n'),
       command: `nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker's 14 and no_new_privs; then the same under nestbox run's seccomp filter`,
       syscall: 'unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs"); then prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) before execve: unshare = EPERM',

@@ -24,7 +24,7 @@ import { mountTable, namespaceId, processStatus, commandLine } from '../src/kern
 import { DOCKER_DEFAULT_CAPS, capabilityMask, capabilityNames, NamespaceType } from '../src/kernel/constants.js';
 import { detectCgroupLayout, processCgroups } from '../src/kernel/cgroup-layout.js';
 import { gethostname } from '../src/kernel/syscalls.js';
-import { findContainer, paths, namesDir } from '../src/runtime/store.js';
+import { findContainer, listContainers, paths, namesDir } from '../src/runtime/store.js';
 import { link } from '../src/net/link.js';
 import { listeningPorts, poolDir } from '../src/net/pool.js';
 import { detectIptables } from '../src/net/iptables.js';
@@ -107,6 +107,14 @@ function pidsInside(pid: number): string {
   } catch {
     return '(unreadable)';
   }
+}
+
+/** nb0 after a container left it: removed by the last one out, kept while others still use it. */
+function bridgeAfter(id: string) {
+  const others = listContainers().filter((c) => c.id !== id && c.spec.net.mode === 'bridge' && (c.state.Status === 'running' || c.state.Status === 'paused')).length;
+  const present = existsSync('/sys/class/net/nb0');
+  return observeThat('the bridge nb0 (/sys/class/net/nb0)', others ? `kept: ${others} other container${others > 1 ? 's' : ''} on it` : 'gone: this was the last container on it',
+    present ? 'present' : 'gone', others ? present : !present);
 }
 
 const lab: Lab = {
@@ -283,7 +291,7 @@ const lab: Lab = {
       command: "sudo nestbox exec {name} sh -c 'hostname > /tmp/from-exec'",
       syscall: 'setns(mnt, uts, ipc, pid, cgroup, net of PID 1); write("cgroup.procs"); capset; prctl(PR_SET_NO_NEW_PRIVS); posix_spawn("sh")',
       exercise: {
-        task: "In a second terminal on the host, run a command **in the running container {name}** that writes the container's hostname into **/tmp/from-exec** inside it: `sudo nestbox exec {name} sh -c 'hostname > /tmp/from-exec'`. Then check.",
+        task: "In a second terminal on the host, run a command **in the running container {name}** that writes the container's hostname into **/tmp/from-exec** inside it. Then check.",
         hints: [
           '`nestbox run` starts a new container with a root of its own (and `--rm` throws it away): the file would never reach {name}. To work in a container that already runs, join it with `nestbox exec`.',
           "The redirection must happen inside the container, so hand the whole line to a shell there: `sudo nestbox exec {name} sh -c 'hostname > /tmp/from-exec'`. Without `sh -c '...'`, your own shell would write the file on the host.",
@@ -331,6 +339,7 @@ const lab: Lab = {
           observe(`its directory ${paths(id).dir}`, 'gone', existsSync(paths(id).dir) ? 'present' : 'gone'),
           // lstat: the name is a symbolic link to the id, which existsSync would follow.
           observe(`its name (${join(namesDir(), name)})`, 'free', lstatSync(join(namesDir(), name), { throwIfNoEntry: false }) ? 'taken' : 'free'),
+          bridgeAfter(id),
         ];
       },
     },

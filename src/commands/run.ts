@@ -5,7 +5,7 @@ import { splitAtCommand } from '../cli/command-args.js';
 
 export default class Run extends NestboxCommand {
   static summary = 'Run a command in a new container, built from the same kernel steps as the labs.';
-  static description = `The container gets new mount, UTS, IPC, PID, network and cgroup namespaces, an overlay root (the image or directory read-only, its own writable layer on top), a fresh /proc, a minimal /dev, /sys read-only, Docker's masked /proc paths, Docker's 14 default capabilities, no_new_privs and a seccomp filter refusing the system calls Docker's default profile refuses; the command is PID 1. ROOTFS is a directory (default: the built-in root, made on first use), or an image from \`nestbox image import\`. The exit status is the command's; 125 means nestbox itself failed, 126 the command is not executable, 127 it was not found, 137 it was killed (OOM or SIGKILL).`;
+  static description = `The container gets new mount, UTS, IPC, PID, network and cgroup namespaces, an overlay root (the image or directory read-only, its own writable layer on top), a fresh /proc, a minimal /dev, /sys read-only, Docker's masked /proc paths, Docker's 14 default capabilities, a seccomp filter refusing the system calls Docker's default profile refuses, and no_new_privs (which Docker sets only with --security-opt no-new-privileges); the command is PID 1. ROOTFS is a directory (default: the built-in root, made on first use), or an image from \`nestbox image import\`. The exit status is the command's; 125 means nestbox itself failed, 126 the command is not executable, 127 it was not found, 137 it was killed (OOM or SIGKILL).`;
   static usage = 'run [FLAGS] ROOTFS|IMAGE [-- COMMAND [ARG...]]';
   static examples = [
     'sudo nestbox run --rm default -- /bin/sh -c "hostname; ps"',
@@ -39,8 +39,8 @@ export default class Run extends NestboxCommand {
     'read-only': Flags.boolean({ description: 'mount the container\'s root read-only' }),
     'cap-add': Flags.string({ description: 'add a capability (e.g. NET_ADMIN)', multiple: true, multipleNonGreedy: true }),
     'cap-drop': Flags.string({ description: 'drop a capability (or ALL)', multiple: true, multipleNonGreedy: true }),
-    privileged: Flags.boolean({ description: 'every capability, no no_new_privs, no seccomp filter: the container can take over the host' }),
-    'security-opt': Flags.string({ description: 'seccomp=unconfined: no seccomp filter', multiple: true, multipleNonGreedy: true }),
+    privileged: Flags.boolean({ description: 'every capability nestbox holds, no no_new_privs, no seccomp filter: the container can take over the host' }),
+    'security-opt': Flags.string({ description: 'seccomp=unconfined: no seccomp filter (no-new-privileges is always on)', multiple: true, multipleNonGreedy: true }),
     trace: Flags.boolean({ description: 'print each step of building the container, with its cost' }),
   };
 
@@ -58,7 +58,12 @@ export default class Run extends NestboxCommand {
     const spec = buildSpec(args.rootfs, command, flags, imageConfig(args.rootfs));
     // The two threads a container needs are usually booting already (bin/run.js); make sure.
     if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
-    if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) process.stderr.write('nestbox: warning: --privileged gives the container every capability: it can reach the host\'s devices and kernel\n');
+    if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) {
+      // Unlike Docker's, nestbox's --privileged leaves /dev, /sys and the masks as they are; the
+      // capabilities alone (CAP_SYS_MODULE, CAP_SYS_ADMIN) are enough to take the host over.
+      process.stderr.write('nestbox: warning: --privileged gives the container every capability and no seccomp filter: root in it can load kernel modules and take over the host\n');
+      if (flags['cap-add'] || flags['cap-drop']) process.stderr.write('nestbox: warning: --cap-add and --cap-drop are ignored with --privileged (as in Docker)\n');
+    }
     const run = await import('../runtime/run.js');
     try {
       if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);

@@ -16,7 +16,8 @@ const TABLES = {
     arch: 0xc000003e, // AUDIT_ARCH_X86_64
     seccomp: 317,
     numbers: {
-      acct: 163, add_key: 248, bpf: 321, clock_adjtime: 305, clock_settime: 227, clone: 56, clone3: 435,
+      acct: 163, add_key: 248, fanotify_init: 300, migrate_pages: 256, move_pages: 279, open_tree_attr: 467,
+      personality: 135, set_mempolicy_home_node: 450, socket: 41, bpf: 321, clock_adjtime: 305, clock_settime: 227, clone: 56, clone3: 435,
       create_module: 174, delete_module: 176, finit_module: 313, fsconfig: 431, fsmount: 432, fsopen: 430,
       fspick: 433, get_kernel_syms: 177, get_mempolicy: 239, init_module: 175, io_uring_enter: 426,
       io_uring_register: 427, io_uring_setup: 425, ioperm: 173, iopl: 172, kcmp: 312, kexec_file_load: 320,
@@ -32,7 +33,8 @@ const TABLES = {
     arch: 0xc00000b7, // AUDIT_ARCH_AARCH64
     seccomp: 277,
     numbers: {
-      acct: 89, add_key: 217, bpf: 280, clock_adjtime: 266, clock_settime: 112, clone: 220, clone3: 435,
+      acct: 89, add_key: 217, fanotify_init: 262, migrate_pages: 238, move_pages: 239, open_tree_attr: 467,
+      personality: 92, set_mempolicy_home_node: 450, socket: 198, bpf: 280, clock_adjtime: 266, clock_settime: 112, clone: 220, clone3: 435,
       delete_module: 106, finit_module: 273, fsconfig: 431, fsmount: 432, fsopen: 430, fspick: 433,
       get_mempolicy: 236, init_module: 105, io_uring_enter: 426, io_uring_register: 427, io_uring_setup: 425,
       kcmp: 272, kexec_file_load: 294, kexec_load: 104, keyctl: 219, lookup_dcookie: 18, mbind: 235,
@@ -52,16 +54,25 @@ export function syscallNumber(name: string, arch: string = process.arch): number
 /** The CLONE_NEW* flags (NS, CGROUP, UTS, IPC, USER, PID, NET): clone(2) with any of them makes namespaces. */
 export const CLONE_NAMESPACE_FLAGS = 0x7e020000;
 
+/**
+ * A call refused or allowed by its first argument (its low 32 bits, which is all the kernel reads
+ * of clone's flags, socket's family or personality's persona). BPF can read arguments passed in
+ * registers, never memory they point to.
+ */
+export interface ArgumentRule {
+  call: string;
+  refuseWhen: { anyBitOf: number } | { oneOf: number[] } | { noneOf: number[] };
+}
+
 export interface SeccompPolicy {
   /** Calls that fail with EPERM. Names this architecture does not have are skipped. */
   refuse: string[];
-  /** clone(2) with any of these flag bits fails with EPERM (its other uses stay allowed). */
-  refuseCloneFlags?: number;
   /**
    * Calls that fail with ENOSYS, "not implemented", so the C library falls back to an older call
    * the filter can inspect: clone3 passes its flags in memory, where BPF cannot look.
    */
   notImplemented?: string[];
+  argumentRules?: ArgumentRule[];
 }
 
 // Classic BPF, as <linux/filter.h> and <linux/seccomp.h> spell it.
@@ -72,6 +83,7 @@ const JSET_K = 0x45;
 const RET_K = 0x06;
 const RET_ALLOW = 0x7fff0000;
 const RET_ERRNO = 0x00050000;
+const RET_KILL_PROCESS = 0x80000000;
 const EPERM = 1;
 const ENOSYS = 38;
 // Offsets into struct seccomp_data { int nr; u32 arch; u64 instruction_pointer; u64 args[6]; }.
@@ -90,25 +102,32 @@ export function assembleFilter(policy: SeccompPolicy, arch: string = process.arc
   const nr = (name: string) => syscallNumber(name, arch)!;
   const p: Insn[] = [
     // A call through another ABI (int 0x80 on x86_64 reaches the i386 table, with other numbers)
-    // would walk around every rule below: refuse the ABI itself.
+    // would walk around every rule below. Such a program is killed, loudly, rather than left to
+    // fail in strange ways.
     { code: LD_W_ABS, k: ARCH },
-    { code: JEQ_K, k: table.arch, jt: 0, jf: 'deny' },
+    { code: JEQ_K, k: table.arch, jt: 0, jf: 'kill' },
     { code: LD_W_ABS, k: NR },
   ];
-  if (arch === 'x64') p.push({ code: JGE_K, k: X32_BIT, jt: 'deny', jf: 0 });
+  if (arch === 'x64') p.push({ code: JGE_K, k: X32_BIT, jt: 'kill', jf: 0 });
   for (const name of policy.refuse) if (nr(name) !== undefined) p.push({ code: JEQ_K, k: nr(name), jt: 'deny', jf: 0 });
   for (const name of policy.notImplemented ?? []) if (nr(name) !== undefined) p.push({ code: JEQ_K, k: nr(name), jt: 'enosys', jf: 0 });
-  if (policy.refuseCloneFlags) {
-    p.push(
-      { code: JEQ_K, k: nr('clone'), jt: 0, jf: 'allow' },
-      { code: LD_W_ABS, k: ARG0_LOW },
-      { code: JSET_K, k: policy.refuseCloneFlags, jt: 'deny', jf: 'allow' },
-    );
-  }
+  // Each rule: not this call, on to the next rule (the number is still loaded); this call, load
+  // its first argument and decide here.
+  (policy.argumentRules ?? []).forEach((rule, i) => {
+    if (nr(rule.call) === undefined) return;
+    const next = `next${i}`;
+    p.push({ code: JEQ_K, k: nr(rule.call), jt: 0, jf: next }, { code: LD_W_ABS, k: ARG0_LOW });
+    const when = rule.refuseWhen;
+    if ('anyBitOf' in when) p.push({ code: JSET_K, k: when.anyBitOf, jt: 'deny', jf: 'allow' });
+    else if ('oneOf' in when) p.push(...when.oneOf.map((v) => ({ code: JEQ_K, k: v, jt: 'deny', jf: 0 })), { code: RET_K, k: RET_ALLOW });
+    else p.push(...when.noneOf.map((v) => ({ code: JEQ_K, k: v, jt: 'allow', jf: 0 })), { code: RET_K, k: RET_ERRNO | EPERM });
+    p.push({ label: next });
+  });
   p.push(
     { label: 'allow' }, { code: RET_K, k: RET_ALLOW },
     { label: 'deny' }, { code: RET_K, k: RET_ERRNO | EPERM },
     { label: 'enosys' }, { code: RET_K, k: RET_ERRNO | ENOSYS },
+    { label: 'kill' }, { code: RET_K, k: RET_KILL_PROCESS },
   );
 
   // Jumps are relative and forward only, counted from the next instruction, at most 255.

@@ -5,7 +5,7 @@ import chalk from 'chalk';
 import type { Lab, Step } from './types.js';
 import { createLabContext, LabSession } from './context.js';
 import { runStep, StepResult } from './unattended.js';
-import { recordStep } from './progress.js';
+import { recordStep, loadProgress } from './progress.js';
 import { LAB_ORDER } from '../../labs/index.js';
 import * as present from './present.js';
 import { baseEnv, waitForExit } from '../kernel/spawn.js';
@@ -112,9 +112,12 @@ export async function runLab(lab: Lab, opts: InteractiveOptions): Promise<boolea
     }
   }
   const after = LAB_ORDER[LAB_ORDER.indexOf(lab.id) + 1];
+  // A lab finished before is not resumed (start.ts offers that only for one left part-way).
+  const saved = loadProgress().labs[lab.id];
+  const again = saved?.status === 'in-progress' && saved.step > 0 ? ` resumes it at step ${saved.step + 1}` : ' starts it again';
   process.stdout.write(ok
     ? chalk.green.bold(`\nLab ${lab.id} complete.`) + (after ? ` Next: ${chalk.yellow(`sudo nestbox lab start ${after}`)} (or ${chalk.yellow('sudo nestbox tutorial')})\n` : '\n')
-    : chalk.yellow(`\nLab ${lab.id} stopped. `) + chalk.yellow.bold(`sudo nestbox lab start ${lab.id}`) + chalk.yellow(' resumes it.\n'));
+    : chalk.yellow(`\nLab ${lab.id} stopped. `) + chalk.yellow.bold(`sudo nestbox lab start ${lab.id}`) + chalk.yellow(`${again}.\n`));
   return ok;
 }
 

@@ -166,7 +166,8 @@ export async function execInContainer(ref: string, command: string[], opts: { in
       cwd: opts.workdir ?? c.spec.workdir,
       capabilities: c.spec.capabilities,
       noNewPrivs: !c.spec.privileged,
-      seccomp: c.spec.seccomp ? assembleFilter(seccompPolicy(c.spec.capabilities)) : undefined,
+      // A container saved before nestbox had seccomp has no `seccomp`: exec adds the filter anyway.
+      seccomp: c.spec.seccomp !== false && !c.spec.privileged ? assembleFilter(seccompPolicy(c.spec.capabilities)) : undefined,
       user: opts.user ?? c.spec.user,
     }));
     return (await waitForExit(child)).code;
