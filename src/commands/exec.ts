@@ -10,7 +10,7 @@ export default class Exec extends NestboxCommand {
   static args = { container: Args.string({ description: 'name or id', required: true }) };
   static flags = {
     interactive: Flags.boolean({ char: 'i', description: 'keep standard input connected' }),
-    tty: Flags.boolean({ char: 't', description: 'use your terminal' }),
+    tty: Flags.boolean({ char: 't', description: 'give it a terminal of its own, joined to yours' }),
     env: Flags.string({ char: 'e', description: 'KEY=VALUE', multiple: true, multipleNonGreedy: true }),
     workdir: Flags.string({ char: 'w', description: 'working directory inside' }),
   };
@@ -20,6 +20,7 @@ export default class Exec extends NestboxCommand {
     const { own, command } = splitAtCommand(this.argv, Exec.flags);
     const { args, flags } = await this.parse(Exec, own);
     requireRoot('nestbox exec');
+    (await import('../runtime/terminal.js')).checkTerminalInput(flags);
     const { execInContainer } = await import('../runtime/lifecycle.js');
     try {
       process.exitCode = await execInContainer(args.container, command, { interactive: flags.interactive || flags.tty, tty: flags.tty, env: flags.env, workdir: flags.workdir });

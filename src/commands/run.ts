@@ -22,7 +22,7 @@ export default class Run extends NestboxCommand {
     name: Flags.string({ description: 'a name for the container (letters, digits, _ . -)' }),
     detach: Flags.boolean({ char: 'd', description: 'run in the background and print the container id' }),
     interactive: Flags.boolean({ char: 'i', description: 'keep standard input connected' }),
-    tty: Flags.boolean({ char: 't', description: 'use your terminal (with -i for a shell)' }),
+    tty: Flags.boolean({ char: 't', description: 'give it a terminal of its own, joined to yours (with -i for a shell)' }),
     rm: Flags.boolean({ description: 'remove the container when it exits' }),
     hostname: Flags.string({ char: 'h', description: 'the container\'s hostname (default: its id)' }),
     env: Flags.string({ char: 'e', description: 'set an environment variable KEY=VALUE', multiple: true, multipleNonGreedy: true }),
@@ -56,6 +56,7 @@ export default class Run extends NestboxCommand {
     const { buildSpec } = await import('../runtime/spec.js');
     const { imageConfig } = await import('../image/store.js');
     const spec = buildSpec(args.rootfs, command, flags, imageConfig(args.rootfs));
+    (await import('../runtime/terminal.js')).checkTerminalInput(spec);
     // The two threads a container needs are usually booting already (bin/run.js); make sure.
     if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
     if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) {

@@ -42,16 +42,20 @@ function trace(label: string, since: number): number {
   return now;
 }
 
-/** Waits on fd 3, then becomes the command: `$0` is the working directory, `$@` the command. */
-const HOLD = 'read -r go <&3 || exit 125; exec 3<&-; cd "$0" || exit 125; exec "$@"';
+/**
+ * Waits on fd 3, then becomes the command: `$0` is the working directory, `$@` the command. With -t
+ * it is told a terminal (/dev/pts/N) instead of "go", and opens it as its standard input, output and
+ * error: the first terminal a session leader opens becomes its controlling terminal.
+ */
+const HOLD = 'read -r go <&3 || exit 125; exec 3<&-; case $go in /dev/pts/*) exec <>"$go" >&0 2>&0 || exit 125;; esac; cd "$0" || exit 125; exec "$@"';
 
 export interface Created {
   spec: ContainerSpec;
   pid: number;
   ledger: Ledger;
   cgroup: Cgroup;
-  /** Write end of the hold pipe: release() starts the command. */
-  release(): void;
+  /** Write end of the hold pipe: release() starts the command, on `terminal` when given (-t). */
+  release(terminal?: string): void;
 }
 
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -108,6 +112,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       steps: rootfsSteps(spec, { lower, upper: p.upper, work: p.work, target: p.rootfs }, etc),
       stdio: [stdio.stdin, stdio.stdout, stdio.stderr],
       extraFds: [[holdRead, 3]],
+      // With a terminal of its own, PID 1 leads a session of its own, which that terminal controls.
+      setsid: spec.tty,
       capabilities: spec.capabilities,
       noNewPrivs: !spec.privileged,
       seccomp: filter,
@@ -157,8 +163,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     pid,
     ledger,
     cgroup,
-    release() {
-      writeSync(holdWrite, 'go\n');
+    release(terminal) {
+      writeSync(holdWrite, `${terminal ?? 'go'}\n`);
       closeSync(holdWrite);
     },
   };

@@ -3,6 +3,7 @@
 // the state files where only nestbox does (names, exit codes).
 import { assembleFilter } from '../kernel/seccomp.js';
 import { seccompPolicy } from './seccomp-profile.js';
+import { containerTerminal } from './terminal.js';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
@@ -156,22 +157,34 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
   const devNull = openSync('/dev/null', 'r');
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
+  const user = opts.user ?? c.spec.user;
+  // -t: a terminal of its own, opened by the process itself so that it becomes its controlling
+  // terminal. Only a process can do that for itself (after setsid), so a shell of the container's
+  // opens it and then becomes the command, as PID 1's holder does for `run -t`.
+  const shell = lstatSync(`/proc/${pid}/root/bin/sh`, { throwIfNoEntry: false });
+  const terminal = opts.tty && shell ? containerTerminal(pid, user) : undefined;
   try {
     const child = await insideCgroup(cg, () => spawnInNamespaces({
-      path,
-      argv: command,
+      ...(terminal
+        ? { path: '/bin/sh', argv: ['sh', '-c', 'exec <>"$0" >&0 2>&0 || exit 126; exec "$@"', terminal.path, path, ...command.slice(1)], setsid: true }
+        : { path, argv: command }),
       env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, 'HOME=/root', ...(opts.tty ? [`TERM=${process.env.TERM ?? 'xterm'}`] : []), ...c.spec.env, ...(opts.env ?? [])],
       join: { pid, types },
-      stdio: [opts.interactive ? 0 : devNull, 1, 2],
+      stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2],
       cwd: opts.workdir ?? c.spec.workdir,
       capabilities: c.spec.capabilities,
       noNewPrivs: !c.spec.privileged,
       // A container saved before nestbox had seccomp has no `seccomp`: exec adds the filter anyway.
       seccomp: c.spec.seccomp !== false && !c.spec.privileged ? assembleFilter(seccompPolicy(c.spec.capabilities)) : undefined,
-      user: opts.user ?? c.spec.user,
+      user,
     }));
-    return (await waitForExit(child)).code;
+    terminal?.attach(!!opts.interactive);
+    const { code } = await waitForExit(child);
+    // Whatever it started in the background may still hold the terminal: stop copying after a moment.
+    if (terminal) await Promise.race([terminal.closed, sleep(300)]);
+    return code;
   } finally {
+    terminal?.detach();
     closeSync(devNull);
   }
 }

@@ -19,6 +19,7 @@ import { which } from '../host/exec.js';
 import type { ContainerSpec } from './spec.js';
 import { EXIT_RUNTIME } from './spec.js';
 import { createContainer, Created } from './create.js';
+import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
 import { leaveBridge } from './bridge.js';
 import { paths, updateState, saveConfig } from './store.js';
@@ -40,18 +41,33 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
   const devNull = openSync('/dev/null', 'r');
   let created: Created;
   try {
-    created = await createContainer(spec, { stdin: spec.interactive ? 0 : devNull, stdout: 1, stderr: 2 }, ledger);
+    created = await createContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: 1, stderr: 2 }, ledger);
   } catch (err) {
     await discard(spec, ledger);
     throw err;
   } finally {
     closeSync(devNull);
   }
+  let terminal: ContainerTerminal | undefined;
+  try {
+    if (spec.tty) terminal = containerTerminal(created.pid, spec.user);
+  } catch (err) {
+    try { process.kill(created.pid, 'SIGKILL'); } catch { /* gone */ }
+    await finishContainer(spec.id, await waitForExit(created.pid), ledger);
+    throw err;
+  }
   const forward = forwardSignals(created.pid);
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
-  created.release();
+  terminal?.attach(spec.interactive);
+  created.release(terminal?.path);
   const exit = await waitForExit(created.pid);
   forward();
+  if (terminal) {
+    // PID 1 is gone, and the kernel kills the rest of its PID namespace: the terminal closes once the
+    // last of them has. Its remaining output is read first.
+    await Promise.race([terminal.closed, new Promise((r) => setTimeout(r, 1000))]);
+    terminal.detach();
+  }
   const { code } = await finishContainer(spec.id, exit, ledger);
   return code;
 }

@@ -1,6 +1,7 @@
 // `nestbox lab start uts` in a real terminal, driven through tmux the way a learner types: Enter at
 // each step, a shell inside the namespace for the exercise, "Check my work"; and Ctrl-C in the
-// middle of a lab, which must clean up. Skipped (with the reason) where tmux is not installed.
+// middle of a lab, which must clean up. Then `run -it` and `exec -it`, which give the container a
+// terminal of its own. Skipped (with the reason) where tmux is not installed.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +116,51 @@ run('closing the terminal (SIGHUP) or SIGTERM while the lab waits at a prompt re
       try { tmux('kill-session', '-t', session); } catch { /* gone */ }
       state.remove();
     }
+  }
+});
+
+/** A command line for tmux: nestbox with a library of its own, then its exit status on screen. */
+function startNestbox(lib: string, args: string) {
+  tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '50',
+    `NESTBOX_LIB_DIR=${lib} ${process.execPath} ${bin} ${args}; echo EXIT=$?; sleep 60`);
+}
+
+run('run -it and exec -it: a terminal of the container\'s own (/dev/pts/0, the window\'s size), Ctrl-C inside, the exit status', async () => {
+  const lib = tempDir('nestbox-tty-test-');
+  const nb = (...args: string[]) => execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NESTBOX_LIB_DIR: lib.path } });
+  try {
+    nb('rootfs', 'create');
+    startNestbox(lib.path, 'run -it --rm --net none default');
+    await waitFor('/ # ');
+    keys('tty; stty size', 'Enter');
+    let s = await waitFor(/^\d+ \d+$/m);
+    assert.match(s, /^\/dev\/pts\/0$/m, 'a terminal in the container\'s own devpts');
+    assert.match(s, /^50 110$/m, 'as large as the window');
+    keys('sleep 30; echo slept', 'Enter');
+    await new Promise((r) => setTimeout(r, 300));
+    keys('C-c');
+    keys('echo alive', 'Enter');
+    s = await waitFor(/^alive$/m);
+    assert.not.match(s, /^slept$/m, 'Ctrl-C reached the sleep inside');
+    keys('exit 3', 'Enter');
+    s = await waitFor('EXIT=');
+    assert.match(s, /EXIT=3/);
+    tmux('kill-session', '-t', session);
+
+    nb('run', '-d', '--name', 'ttyexec', '--net', 'none', 'default', '--', 'sleep', '60');
+    startNestbox(lib.path, 'exec -it ttyexec /bin/sh');
+    await waitFor('/ # ');
+    keys('tty; echo "pid=$$ session=$(cut -d" " -f6 /proc/$$/stat)"', 'Enter');
+    s = await waitFor(/^pid=\d+ session=\d+$/m);
+    assert.match(s, /^\/dev\/pts\/\d+$/m);
+    const [, pid, sid] = /^pid=(\d+) session=(\d+)$/m.exec(s)!;
+    assert.is(sid, pid, 'the shell leads a session of its own, which its terminal controls');
+    keys('exit 4', 'Enter');
+    assert.match(await waitFor('EXIT='), /EXIT=4/);
+  } finally {
+    try { tmux('kill-session', '-t', session); } catch { /* gone */ }
+    try { nb('rm', '-f', 'ttyexec'); } catch { /* not there */ }
+    lib.remove();
   }
 });
 
