@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // nestbox's entry point. oclif reads oclif.manifest.json to list and describe commands without
 // importing them, so `nestbox --help` stays cheap; a command's module is loaded only when it runs.
+// `nestbox run` does not load oclif at all (src/cli/run-main.ts).
 const [command, ...rest] = process.argv.slice(2);
 
 // `nestbox run` needs two threads for the container (src/kernel/spawn.ts): booting them now lets
@@ -15,6 +16,23 @@ process.on('uncaughtException', (err) => {
   else console.error(`nestbox: ${err && err.message ? err.message.split('\n')[0] : err}`);
   process.exit(1);
 });
+
+// `nestbox run` skips oclif, whose loading costs more than the container itself (its --help still
+// goes through oclif).
+if (command === 'run') {
+  const { runMain, reportError } = await import('../dist/src/cli/run-main.js');
+  let ran = false;
+  try {
+    ran = await runMain(rest);
+  } catch (err) {
+    reportError(err);
+    ran = true;
+  }
+  if (ran) {
+    if (containerThreads) await (await containerThreads).threadsSettled();
+    process.exit();
+  }
+}
 
 const { execute } = await import('@oclif/core/execute');
 await execute({ dir: import.meta.url }).catch((err) => {

@@ -6,7 +6,7 @@
 function valueFlags(flags: Record<string, { type: string; char?: string; aliases?: string[] }>): Set<string> {
   const out = new Set<string>();
   for (const [name, f] of Object.entries(flags)) {
-    if (f.type !== 'option') continue;
+    if (f.type !== 'option' && f.type !== 'string') continue; // oclif's flags, or run-options.ts
     out.add(`--${name}`);
     if (f.char) out.add(`-${f.char}`);
     for (const a of f.aliases ?? []) out.add(a.length === 1 ? `-${a}` : `--${a}`);
