@@ -12,7 +12,7 @@ import { layersDir, type ImageManifest } from '../runtime/images.js';
 import { openSource, type ArchiveFormat } from './archive.js';
 import { unpackLayer, type UnpackedLayer } from './unpack.js';
 import {
-  checkImageName, checkNameFree, nameFromFile, nameFromRef, removeLayers, saveManifest, scratchDir, sweepLeftovers, treeSize,
+  checkImageName, checkNameFree, nameFromFile, nameFromRef, removeLayers, saveManifest, scratchDir, sweepLeftovers, treeSize, withImageStore,
 } from './store.js';
 
 export interface Imported { name: string; format: ArchiveFormat; layers: UnpackedLayer[]; size: number; images: number }
@@ -22,6 +22,12 @@ export async function importImage(input: string, opts: { name?: string } = {}, p
   const path = resolve(input);
   if (!existsSync(path)) throw new UserError(`${input}: no such file`);
   if (opts.name !== undefined) checkNameFree(checkImageName(opts.name));
+  // Held for the whole import (minutes for a large image): `image rm` waits rather than deleting a
+  // layer this import has decided to reuse.
+  return withImageStore(() => importLocked(path, input, opts, progress), 10 * 60_000);
+}
+
+async function importLocked(path: string, input: string, opts: { name?: string }, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
   sweepLeftovers();
 
   const scratch = scratchDir();

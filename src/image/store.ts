@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { libDir } from '../host/paths.js';
 import { isAlive } from '../kernel/proc.js';
 import { UserError } from '../kernel/errors.js';
+import { withLock, LockTimeout } from '../host/lock.js';
 import { imagesDir, layersDir, readManifest, type ImageManifest } from '../runtime/images.js';
 import { listContainers, writeJson } from '../runtime/store.js';
 
@@ -114,7 +115,25 @@ export interface Removed { name: string; removedLayers: string[]; keptLayers: st
  * the lower layers of their overlay, so while one exists the image stays, unless `force`; a
  * running container blocks it even then (its root would lose files under it).
  */
-export function removeImage(name: string, force = false): Removed {
+export function removeImage(name: string, force = false): Promise<Removed> {
+  return withImageStore(() => removeImageLocked(name, force), 60_000);
+}
+
+/**
+ * Imports and removals one at a time: an import reuses layers other images brought, and a removal
+ * deletes the layers no image lists; at the same moment, the second could delete what the first
+ * is about to list.
+ */
+export async function withImageStore<T>(fn: () => Promise<T> | T, timeoutMs: number): Promise<T> {
+  try {
+    return await withLock('images', fn, timeoutMs);
+  } catch (err) {
+    if (err instanceof LockTimeout) throw new UserError(`another image import or removal (PID ${err.holder ?? '?'}) is still running: try again when it has finished`);
+    throw err;
+  }
+}
+
+function removeImageLocked(name: string, force: boolean): Removed {
   const manifest = NAME.test(name) ? readManifest(imageKey(name)) : undefined;
   if (!manifest) throw new UserError(`no image "${name}" (see nestbox image ls)`);
   const users = listContainers().filter((c) => NAME.test(c.spec.image) && imageKey(c.spec.image) === imageKey(manifest.name));

@@ -10,7 +10,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { Ledger, LedgerEntry, startTime } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
-import { withLock } from './lock.js';
+import { withLock } from '../host/lock.js';
 import type { NetCtx } from './exec.js';
 
 const sharedLedger = (key: string) => new Ledger(`shared-${key}`);

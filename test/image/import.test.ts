@@ -3,7 +3,8 @@
 // into a temporary NESTBOX_LIB_DIR, and checked from inside a container and on disk. Then the
 // hostile archives: each refused with a one-line message, nothing left in layers/.
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { withLock } from '../../src/host/lock.js';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -274,6 +275,35 @@ test('image rm: refused while a container exists, then removes only the layers n
   assert.equal(layers(), [], 'the last image took its layers with it');
   assert.match(nb(['image', 'ls']).stdout, /no images yet/);
   assert.match(nb(['image', 'rm', 'demo:v1']).stderr, /no image "demo:v1"/);
+});
+
+test('import and rm take turns: each waits while the other holds the image store', async () => {
+  const start = (args: string[]) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    return { child, output: () => out, done: new Promise<number | null>((r) => child.on('exit', r)) };
+  };
+  const exited = (p: Promise<number | null>, ms: number) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), ms))]);
+  await withLock('images', async () => {
+    const imp = start(['image', 'import', w('export.tar'), '--name', 'turns']);
+    assert.is(await exited(imp.done, 1500), false, 'the import waits');
+    assert.not.ok(existsSync(join(lib.path, 'images', 'turns')));
+    // Let it go by leaving the lock; it finishes after.
+    return imp;
+  }).then(async (imp) => {
+    assert.is(await imp.done, 0, imp.output());
+  });
+  await withLock('images', async () => {
+    const rm = start(['image', 'rm', 'turns']);
+    assert.is(await exited(rm.done, 1500), false, 'the removal waits');
+    assert.ok(existsSync(join(lib.path, 'images', 'turns', 'manifest.json')), 'and the image is still whole');
+    return rm;
+  }).then(async (rm) => {
+    assert.is(await rm.done, 0, rm.output());
+  });
+  assert.not.ok(existsSync(join(lib.path, 'images', 'turns')));
 });
 
 test.after(() => {

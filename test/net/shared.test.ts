@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { kernelSuite } from '../helpers.js';
 import { Ledger } from '../../src/host/ledger.js';
 import { undoLedger } from '../../src/host/cleanup.js';
-import { withLock, lockDir } from '../../src/net/lock.js';
+import { withLock, lockDir } from '../../src/host/lock.js';
 import { AddressPool, reserveSubnet } from '../../src/net/pool.js';
 import { joinBridgeNetwork, leaveBridgeNetwork, connect, publish } from '../../src/net/network.js';
 import { sharedUsers } from '../../src/net/shared.js';

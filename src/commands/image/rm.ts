@@ -15,7 +15,7 @@ export default class ImageRm extends NestboxCommand {
     requireRoot('nestbox image rm');
     const { removeImage } = await import('../../image/store.js');
     for (const name of argv as string[]) {
-      const r = removeImage(name, flags.force);
+      const r = await removeImage(name, flags.force);
       const kept = r.keptLayers.length ? `, ${r.keptLayers.length} kept (used by other images)` : '';
       console.log(`removed ${r.name}: ${r.removedLayers.length} layer${r.removedLayers.length === 1 ? '' : 's'} deleted${kept}`);
     }

@@ -4,11 +4,11 @@
 // by a process that was killed (SIGKILL runs no cleanup) is recognised as stale and taken over.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDir } from '../host/paths.js';
-import { startTime } from '../host/ledger.js';
+import { runDir } from './paths.js';
+import { startTime } from './ledger.js';
 
 export function lockDir(): string {
-  return join(runDir(), 'net', 'locks');
+  return join(runDir(), 'locks');
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -36,6 +36,13 @@ function isStale(path: string): boolean {
   return startTime(pid) !== start;
 }
 
+/** Waiting for a lock took longer than the caller allowed; `holder` is the PID that held it. */
+export class LockTimeout extends Error {
+  constructor(readonly path: string, readonly holder?: number) {
+    super(`timed out waiting for the lock ${path} (held by PID ${holder ?? 'unknown'})`);
+  }
+}
+
 /**
  * Run `fn` holding the lock `name`; waits (polling every few ms) up to `timeoutMs`. Held only for
  * short critical sections: check-then-create of a shared bridge, picking an address.
@@ -51,7 +58,7 @@ export async function withLock<T>(name: string, fn: () => Promise<T> | T, timeou
       breakStale(path, token);
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the lock ${path} (held by: ${safeRead(path)})`);
+    if (Date.now() > deadline) throw new LockTimeout(path, Number(safeRead(path)?.split(' ')[0]) || undefined);
     await sleep(delay);
   }
   try {
