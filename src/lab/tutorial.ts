@@ -16,8 +16,12 @@ export function printChecklist(labs: LabListing[]): void {
   let module = -1;
   for (const l of labs) {
     if (l.module !== module) module = l.module;
-    const detail = l.status === 'in progress' ? chalk.yellow(` (step ${l.step}/${l.steps})`) : l.status === 'unavailable' ? chalk.dim(` (unavailable: ${l.reason})`) : '';
-    console.log(`  ${MARK[l.status]} ${String(l.module).padStart(2)} ${l.id.padEnd(12)} ${l.status === 'unavailable' ? chalk.dim(l.title) : l.title}${detail}`);
+    const detail = l.status === 'in progress' ? ` (step ${l.step}/${l.steps})` : l.status === 'unavailable' ? ` (unavailable: ${l.reason})` : '';
+    // One line per lab: a title too long for the terminal is cut rather than wrapped under the ids.
+    const room = (process.stdout.columns ?? 1000) - 21 - detail.length;
+    const title = l.title.length > room && room > 10 ? l.title.slice(0, room - 1) + '…' : l.title;
+    const styledDetail = l.status === 'in progress' ? chalk.yellow(detail) : chalk.dim(detail);
+    console.log(`  ${MARK[l.status]} ${String(l.module).padStart(2)} ${l.id.padEnd(12)} ${l.status === 'unavailable' ? chalk.dim(title) : title}${styledDetail}`);
   }
 }
 
