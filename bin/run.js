@@ -1,7 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --
 // nestbox's entry point. oclif reads oclif.manifest.json to list and describe commands without
 // importing them, so `nestbox --help` stays cheap; a command's module is loaded only when it runs.
-// `nestbox run` does not load oclif at all (src/cli/run-main.ts).
+// `nestbox run` does not load oclif at all (src/cli/run-main.ts). The `--` on the first line keeps
+// Node 20 from taking `nestbox run --env-file FILE` as its own --env-file option.
 const [command, ...rest] = process.argv.slice(2);
 
 // `nestbox run` needs two threads for the container (src/kernel/spawn.ts): booting them now lets

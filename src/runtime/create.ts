@@ -47,7 +47,7 @@ function trace(label: string, since: number): number {
  * it is told a terminal (/dev/pts/N) instead of "go", and opens it as its standard input, output and
  * error: the first terminal a session leader opens becomes its controlling terminal.
  */
-const HOLD = 'read -r go <&3 || exit 125; exec 3<&-; case $go in /dev/pts/*) exec <>"$go" >&0 2>&0 || exit 125;; esac; cd "$0" || exit 125; exec "$@"';
+const HOLD = 'read -r go <&3 || exit 125; exec 3<&-; case $go in /dev/pts/*) exec <>"$go" >&0 2>&0 || exit 125;; esac; cd "$0" || exit 125; unset OLDPWD PWD; exec "$@"';
 
 export interface Created {
   spec: ContainerSpec;
@@ -176,7 +176,8 @@ function containerEnv(spec: ContainerSpec): string[] {
     ['HOSTNAME', spec.hostname],
     ['HOME', spec.user && spec.user.uid !== 0 ? '/' : '/root'],
   ]);
-  if (spec.tty) env.set('TERM', process.env.TERM ?? 'xterm');
+  // As Docker: xterm, which every terminfo database has (the user's own TERM may be unknown inside).
+  if (spec.tty) env.set('TERM', 'xterm');
   for (const e of spec.env) {
     const i = e.indexOf('=');
     env.set(e.slice(0, i), e.slice(i + 1));

@@ -71,7 +71,13 @@ export async function stopContainer(ref: string, seconds: number, say: (line: st
   try { process.kill(c.state.Pid, 'SIGTERM'); } catch { /* already gone */ }
   if (await waitFinished(c.id, Math.min(1000, seconds * 1000))) return;
   if (seconds > 1) {
-    say(`${c.spec.name}: PID 1 has not stopped on SIGTERM (a PID 1 without a handler ignores it); SIGKILL in ${seconds - 1} s (-t sets the wait)`);
+    // SigCgt in /proc/PID/status: the signals the process has handlers for (bit N-1 for signal N).
+    let caught = 0n;
+    try { caught = BigInt('0x' + (/^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${c.state.Pid}/status`, 'utf8'))?.[1] ?? '0')); } catch { /* gone meanwhile */ }
+    const why = caught & (1n << 14n)
+      ? 'it handles SIGTERM and is still running'
+      : 'it has no handler for SIGTERM, and the kernel drops signals a namespace\'s init does not handle';
+    say(`${c.spec.name}: PID 1 has not stopped: ${why}; SIGKILL in ${seconds - 1} s (-t sets the wait)`);
     if (await waitFinished(c.id, (seconds - 1) * 1000)) return;
   }
   cg.kill();
@@ -168,7 +174,7 @@ export async function execInContainer(ref: string, command: string[], opts: { in
       ...(terminal
         ? { path: '/bin/sh', argv: ['sh', '-c', 'exec <>"$0" >&0 2>&0 || exit 126; exec "$@"', terminal.path, path, ...command.slice(1)], setsid: true }
         : { path, argv: command }),
-      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, 'HOME=/root', ...(opts.tty ? [`TERM=${process.env.TERM ?? 'xterm'}`] : []), ...c.spec.env, ...(opts.env ?? [])],
+      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, 'HOME=/root', ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
       join: { pid, types },
       stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2],
       cwd: opts.workdir ?? c.spec.workdir,
@@ -271,12 +277,13 @@ export function inspect(c: Container): Record<string, unknown> {
       Binds: c.spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
       ReadonlyRootfs: c.spec.readOnly,
       // As Docker reports them: relative to the 14 defaults; the set the container holds is Capabilities.
-      CapAdd: c.spec.capabilities.filter((x) => !(DOCKER_DEFAULT_CAPS as string[]).includes(x)),
-      CapDrop: DOCKER_DEFAULT_CAPS.filter((x) => !c.spec.capabilities.includes(x)),
+      // (Docker leaves both empty for --privileged.)
+      CapAdd: c.spec.privileged ? [] : c.spec.capabilities.filter((x) => !(DOCKER_DEFAULT_CAPS as string[]).includes(x)),
+      CapDrop: c.spec.privileged ? [] : DOCKER_DEFAULT_CAPS.filter((x) => !c.spec.capabilities.includes(x)),
       Capabilities: c.spec.capabilities,
       Privileged: c.spec.privileged,
-      // Docker lists only what differs from its defaults here.
-      SecurityOpt: c.spec.seccomp === false && !c.spec.privileged ? ['seccomp=unconfined'] : [],
+      // Docker lists what differs from its defaults here: no_new_privs is one (nestbox always sets it).
+      SecurityOpt: c.spec.privileged ? [] : ['no-new-privileges', ...(c.spec.seccomp === false ? ['seccomp=unconfined'] : [])],
       AutoRemove: c.spec.autoRemove,
     },
     CgroupPaths: c.state.Cgroup,

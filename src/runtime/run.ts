@@ -77,7 +77,8 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
  * nestbox that creates the container, print what it reports.
  */
 export async function runDetached(): Promise<number> {
-  const child = spawn(process.execPath, [bin, ...process.argv.slice(2)], {
+  // `--`: Node 20 itself reads a `--env-file` anywhere in its arguments unless they follow `--`.
+  const child = spawn(process.execPath, ['--', bin, ...process.argv.slice(2)], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NESTBOX_DETACHED_CREATOR: '1' },

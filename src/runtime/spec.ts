@@ -115,24 +115,31 @@ export function parseVolume(text: string): VolumeSpec {
   return { source: resolve(source), target: normalize(target), readOnly: mode === 'ro' };
 }
 
-function parseEnv(list: string[], files: string[]): string[] {
+/** KEY=VALUE as given; a bare KEY takes the host's value, and is left out when the host has none (as in Docker). */
+function fromHost(entry: string, out: string[]): void {
+  if (entry.includes('=')) out.push(entry);
+  else if (process.env[entry] !== undefined) out.push(`${entry}=${process.env[entry]}`);
+}
+
+/** -e and --env-file, in that order of precedence (a later one wins). */
+export function parseEnv(list: string[], files: string[]): string[] {
   const out: string[] = [];
   for (const file of files) {
     if (!existsSync(file)) throw bad(`--env-file ${file}: no such file`);
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const t = line.trim();
-      if (t && !t.startsWith('#')) out.push(t.includes('=') ? t : `${t}=${process.env[t] ?? ''}`);
+      if (t && !t.startsWith('#')) fromHost(t, out);
     }
   }
   for (const e of list) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*(=|$)/.test(e)) throw bad(`-e "${e}": expected KEY=VALUE`);
-    out.push(e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`);
+    fromHost(e, out);
   }
   return out;
 }
 
 /** -u uid[:gid] (numbers: the rootfs's /etc/passwd is not consulted). */
-function parseUser(text: string): { uid: number; gid: number } {
+export function parseUser(text: string): { uid: number; gid: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(text);
   if (!m) throw bad(`-u "${text}": give a numeric uid[:gid], for example 1000:1000`);
   const uid = Number(m[1]), gid = Number(m[2] ?? m[1]);
@@ -199,7 +206,7 @@ export interface ImageDefaults { Env?: string[]; Entrypoint?: string[]; Cmd?: st
  * unless -w. A command given replaces the Entrypoint too (nestbox has no --entrypoint).
  */
 export function buildSpec(image: string, command: string[], flags: RunFlags, defaults: ImageDefaults = {}): ContainerSpec {
-  if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: a detached container has no terminal');
+  if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: nestbox has no `attach`, so a detached container gets no terminal. Start it with -d and a long-running command, then open a shell in it: nestbox exec -it NAME /bin/sh');
   const id = newContainerId();
   const name = checkName(flags.name ?? `box-${id.slice(0, 6)}`);
   const hostname = flags.hostname ?? id.slice(0, 12);
