@@ -21,7 +21,13 @@ import { installFilter } from './seccomp.js';
 /** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
 function perform(step: ThreadStep): void {
   switch (step.call) {
-    case 'mount': return mount(step.source, step.target, step.fstype, step.flags, step.data ?? null);
+    case 'mount':
+      try {
+        return mount(step.source, step.target, step.fstype, step.flags, step.data ?? null);
+      } catch (err) {
+        if (!step.optional) throw err;
+        return;
+      }
     case 'umount2': return umount2(step.target, step.flags);
     case 'mkdir': return void mkdirSync(step.path, { recursive: true });
     case 'chroot': return chroot(step.path);

@@ -46,7 +46,8 @@ export interface SpawnRequest {
 
 /** One call made by the spawning thread (see SpawnRequest.steps). */
 export type ThreadStep =
-  | { call: 'mount'; source: string | null; target: string; fstype: string | null; flags: number; data?: string | null }
+  /** `optional`: a failure is ignored (what it would have added is left out). */
+  | { call: 'mount'; source: string | null; target: string; fstype: string | null; flags: number; data?: string | null; optional?: boolean }
   | { call: 'umount2'; target: string; flags: number }
   | { call: 'mkdir'; path: string }
   | { call: 'chroot'; path: string }

@@ -27,7 +27,8 @@ import {
 import { which } from '../host/exec.js';
 import { ContainerSpec, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
 import { claimName, paths, saveConfig, saveState, ContainerState, findContainer, namesDir } from './store.js';
-import { rootfsSteps, finishSteps, writeEtcFiles } from './mounts.js';
+import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
+import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
 import { resolveImage } from './images.js';
 import { setupNetwork } from './network.js';
@@ -140,15 +141,18 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     // namespace of whoever mounts it): the thread joins the namespaces and runs `mount` there. Then
     // the masks, then pivot_root, which moves the held process's root too (its root is the
     // namespace's root).
+    // The cgroup namespace too: a cgroup filesystem mounted from there shows the container's cgroup
+    // as its root.
     await inNamespaces({
-      join: { pid, types: ['mnt', 'pid'] },
+      join: { pid, types: ['mnt', 'pid', 'cgroup'] },
       steps: [
         { call: 'run', path: which('mount') ?? '/bin/mount', argv: ['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', join(p.rootfs, 'proc')], env: [] },
+        ...cgroupSteps(p.rootfs, detectCgroupLayout()),
         ...finishSteps(spec, p.rootfs),
       ],
     });
     // Is the command there? Checked through /proc/PID/root, now the container's root.
-    t = trace('/proc mounted from inside the PID namespace, paths masked, pivot_root, old root detached', t);
+    t = trace('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached', t);
     checkCommand(spec, pid);
 
     Object.assign(state, { Status: 'created', Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });

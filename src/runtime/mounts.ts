@@ -8,8 +8,9 @@
 //   5. /sys read-only
 // /proc comes later (it must be mounted from inside the new PID namespace), then the masks over
 // /proc, then pivot_root.
-import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { CgroupLayout } from '../kernel/cgroup-layout.js';
 import type { ThreadStep } from '../kernel/spawn.js';
 import {
   MS_REC, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_STRICTATIME, MNT_DETACH,
@@ -120,6 +121,36 @@ export function finishSteps(spec: ContainerSpec, R: string): ThreadStep[] {
     { call: 'umount2', target: '.', flags: MNT_DETACH },
     { call: 'chdir', path: '/' },
   );
+  return steps;
+}
+
+/**
+ * /sys/fs/cgroup, read-only, as Docker gives it. The thread that mounts it has joined the
+ * container's cgroup namespace, and a cgroup filesystem shows the cgroup namespace of whoever
+ * mounts it: each tree's root is the container's own cgroup, its limits and processes, nothing
+ * above. On v1 and hybrid hosts, a small tmpfs holds one mount per hierarchy, named as on the host.
+ */
+export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs/cgroup'): ThreadStep[] {
+  const target = join(R, 'sys/fs/cgroup');
+  const ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (layout.mode === 'v2') return [{ call: 'mount', source: 'cgroup', target, fstype: 'cgroup2', flags: ro }];
+  if (layout.mode === 'none') return [];
+  const steps: ThreadStep[] = [{ call: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=755,size=64k' }];
+  // A v1 hierarchy is mounted again by naming exactly its controllers; should a host bind them in
+  // a way nestbox does not know, that tree is left out rather than the container refused.
+  for (const m of layout.v1Mounts) {
+    const dir = join(target, basename(m.path));
+    steps.push({ call: 'mkdir', path: dir }, { call: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: ro, data: m.controllers.join(','), optional: true });
+  }
+  if (layout.v2Root) {
+    const dir = join(target, basename(layout.v2Root)); // "unified" on a hybrid host
+    steps.push({ call: 'mkdir', path: dir }, { call: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup2', flags: ro, optional: true });
+  }
+  // The host's other names for co-mounted trees (cpu -> cpu,cpuacct).
+  for (const e of existsSync(hostRoot) ? readdirSync(hostRoot, { withFileTypes: true }) : []) {
+    if (e.isSymbolicLink()) steps.push({ call: 'symlink', target: readlinkSync(join(hostRoot, e.name)), path: join(target, e.name) });
+  }
+  steps.push({ call: 'mount', source: null, target, fstype: null, flags: MS_REMOUNT | ro });
   return steps;
 }
 

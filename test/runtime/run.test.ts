@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { detectCgroupLayout } from '../../src/kernel/cgroup-layout.js';
 import { kernelSuite, tempDir } from '../helpers.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import { Ledger } from '../../src/host/ledger.js';
@@ -151,6 +152,19 @@ test('memory: a process past --memory is OOM-killed; inspect shows OOMKilled and
   } finally {
     nb(['rm', 'oom']);
   }
+});
+
+test('/sys/fs/cgroup inside: read-only, rooted at the container\'s own cgroup (its limit, its PID 1)', () => {
+  const layout = detectCgroupLayout();
+  const memory = layout.usable.memory;
+  if (!memory) return;
+  const dir = memory.version === 2 ? '/sys/fs/cgroup' : `/sys/fs/cgroup/${basename(memory.path)}`;
+  const limit = memory.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
+  const r = inside(['--net', 'none', '--memory', '48m'], `cat ${dir}/${limit}; echo procs=$(cat ${dir}/cgroup.procs | tr "\\n" " "); echo 1 > ${dir}/cgroup.procs 2>/dev/null && echo wrote || echo refused`);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^${48 * 1024 * 1024}$`, 'm'), 'the container sees its own limit at the root');
+  assert.match(r.stdout, /^procs=1( \d+)*$/m, 'PID 1 is in it, by its PID inside');
+  assert.match(r.stdout, /^refused$/m, 'read-only');
 });
 
 test('pids: a fork bomb stops at --pids-limit, the host is unaffected, rm -f ends it', async () => {
