@@ -34,10 +34,4 @@ export async function runMain(argv: string[]): Promise<boolean> {
   return true;
 }
 
-/** As NestboxCommand does for the others: one line, the error's exit code, a stack only with DEBUG. */
-export function reportError(err: Error & { exitCode?: number }): void {
-  if (process.env.DEBUG) console.error(err);
-  process.exitCode = err.exitCode ?? 1;
-  const message = String(err.message ?? err).split('\n')[0].replace(/^Error: /, '');
-  if (message) console.error(`nestbox: ${message}`);
-}
+export { reportError } from './report-error.js';
