@@ -11,3 +11,10 @@ const manifest = plugin.manifest;
 manifest.version = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).version;
 writeFileSync(`${root}/oclif.manifest.json`, JSON.stringify(manifest, null, 2));
 console.log(`oclif.manifest.json: ${Object.keys(manifest.commands).length} commands`);
+
+// The labs' catalog (src/lab/catalog.ts): what lab list shows, without loading every lab's code.
+const { loadAllLabs } = await import('../dist/labs/index.js');
+const { catalogEntry } = await import('../dist/src/lab/catalog.js');
+const labs = (await loadAllLabs()).map(catalogEntry);
+writeFileSync(`${root}/dist/labs/catalog.json`, JSON.stringify(labs, null, 1) + '\n');
+console.log(`dist/labs/catalog.json: ${labs.length} labs`);
