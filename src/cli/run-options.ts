@@ -24,7 +24,7 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   env: { type: 'string', char: 'e', multiple: true, description: 'set an environment variable KEY=VALUE' },
   'env-file': { type: 'string', multiple: true, description: 'read KEY=VALUE lines from a file' },
   workdir: { type: 'string', char: 'w', description: 'working directory inside the container' },
-  user: { type: 'string', char: 'u', description: 'run as uid[:gid]' },
+  user: { type: 'string', char: 'u', description: 'run as user[:group], names or numbers from the container\'s /etc/passwd and /etc/group' },
   volume: { type: 'string', char: 'v', multiple: true, description: 'bind a host directory: /host/path:/container/path[:ro]' },
   publish: { type: 'string', char: 'p', multiple: true, description: 'publish a port: [ip:]hostPort:containerPort[/tcp|udp]' },
   memory: { type: 'string', char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m)' },

@@ -6,14 +6,14 @@ import { splitAtCommand } from '../cli/command-args.js';
 export default class Exec extends NestboxCommand {
   static summary = 'Run a command in a running container: join its namespaces and cgroup, like nsenter.';
   static examples = ['sudo nestbox exec web ps', 'sudo nestbox exec -it web /bin/sh'];
-  static usage = 'exec [-i] [-t] [-e KEY=VALUE...] [-w DIR] [-u UID[:GID]] CONTAINER COMMAND [ARG...]';
+  static usage = 'exec [-i] [-t] [-e KEY=VALUE...] [-w DIR] [-u USER[:GROUP]] CONTAINER COMMAND [ARG...]';
   static args = { container: Args.string({ description: 'name or id', required: true }) };
   static flags = {
     interactive: Flags.boolean({ char: 'i', description: 'keep standard input connected' }),
     tty: Flags.boolean({ char: 't', description: 'give it a terminal of its own, joined to yours' }),
     env: Flags.string({ char: 'e', description: 'KEY=VALUE', multiple: true, multipleNonGreedy: true }),
     workdir: Flags.string({ char: 'w', description: 'working directory inside' }),
-    user: Flags.string({ char: 'u', description: 'run as uid[:gid] (default: the container\'s user)' }),
+    user: Flags.string({ char: 'u', description: 'run as user[:group], names or numbers from the container\'s /etc/passwd and /etc/group (default: the container\'s user)' }),
   };
 
   async run(): Promise<void> {
@@ -23,10 +23,10 @@ export default class Exec extends NestboxCommand {
     requireRoot('nestbox exec');
     (await import('../runtime/terminal.js')).checkTerminalInput(flags);
     const { execInContainer } = await import('../runtime/lifecycle.js');
-    const { parseEnv, parseUser } = await import('../runtime/spec.js');
+    const { parseEnv } = await import('../runtime/spec.js');
     try {
       process.exitCode = await execInContainer(args.container, command, {
-        interactive: flags.interactive, tty: flags.tty, env: parseEnv(flags.env ?? [], []), workdir: flags.workdir, user: flags.user ? parseUser(flags.user) : undefined,
+        interactive: flags.interactive, tty: flags.tty, env: parseEnv(flags.env ?? [], []), workdir: flags.workdir, user: flags.user,
       });
     } finally {
       await (await import('../kernel/spawn.js')).threadsSettled();

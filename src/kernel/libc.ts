@@ -25,7 +25,7 @@ export interface Libc {
   syscallStrStr: KoffiFn;
   syscallPtrPtr: KoffiFn;
   syscallUint3: KoffiFn;
-  syscallIntUint: KoffiFn;
+  syscallIntPtr: KoffiFn;
   waitpid: KoffiFn;
   posix_spawn: KoffiFn;
   posix_spawn_file_actions_init: KoffiFn;
@@ -87,7 +87,7 @@ export function libc(): Libc {
     syscallStrStr: f('long syscall(long nr, const char *a, const char *b)'),
     syscallPtrPtr: f('long syscall(long nr, void *a, void *b)'),
     syscallUint3: f('long syscall(long nr, unsigned int a, unsigned int b, unsigned int c)'),
-    syscallIntUint: f('long syscall(long nr, int a, unsigned int b)'),
+    syscallIntPtr: f('long syscall(long nr, int a, const void *b)'),
     waitpid: f('int waitpid(int pid, _Out_ int *status, int options)'),
     posix_spawn: f('int posix_spawn(_Out_ int *pid, const char *path, void *actions, void *attr, const char **argv, const char **envp)'),
     posix_spawn_file_actions_init: f('int posix_spawn_file_actions_init(void *actions)'),

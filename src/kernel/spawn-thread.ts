@@ -69,7 +69,7 @@ function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   // Capabilities before the user switch: capset needs CAP_SETPCAP, and once every uid is non-zero
   // the kernel empties the permitted and effective sets by itself (the bounding set stays trimmed).
   if (req.capabilities) limitCapabilities(req.capabilities);
-  if (req.user) setThreadIds(req.user.uid, req.user.gid);
+  if (req.user) setThreadIds(req.user.uid, req.user.gid, req.user.groups ?? []);
   if (req.noNewPrivs) setNoNewPrivs();
   // Last: from here this thread, too, runs under the filter (it only spawns and ends).
   if (req.seccomp) installFilter(req.seccomp);

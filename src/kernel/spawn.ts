@@ -36,7 +36,8 @@ export interface SpawnRequest {
   /** Start a new session (the child gets no controlling terminal from us). */
   setsid?: boolean;
   /** Run as this uid/gid (supplementary groups cleared). */
-  user?: { uid: number; gid: number };
+  /** Switch to these ids (supplementary groups included) just before the exec. */
+  user?: { uid: number; gid: number; groups?: number[] };
   /** Keep only these capabilities (names without CAP_). */
   capabilities?: string[];
   noNewPrivs?: boolean;

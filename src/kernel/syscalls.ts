@@ -109,9 +109,11 @@ export function kill(pid: number, signal: number): void {
  * every thread of the process (it signals each one), the raw call changes only the calling thread,
  * which is what a thread about to spawn a container's process wants.
  */
-export function setThreadIds(uid: number, gid: number): void {
+export function setThreadIds(uid: number, gid: number, groups: number[] = []): void {
   const l = libc();
-  check(l.syscallIntUint(SYS.setgroups, 0, 0), 'setgroups', '0, NULL');
+  const list = Buffer.alloc(4 * Math.max(groups.length, 1));
+  groups.forEach((g, i) => list.writeUInt32LE(g, 4 * i));
+  check(l.syscallIntPtr(SYS.setgroups, groups.length, groups.length ? list : null), 'setgroups', `${groups.length}, [${groups.join(', ')}]`);
   check(l.syscallUint3(SYS.setresgid, gid, gid, gid), 'setresgid', `${gid}, ${gid}, ${gid}`);
   check(l.syscallUint3(SYS.setresuid, uid, uid, uid), 'setresuid', `${uid}, ${uid}, ${uid}`);
 }

@@ -17,3 +17,16 @@ export function setXattr(path: string, name: string, value: string): void {
       name.startsWith('trusted.') ? 'trusted.* attributes need root (CAP_SYS_ADMIN) and a filesystem that stores them (ext4, xfs, btrfs, tmpfs).' : undefined);
   }
 }
+
+const ENODATA = 61;
+
+/** lgetxattr(2): the attribute's value, or undefined when the file has no such attribute. */
+export function getXattr(path: string, name: string): string | undefined {
+  const fn = libcFunc('long lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)');
+  const buf = Buffer.alloc(256);
+  const n = Number(fn(path, name, buf, buf.length));
+  if (n >= 0) return buf.subarray(0, n).toString();
+  const errno = libc().errno();
+  if (errno === ENODATA) return undefined;
+  throw new KernelError('lgetxattr', `${JSON.stringify(path)}, ${JSON.stringify(name)}`, errno);
+}

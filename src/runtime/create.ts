@@ -30,7 +30,8 @@ import { claimName, paths, saveConfig, saveState, ContainerState, findContainer,
 import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
-import { resolveImage } from './images.js';
+import { resolveImage, readThroughLayers } from './images.js';
+import { resolveUser } from './users.js';
 import { setupNetwork } from './network.js';
 
 /**
@@ -70,6 +71,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   warmThreads(2); // already warm when called from the run command
   const p = paths(spec.id);
   const lower = await resolveImage(spec.image);
+  // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them.
+  if (spec.user !== undefined) spec.ids = resolveUser(spec.user, { passwd: readThroughLayers(lower, 'etc/passwd'), group: readThroughLayers(lower, 'etc/group') });
   const sharesNetWith = spec.net.mode === 'container' ? runningPid(spec.net.container) : undefined;
 
   // The container's directory (its id is new: an existing one fails), then the name (atomic: two
@@ -118,7 +121,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       capabilities: spec.capabilities,
       noNewPrivs: !spec.privileged,
       seccomp: filter,
-      user: spec.user,
+      user: spec.ids,
     }));
   } catch (err) {
     closeSync(holdWrite);
@@ -178,7 +181,7 @@ function containerEnv(spec: ContainerSpec): string[] {
   const env = new Map<string, string>([
     ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
     ['HOSTNAME', spec.hostname],
-    ['HOME', spec.user && spec.user.uid !== 0 ? '/' : '/root'],
+    ['HOME', spec.ids?.home ?? '/root'],
   ]);
   // As Docker: xterm, which every terminfo database has (the user's own TERM may be unknown inside).
   if (spec.tty) env.set('TERM', 'xterm');

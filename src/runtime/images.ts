@@ -1,11 +1,12 @@
 // Images: read-only layers under /var/lib/nestbox/images/NAME, each layer a directory unpacked once
 // and shared by every container made from it (an overlay's lower layers are never written).
 // A plain root filesystem directory is an image of one layer.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { libDir, rootfsDir } from '../host/paths.js';
 import { checkRootfsDir, EXIT_RUNTIME } from './spec.js';
 import { UserError } from '../kernel/errors.js';
+import { getXattr } from '../kernel/xattr.js';
 
 export const imagesDir = () => join(libDir(), 'images');
 export const layersDir = () => join(libDir(), 'layers');
@@ -46,4 +47,32 @@ export async function resolveImage(ref: string): Promise<string[]> {
   checkRootfsDir(dir);
   if (!statSync(dir).isDirectory()) throw new UserError(`${dir} is not a directory`, EXIT_RUNTIME);
   return [dir];
+}
+
+/**
+ * A small file as the container will see it through the overlay of `layers` (top first), read
+ * before the overlay exists: the topmost layer that has it wins; a whiteout (a 0/0 character
+ * device) or an opaque directory above it hides it. Only plain files in plain directories are
+ * read: a symbolic link would resolve against the host's root from here.
+ */
+export function readThroughLayers(layers: string[], path: string): string | undefined {
+  const parts = path.split('/').filter(Boolean);
+  for (const layer of layers) {
+    let dir = layer;
+    for (const [i, part] of parts.entries()) {
+      const here = join(dir, part);
+      const st = lstatSync(here, { throwIfNoEntry: false });
+      if (!st) break; // not in this layer: look below
+      if (st.isCharacterDevice() && st.rdev === 0) return undefined; // whiteout
+      if (i === parts.length - 1) return st.isFile() ? readFileSync(here, 'utf8') : undefined;
+      if (!st.isDirectory()) return undefined;
+      dir = here;
+    }
+    // An opaque directory on the way hides everything below this layer.
+    if (layers.length > 1 && parts.slice(0, -1).some((_, i) => {
+      const d = join(layer, ...parts.slice(0, i + 1));
+      return existsSync(d) && getXattr(d, 'trusted.overlay.opaque') === 'y';
+    })) return undefined;
+  }
+  return undefined;
 }

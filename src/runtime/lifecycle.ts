@@ -14,6 +14,8 @@ import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js'
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
+import { readThroughLayers } from './images.js';
+import { resolveUser } from './users.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -152,7 +154,7 @@ export async function showLogs(ref: string, opts: { follow?: boolean; tail?: num
  * nsenter for containers: a thread joins every namespace of PID 1 (the mount namespace brings the
  * container's root), the process is created inside the container's cgroup, with its capabilities.
  */
-export async function execInContainer(ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: { uid: number; gid: number } }): Promise<number> {
+export async function execInContainer(ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string }): Promise<number> {
   const c = findContainer(ref);
   requireRunning(c, 'exec into');
   if (c.state.Status === 'paused') throw new UserError(`container ${c.spec.name} is paused: unpause it first`, 1);
@@ -163,7 +165,9 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
   const devNull = openSync('/dev/null', 'r');
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
-  const user = opts.user ?? c.spec.user;
+  // -u is looked up in the container's /etc/passwd and /etc/group as they are now.
+  const root = [`/proc/${pid}/root`];
+  const user = opts.user !== undefined ? resolveUser(opts.user, { passwd: readThroughLayers(root, 'etc/passwd'), group: readThroughLayers(root, 'etc/group') }) : c.spec.ids;
   // -t: a terminal of its own, opened by the process itself so that it becomes its controlling
   // terminal. Only a process can do that for itself (after setsid), so a shell of the container's
   // opens it and then becomes the command, as PID 1's holder does for `run -t`.
@@ -174,7 +178,7 @@ export async function execInContainer(ref: string, command: string[], opts: { in
       ...(terminal
         ? { path: '/bin/sh', argv: ['sh', '-c', 'exec <>"$0" >&0 2>&0 || exit 126; exec "$@"', terminal.path, path, ...command.slice(1)], setsid: true }
         : { path, argv: command }),
-      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, 'HOME=/root', ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
+      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, `HOME=${user?.home ?? '/root'}`, ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
       join: { pid, types },
       stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2],
       cwd: opts.workdir ?? c.spec.workdir,
@@ -266,7 +270,7 @@ export function inspect(c: Container): Record<string, unknown> {
       Cmd: c.spec.command,
       Env: c.spec.env,
       WorkingDir: c.spec.workdir,
-      User: c.spec.user ? `${c.spec.user.uid}:${c.spec.user.gid}` : '',
+      User: c.spec.user ?? '',
     },
     HostConfig: {
       Memory: c.spec.memory ?? 0,

@@ -50,7 +50,7 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
   }
   let terminal: ContainerTerminal | undefined;
   try {
-    if (spec.tty) terminal = containerTerminal(created.pid, spec.user);
+    if (spec.tty) terminal = containerTerminal(created.pid, spec.ids);
   } catch (err) {
     try { process.kill(created.pid, 'SIGKILL'); } catch { /* gone */ }
     await finishContainer(spec.id, await waitForExit(created.pid), ledger);

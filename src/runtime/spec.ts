@@ -7,6 +7,7 @@ import { UserError } from '../kernel/errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
 import { processStatus } from '../kernel/proc.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
+import { checkUserSyntax, UserIds } from './users.js';
 
 /** Docker's exit codes for its own failures: 125 the runtime failed, 126 not executable, 127 not found. */
 export const EXIT_RUNTIME = 125;
@@ -25,7 +26,9 @@ export interface ContainerSpec {
   command: string[];
   env: string[];
   workdir: string;
-  user?: { uid: number; gid: number };
+  /** -u as given (user[:group], names or numbers); `ids` is what it resolved to in the container's root. */
+  user?: string;
+  ids?: UserIds;
   hostname: string;
   volumes: VolumeSpec[];
   ports: PortSpec[];
@@ -138,15 +141,6 @@ export function parseEnv(list: string[], files: string[]): string[] {
   return out;
 }
 
-/** -u uid[:gid] (numbers: the rootfs's /etc/passwd is not consulted). */
-export function parseUser(text: string): { uid: number; gid: number } {
-  const m = /^(\d+)(?::(\d+))?$/.exec(text);
-  if (!m) throw bad(`-u "${text}": give a numeric uid[:gid], for example 1000:1000`);
-  const uid = Number(m[1]), gid = Number(m[2] ?? m[1]);
-  if (uid > 4294967294 || gid > 4294967294) throw bad(`-u "${text}": ids go up to 4294967294`);
-  return { uid, gid };
-}
-
 function parseNet(text: string): NetMode {
   if (text === 'bridge' || text === 'host' || text === 'none') return { mode: text };
   const m = /^container:(.+)$/.exec(text);
@@ -230,7 +224,7 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     command: command.length ? command : imageCommand(defaults) ?? ['/bin/sh'],
     env: [...(defaults.Env ?? []), ...parseEnv(flags.env ?? [], flags['env-file'] ?? [])],
     workdir,
-    user: flags.user ? parseUser(flags.user) : undefined,
+    user: flags.user !== undefined ? (checkUserSyntax(flags.user), flags.user) : undefined,
     hostname,
     volumes,
     ports,

@@ -223,6 +223,42 @@ test('-v: data written to a volume survives rm; :ro refuses writes', () => {
   }
 });
 
+test('-u: names and groups from the container\'s own /etc/passwd and /etc/group, for run and exec', () => {
+  // A copy of the default rootfs where nobody also belongs to a group "staff" (gid 50).
+  const root = tempDir();
+  try {
+    spawnSync('cp', ['-a', `${join(lib.path, 'rootfs', 'default')}/.`, root.path]);
+    writeFileSync(join(root.path, 'etc/group'), readFileSync(join(root.path, 'etc/group'), 'utf8') + 'staff:x:50:nobody\n');
+    const show = 'grep -E "^(Uid|Gid|Groups):" /proc/self/status | tr -s "\\t " " "; echo home=$HOME';
+    const r = nb(['run', '--rm', '--net', 'none', '-u', 'nobody', root.path, '--', '/bin/sh', '-c', show]);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Uid: 65534 65534 65534 65534$/m);
+    assert.match(r.stdout, /^Gid: 65534 65534 65534 65534$/m);
+    assert.match(r.stdout, /^Groups: 50 $/m, 'supplementary group from /etc/group');
+    assert.match(r.stdout, /^home=\/nonexistent$/m);
+    const g = nb(['run', '--rm', '--net', 'none', '-u', '4242:staff', root.path, '--', '/bin/sh', '-c', show]);
+    assert.is(g.status, 0, g.stderr);
+    assert.match(g.stdout, /^Uid: 4242 /m);
+    assert.match(g.stdout, /^Gid: 50 /m);
+    assert.match(g.stdout, /^Groups: $/m, 'an explicit group brings no supplementary ones');
+    assert.match(g.stdout, /^home=\/$/m);
+    const d = nb(['run', '-d', '--name', 'users', '--net', 'none', root.path, '--', 'sleep', '30']);
+    assert.is(d.status, 0, d.stderr);
+    try {
+      const e = nb(['exec', '-u', 'nobody', 'users', '/bin/sh', '-c', show]);
+      assert.is(e.status, 0, e.stderr);
+      assert.match(e.stdout, /^Uid: 65534 /m);
+      assert.match(e.stdout, /^Groups: 50 $/m);
+      assert.match(nb(['exec', 'users', 'id', '-u']).stdout, /^0$/m, 'without -u: the container\'s user, root');
+      assert.match(nb(['exec', '-u', 'ghost', 'users', 'id']).stderr, /no user "ghost" in the container's \/etc\/passwd/);
+    } finally {
+      nb(['rm', '-f', 'users']);
+    }
+  } finally {
+    root.remove();
+  }
+});
+
 test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
   const d = nb(['run', '-d', '--name', 'life', '--net', 'none', 'default', '--', '/bin/sh', '-c', 'echo hello; while :; do sleep 0.1; done']);
   assert.is(d.status, 0, d.stderr);
@@ -351,6 +387,7 @@ test('bad input: one line, the right exit code, nothing created', () => {
     [['run', '--net', 'none', 'default', '--', '/etc/hostname'], /permission denied/, 126],
     [['run', '--net', 'bogus', 'default'], /use bridge, host, none or container/, 125],
     [['run', '--cap-add', 'FLY', 'default'], /unknown capability/, 125],
+    [['run', '-u', 'ghost', 'default'], /no user "ghost" in the container's \/etc\/passwd/, 125],
     [['run', '--security-opt', 'apparmor=x', 'default'], /nestbox knows seccomp=unconfined/, 125],
     [['run', '--rm', 'default', '-it', '--', 'true'], /options go before the rootfs or image/, 125],
   ];
