@@ -8,6 +8,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from '../host/paths.js';
+import { UserError } from '../kernel/errors.js';
 import { startTime } from '../host/ledger.js';
 import type { NetCtx } from './exec.js';
 import { usedPrefixes } from './link.js';
@@ -123,7 +124,7 @@ export function claimHostPort(net: NetCtx, port: number, proto: 'tcp' | 'udp' = 
   const dir = join(poolDir(), 'ports');
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   if (proto === 'tcp' && listeningPorts().includes(port)) return { result: 'listening' };
-  const file = join(dir, proto === 'tcp' ? String(port) : `${port}-udp`);
+  const file = join(dir, portFile(port, proto));
   if (!claim(file, claimText(net))) {
     // The claim names its owner's ledger ("PID STARTTIME LEDGER").
     let by = '';
@@ -134,20 +135,34 @@ export function claimHostPort(net: NetCtx, port: number, proto: 'tcp' | 'udp' = 
   return { result: 'ok' };
 }
 
+const portFile = (port: number, proto: 'tcp' | 'udp') => (proto === 'tcp' ? String(port) : `${port}-udp`);
+
 /**
  * A host port to publish: nothing listens on it, and no other nestbox user has published it (two
  * DNAT rules for one port would send every connection to whichever rule comes first).
  */
-export function reserveHostPort(net: NetCtx, first = 18080, last = 18999): number {
+export function reserveHostPort(net: NetCtx, first = 18080, last = 18999, proto: 'tcp' | 'udp' = 'tcp'): number {
   const dir = join(poolDir(), 'ports');
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const busy = new Set(listeningPorts());
+  const busy = new Set(proto === 'tcp' ? listeningPorts() : []);
   for (let port = first; port <= last; port++) {
     if (busy.has(port)) continue;
-    const file = join(dir, String(port));
+    const file = join(dir, portFile(port, proto));
     if (!claim(file, claimText(net))) continue;
     net.ledger.record({ kind: 'file', path: file });
     return port;
   }
-  throw new Error(`no free host port between ${first} and ${last}`);
+  throw new UserError(`no free host port between ${first} and ${last}: give one with -p HOSTPORT:CONTAINERPORT`, 125);
+}
+
+/**
+ * The kernel's range for ports it picks itself (net.ipv4.ip_local_port_range): Docker takes a port
+ * from it for `-p 80`, where no host port is given.
+ */
+export function ephemeralPortRange(): [number, number] {
+  try {
+    const [a, b] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (a > 0 && b >= a && b <= 65535) return [a, b];
+  } catch { /* no procfs value: the kernel's default */ }
+  return [32768, 60999];
 }

@@ -5,7 +5,7 @@
 import type { Ledger } from '../host/ledger.js';
 import type { NetCtx } from '../net/exec.js';
 import { joinBridgeNetwork, leaveBridgeNetwork, connect, publish } from '../net/network.js';
-import { claimHostPort } from '../net/pool.js';
+import { claimHostPort, reserveHostPort, ephemeralPortRange } from '../net/pool.js';
 import { UserError } from '../kernel/errors.js';
 import { linkName } from '../host/paths.js';
 import { EXIT_RUNTIME, type ContainerSpec } from './spec.js';
@@ -15,6 +15,11 @@ export async function setupBridgeNetwork(spec: ContainerSpec, pid: number, ledge
   const net: NetCtx = { ledger, trace: process.env.NESTBOX_TRACE ? (c) => process.stderr.write(`           $ ${c}\n`) : undefined };
   // Ports first: a port already taken fails the run before anything else is made for it.
   for (const p of spec.ports) {
+    // -p 80: the first free port of the kernel's ephemeral range, as Docker chooses one.
+    if (!p.hostPort) {
+      p.hostPort = reserveHostPort(net, ...ephemeralPortRange(), p.proto);
+      continue;
+    }
     const claim = claimHostPort(net, p.hostPort, p.proto);
     if (claim.result === 'published') throw new UserError(`port ${p.hostPort}/${p.proto} is already published by ${holder(claim.by)}: choose another host port`, EXIT_RUNTIME);
     if (claim.result === 'listening') throw new UserError(`port ${p.hostPort}/${p.proto} is already in use on the host: choose another host port`, EXIT_RUNTIME);

@@ -26,7 +26,7 @@ import {
 } from '../kernel/constants.js';
 import { which } from '../host/exec.js';
 import { ContainerSpec, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
-import { claimName, paths, saveConfig, saveState, ContainerState, findContainer, namesDir } from './store.js';
+import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState, findContainer, namesDir } from './store.js';
 import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
@@ -138,6 +138,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     // 4. The network, configured from the host before the command runs.
     const net = await setupNetwork(spec, pid, ledger);
     if (net.ip) writeEtcFiles(p.dir, spec, net.ip);
+    // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
+    if (spec.ports.length) rewriteConfig(spec);
     t = trace(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, t);
 
     // 5. /proc must be mounted by a process inside the new PID namespace (a procfs shows the PID

@@ -91,13 +91,17 @@ export function newContainerId(): string {
 }
 
 /** -p [ip:]hostPort:containerPort[/tcp|udp] */
+/**
+ * -p [ip:][hostPort:]containerPort[/tcp|udp]. No host port (`-p 80`, `-p 127.0.0.1::80`): hostPort
+ * is 0 here, and a free one is taken from the kernel's ephemeral range when the container starts.
+ */
 export function parsePort(text: string): PortSpec {
-  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d+):(\d+)(?:\/(tcp|udp))?$/.exec(text);
-  if (!m) throw bad(`-p "${text}": expected [ip:]hostPort:containerPort[/tcp|udp], for example 8080:80`);
-  const [, ip = '0.0.0.0', h, c, proto = 'tcp'] = m;
-  const hostPort = Number(h), containerPort = Number(c);
+  const m = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d*):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
+  if (!m) throw bad(`-p "${text}": expected [ip:][hostPort:]containerPort[/tcp|udp], for example 8080:80 or 80`);
+  const [, ip = '0.0.0.0', h = '', c, proto = 'tcp'] = m;
+  const hostPort = h === '' ? 0 : Number(h), containerPort = Number(c);
   for (const [label, p] of [['host', hostPort], ['container', containerPort]] as const) {
-    if (p < 1 || p > 65535) throw bad(`-p "${text}": the ${label} port ${p} is outside 1-65535`);
+    if ((p < 1 && !(label === 'host' && h === '')) || p > 65535) throw bad(`-p "${text}": the ${label} port ${p} is outside 1-65535`);
   }
   if (ip.split('.').some((o) => Number(o) > 255)) throw bad(`-p "${text}": ${ip} is not an IPv4 address`);
   return { hostIp: ip, hostPort, containerPort, proto: proto as 'tcp' | 'udp' };
@@ -211,7 +215,7 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
   const ports = (flags.publish ?? []).map(parsePort);
   if (ports.length && net.mode !== 'bridge') throw bad(`-p needs --net bridge: with --net ${net.mode} there is no container address to forward to`);
   const seen = new Set<string>();
-  for (const p of ports) {
+  for (const p of ports.filter((x) => x.hostPort)) {
     const key = `${p.proto}/${p.hostPort}`;
     if (seen.has(key)) throw bad(`-p: host port ${p.hostPort}/${p.proto} is given twice`);
     seen.add(key);

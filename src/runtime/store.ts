@@ -100,6 +100,11 @@ export function saveConfig(spec: ContainerSpec): void {
   writeJson(paths(spec.id).config, spec);
 }
 
+/** The config again, once the container has filled in what was chosen at start (host ports). */
+export function rewriteConfig(spec: ContainerSpec): void {
+  writeJson(paths(spec.id).config, spec);
+}
+
 export function saveState(id: string, state: ContainerState): void {
   writeJson(paths(id).state, state);
 }

@@ -116,20 +116,25 @@ test('--net bridge (the default): eth0 on nb0 with an address, a default route, 
   const addr = /inet (10\.21\d\.\d+\.\d+)\/24/.exec(r.stdout);
   assert.ok(addr, `an address from the pool: ${r.stdout}`);
   assert.match(r.stdout, /default via 10\.21\d\.\d+\.1 dev eth0/);
-  const d = nb(['run', '-d', '--name', 'web', '-p', '18480:80', 'default', '--', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+  // Port 81 is published with no host port: one is chosen from the ephemeral range.
+  const d = nb(['run', '-d', '--name', 'web', '-p', '18480:80', '-p', '127.0.0.1::81', 'default', '--', '/bin/sh', '-c', 'httpd -p 81 -h /etc; exec httpd -f -p 80 -h /etc']);
   assert.is(d.status, 0, d.stderr);
   try {
     const info = JSON.parse(nb(['inspect', 'web']).stdout)[0];
     assert.match(info.NetworkSettings.IPAddress, /^10\.21\d\./);
     assert.equal(info.NetworkSettings.Ports['80/tcp'], [{ HostIp: '0.0.0.0', HostPort: '18480' }]);
+    const chosen = Number(info.NetworkSettings.Ports['81/tcp'][0].HostPort);
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    assert.ok(chosen >= low && chosen <= high, `81 published on ${chosen}, in the ephemeral range`);
+    assert.is(nb(['port', 'web', '81']).stdout.trim(), `127.0.0.1:${chosen}`);
     const gateway = info.NetworkSettings.IPAddress.replace(/\.\d+$/, '.1'); // the host's own address on nb0
-    for (const host of ['127.0.0.1', gateway]) {
+    for (const [host, port] of [['127.0.0.1', 18480], [gateway, 18480], ['127.0.0.1', chosen]] as const) {
       let body = '';
       for (let i = 0; i < 20 && !body; i++) {
-        body = spawnSync('/bin/busybox', ['wget', '-qO-', `http://${host}:18480/hostname`], { encoding: 'utf8', timeout: 3000 }).stdout ?? '';
+        body = spawnSync('/bin/busybox', ['wget', '-qO-', `http://${host}:${port}/hostname`], { encoding: 'utf8', timeout: 3000 }).stdout ?? '';
         if (!body) await new Promise((res) => setTimeout(res, 100));
       }
-      assert.is(body.trim(), d.stdout.trim(), `the container answers on ${host}:18480`);
+      assert.is(body.trim(), d.stdout.trim(), `the container answers on ${host}:${port}`);
     }
     const taken = nb(['run', '--rm', '-p', '18480:80', 'default', '--', 'true']);
     assert.is(taken.status, 125);
