@@ -6,6 +6,12 @@
 //   3. volumes: bind mounts of host directories into that root
 //   4. /dev: a small tmpfs with the handful of devices a program expects, /dev/pts, /dev/shm
 //   5. /sys read-only
+//
+// Device nodes: root in a container keeps CAP_MKNOD (Docker's default set has it), so it can make a
+// node for any device number. What stops it opening the host's disks or console is that every
+// filesystem it can write to is mounted nodev (device nodes there cannot be opened), and the few
+// devices it needs are the host's own nodes bind-mounted in, as runc does without a devices cgroup.
+// --privileged lifts the nodev, as Docker lifts its device rules.
 // /proc comes later (it must be mounted from inside the new PID namespace), then the masks over
 // /proc, then pivot_root.
 import { existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
@@ -17,12 +23,8 @@ import {
 } from '../kernel/constants.js';
 import type { ContainerSpec } from './spec.js';
 
-const S_IFCHR = 0o020000;
-
-/** The devices every container gets (runc's default set): type, major, minor. */
-export const DEVICES: [string, number, number][] = [
-  ['null', 1, 3], ['zero', 1, 5], ['full', 1, 7], ['random', 1, 8], ['urandom', 1, 9], ['tty', 5, 0],
-];
+/** The devices every container gets (runc's default set), bound from the host's /dev. */
+export const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 /** Docker's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
 export const MASKED_PATHS = [
@@ -37,13 +39,14 @@ export interface RootLayers { lower: string[]; upper: string; work: string; targ
 /** Steps 1-5, made by the thread that creates the namespaces, before the first process exists. */
 export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: { hostname: string; hosts: string }): ThreadStep[] {
   const R = layers.target;
+  const nodev = spec.privileged ? 0 : MS_NODEV;
   const steps: ThreadStep[] = [
     // lo, down in a new network namespace; Docker brings it up for --net none and bridge alike.
     ...(spec.net.mode === 'none' || spec.net.mode === 'bridge' ? [{ call: 'linkUp', name: 'lo' } as ThreadStep] : []),
     // 1. Propagation first: from here on no mount in this namespace reaches the host.
     { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
     // 2. The root: read-only layers below, this container's writable layer on top.
-    { call: 'mount', source: 'overlay', target: R, fstype: 'overlay', flags: 0,
+    { call: 'mount', source: 'overlay', target: R, fstype: 'overlay', flags: nodev,
       data: `lowerdir=${layers.lower.join(':')},upperdir=${layers.upper},workdir=${layers.work}` },
   ];
   // 3. Volumes, each a bind of a host directory; a read-only bind needs a second call (the first
@@ -51,7 +54,8 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: {
   for (const v of spec.volumes) {
     steps.push({ call: 'mkdir', path: join(R, v.target) });
     steps.push({ call: 'mount', source: v.source, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REC });
-    if (v.readOnly) steps.push({ call: 'mount', source: null, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC });
+    const extra = (v.readOnly ? MS_RDONLY : 0) | nodev;
+    if (extra) steps.push({ call: 'mount', source: null, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_REC | extra });
   }
   // The container's own /etc/hostname and /etc/hosts, bound over the image's (as Docker does).
   for (const [name, file] of [['hostname', etcFiles.hostname], ['hosts', etcFiles.hosts]]) {
@@ -59,17 +63,20 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: {
     steps.push({ call: 'touch', path: join(R, 'etc', name) });
     steps.push({ call: 'mount', source: file, target: join(R, 'etc', name), fstype: null, flags: MS_BIND });
   }
-  // 4. /dev: not the host's (thousands of devices), a tmpfs with six character devices.
+  // 4. /dev: not the host's (thousands of devices), a tmpfs with six character devices bound in.
   const dev = join(R, 'dev');
   steps.push(
     { call: 'mkdir', path: dev },
-    { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME, data: 'mode=755,size=65536k' },
+    { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME | nodev, data: 'mode=755,size=65536k' },
   );
-  for (const [name, major, minor] of DEVICES) steps.push({ call: 'mknod', path: join(dev, name), mode: S_IFCHR | 0o666, major, minor });
+  for (const name of DEVICES) {
+    // The bind mount is a mount of its own, with the host /dev's flags: the node opens, nodev or not.
+    steps.push({ call: 'touch', path: join(dev, name) }, { call: 'mount', source: `/dev/${name}`, target: join(dev, name), fstype: null, flags: MS_BIND });
+  }
   steps.push(
     { call: 'mkdir', path: join(dev, 'pts') },
     // newinstance: the container's ptys are its own, not the host's /dev/pts/*.
-    { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620' },
+    { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' },
     { call: 'symlink', target: 'pts/ptmx', path: join(dev, 'ptmx') },
     { call: 'mkdir', path: join(dev, 'shm') },
     { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=1777,size=65536k' },

@@ -49,6 +49,9 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
     'echo links=$(ls /sys/class/net | tr "\\n" " ")', 'echo keys=$(wc -c < /proc/keys)',
     'echo sysrq=$(echo 1 > /proc/sysrq-trigger 2>&1 && echo writable || echo refused)',
     'echo devs=$(ls /dev | tr "\\n" " ")', 'test -e /work && echo host-visible || echo host-hidden',
+    // CAP_MKNOD is in the default set: a node can be made, but not opened (nodev), in / or /dev.
+    'for d in /tmp /dev; do mknod $d/mynull c 1 3 && (exec 3<$d/mynull) 2>/dev/null && echo mknod=opened || echo mknod=refused; done',
+    'echo nullmode=$(stat -c %a /dev/null)',
   ].join('; '));
   assert.is(r.status, 0, r.stderr);
   const out = r.stdout;
@@ -64,6 +67,8 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
   assert.match(out, /^sysrq=refused$/m, '/proc/sysrq-trigger is read-only');
   assert.match(out, /^devs=fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero$/m);
   assert.match(out, /^host-hidden$/m, "the host's root is not reachable after pivot_root");
+  assert.is(out.match(/^mknod=refused$/gm)?.length, 2, `a device node made inside cannot be opened: ${out.match(/^mknod=.*$/gm)}`);
+  assert.match(out, /^nullmode=666$/m, '/dev/null is writable by every user');
   const mounts = out.split('\n').filter((l) => / - /.test(l));
   assert.ok(mounts.some((l) => / \/ \/ .* - overlay /.test(l)), 'the root is an overlay');
   assert.ok(mounts.some((l) => / \/proc .* - proc /.test(l)), 'a fresh /proc');
