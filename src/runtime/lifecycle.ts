@@ -4,13 +4,14 @@
 import { assembleFilter } from '../kernel/seccomp.js';
 import { seccompPolicy } from './seccomp-profile.js';
 import { containerTerminal } from './terminal.js';
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../kernel/errors.js';
 import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
 import { processStatus, commandLine } from '../kernel/proc.js';
 import { startTime, Ledger } from '../host/ledger.js';
-import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
+import { spawnInNamespaces, waitForExit, warmThreads, SpawnRequest } from '../kernel/spawn.js';
+import { pipe } from '../kernel/process.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
@@ -150,6 +151,9 @@ export async function showLogs(ref: string, opts: { follow?: boolean; tail?: num
   }
 }
 
+/** What an exec'd process runs first: wait for "go" (or a terminal to open) on fd 3, then become the command. */
+const EXEC_HOLD = 'read -r go <&3 || exit 126; exec 3<&-; case $go in /dev/pts/*) exec <>"$go" >&0 2>&0 || exit 126;; esac; exec "$0" "$@"';
+
 /**
  * nsenter for containers: a thread joins every namespace of PID 1 (the mount namespace brings the
  * container's root), the process is created inside the container's cgroup, with its capabilities.
@@ -168,26 +172,48 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   // -u is looked up in the container's /etc/passwd and /etc/group as they are now.
   const root = [`/proc/${pid}/root`];
   const user = opts.user !== undefined ? resolveUser(opts.user, { passwd: readThroughLayers(root, 'etc/passwd'), group: readThroughLayers(root, 'etc/group') }) : c.spec.ids;
-  // -t: a terminal of its own, opened by the process itself so that it becomes its controlling
-  // terminal. Only a process can do that for itself (after setsid), so a shell of the container's
-  // opens it and then becomes the command, as PID 1's holder does for `run -t`.
+  // The process is held, like a container's first process, by the container's own shell reading a
+  // pipe: nestbox moves it into the container's cgroup by its PID, then lets it go. (Moving this
+  // whole Node process in for the spawn instead, as run must, would charge its threads to the
+  // container's pids limit and its memory to the container's, while the command already runs.)
+  // -t: the shell is told a terminal (/dev/pts/N) instead of "go" and opens it itself: only a
+  // process can make a terminal its controlling one (after setsid).
   const shell = lstatSync(`/proc/${pid}/root/bin/sh`, { throwIfNoEntry: false });
   const terminal = opts.tty && shell ? containerTerminal(pid, user) : undefined;
+  const [holdRead, holdWrite] = shell ? pipe() : [-1, -1];
+  const request: SpawnRequest = {
+    ...(shell
+      ? { path: '/bin/sh', argv: ['sh', '-c', EXEC_HOLD, path, ...command.slice(1)], extraFds: [[holdRead, 3]], setsid: !!terminal }
+      : { path, argv: command }),
+    env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, `HOME=${user?.home ?? '/root'}`, ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
+    join: { pid, types },
+    stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2],
+    cwd: opts.workdir ?? c.spec.workdir,
+    capabilities: c.spec.capabilities,
+    noNewPrivs: !c.spec.privileged,
+    // A container saved before nestbox had seccomp has no `seccomp`: exec adds the filter anyway.
+    seccomp: c.spec.seccomp !== false && !c.spec.privileged ? assembleFilter(seccompPolicy(c.spec.capabilities)) : undefined,
+    user,
+  };
   try {
-    const child = await insideCgroup(cg, () => spawnInNamespaces({
-      ...(terminal
-        ? { path: '/bin/sh', argv: ['sh', '-c', 'exec <>"$0" >&0 2>&0 || exit 126; exec "$@"', terminal.path, path, ...command.slice(1)], setsid: true }
-        : { path, argv: command }),
-      env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, `HOME=${user?.home ?? '/root'}`, ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
-      join: { pid, types },
-      stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2],
-      cwd: opts.workdir ?? c.spec.workdir,
-      capabilities: c.spec.capabilities,
-      noNewPrivs: !c.spec.privileged,
-      // A container saved before nestbox had seccomp has no `seccomp`: exec adds the filter anyway.
-      seccomp: c.spec.seccomp !== false && !c.spec.privileged ? assembleFilter(seccompPolicy(c.spec.capabilities)) : undefined,
-      user,
-    }));
+    let child: number;
+    if (shell) {
+      try {
+        child = await spawnInNamespaces(request);
+      } finally {
+        closeSync(holdRead);
+      }
+      try {
+        cg.addProcess(child);
+      } finally {
+        // Released even if the move failed: without "go" the shell exits 126 and runs nothing.
+        writeSync(holdWrite, `${terminal?.path ?? 'go'}\n`);
+        closeSync(holdWrite);
+      }
+    } else {
+      // No shell in the container to hold it: the process is created from inside the cgroup.
+      child = await insideCgroup(cg, () => spawnInNamespaces(request));
+    }
     terminal?.attach(!!opts.interactive);
     const { code } = await waitForExit(child);
     // Whatever it started in the background may still hold the terminal: stop copying after a moment.

@@ -289,6 +289,11 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
     assert.match(e.stdout, /^Seccomp:\s+2$/m, 'exec runs under the same filter');
     assert.match(e.stdout, new RegExp(`host=${id}`));
     assert.match(e.stdout, /while :; do sleep 0.1; done/);
+    // The exec'd process is in the container's cgroup, and nothing else was charged to it: PID 1's
+    // shell, its sleep, this shell and its cat.
+    const pids = nb(['exec', 'life', '/bin/sh', '-c', 'cat /sys/fs/cgroup/pids.current 2>/dev/null || cat /sys/fs/cgroup/pids/pids.current']);
+    assert.is(pids.status, 0, pids.stderr);
+    assert.ok(Number(pids.stdout) >= 3 && Number(pids.stdout) <= 4, `pids.current seen by exec: ${pids.stdout}`);
     assert.match(nb(['top', 'life']).stdout, /\b1\s+0\s+\/bin\/sh -c echo hello/);
     assert.is(nb(['pause', 'life']).status, 0);
     assert.match(nb(['ps']).stdout, /life .* paused/);
