@@ -130,7 +130,9 @@ export function load(id: string): Container {
  */
 function refresh(id: string, state: ContainerState): ContainerState {
   if ((state.Status === 'running' || state.Status === 'paused') && state.Pid && startTime(state.Pid) !== state.PidStart) {
-    return { ...state, Status: 'exited', Error: state.Error || 'its processes ended while nestbox was not watching' };
+    // No one saw its exit status (the run that waited for it was killed): 255, as Docker reports a
+    // container whose end it did not witness.
+    return { ...state, Status: 'exited', ExitCode: 255, Error: state.Error || 'its processes ended while nestbox was not watching (exit status unknown)' };
   }
   return state;
 }
