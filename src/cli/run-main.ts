@@ -22,6 +22,9 @@ export async function runMain(argv: string[]): Promise<boolean> {
     process.stderr.write('nestbox: warning: --privileged gives the container every capability and no seccomp filter: root in it can load kernel modules and take over the host\n');
     if (flags['cap-add'] || flags['cap-drop']) process.stderr.write('nestbox: warning: --cap-add and --cap-drop are ignored with --privileged (as in Docker)\n');
   }
+  if (flags.publish?.length && spec.net.mode === 'host' && !process.env.NESTBOX_DETACHED_CREATOR) {
+    process.stderr.write('nestbox: warning: published ports are discarded with --net host: the container uses the host\'s ports directly (as in Docker)\n');
+  }
   const run = await import('../runtime/run.js');
   try {
     if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);

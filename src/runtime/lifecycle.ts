@@ -111,6 +111,8 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
 export function pauseContainer(ref: string, pause: boolean): void {
   const c = findContainer(ref);
   requireRunning(c, pause ? 'pause' : 'unpause');
+  if (pause && c.state.Status === 'paused') throw new UserError(`container ${c.spec.name} is already paused`, 1);
+  if (!pause && c.state.Status !== 'paused') throw new UserError(`container ${c.spec.name} is not paused`, 1);
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   if (pause) cg.freeze(); else cg.thaw();
   updateState(c.id, { Status: pause ? 'paused' : 'running' });

@@ -3,6 +3,7 @@
 // errors do).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, normalize } from 'node:path';
+import { hostname as osHostname } from 'node:os';
 import { UserError } from '../kernel/errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
 import { processStatus } from '../kernel/proc.js';
@@ -133,9 +134,13 @@ export function parseEnv(list: string[], files: string[]): string[] {
   const out: string[] = [];
   for (const file of files) {
     if (!existsSync(file)) throw bad(`--env-file ${file}: no such file`);
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const t = line.trim();
-      if (t && !t.startsWith('#')) fromHost(t, out);
+    for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+      const t = line.trimStart();
+      if (!t.trim() || t.startsWith('#')) continue;
+      // As Docker: the line is KEY=VALUE taken literally (no shell: no `export`, no quotes removed).
+      const key = t.split('=')[0];
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) throw bad(`--env-file ${file}, line ${i + 1}: "${key}" is not a variable name (write KEY=VALUE, without export)`);
+      fromHost(t, out);
     }
   }
   for (const e of list) {
@@ -207,12 +212,14 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
   if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: nestbox has no `attach`, so a detached container gets no terminal. Start it with -d and a long-running command, then open a shell in it: nestbox exec -it NAME /bin/sh');
   const id = newContainerId();
   const name = checkName(flags.name ?? `box-${id.slice(0, 6)}`);
-  const hostname = flags.hostname ?? id.slice(0, 12);
+  const net = parseNet(flags.net ?? 'bridge');
+  // --net host: the host's network and, unless --hostname, its name too (as Docker).
+  const hostname = flags.hostname ?? (net.mode === 'host' ? osHostname() : id.slice(0, 12));
   if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,62})$/.test(hostname)) throw bad(`--hostname "${hostname}": letters, digits, '.' and '-', at most 63`);
   const workdir = flags.workdir ?? (defaults.WorkingDir && isAbsolute(defaults.WorkingDir) ? defaults.WorkingDir : '/');
   if (!isAbsolute(workdir)) throw bad(`-w "${workdir}": the working directory must be an absolute path`);
-  const net = parseNet(flags.net ?? 'bridge');
-  const ports = (flags.publish ?? []).map(parsePort);
+  // With --net host a port is the host's already: Docker discards -p there (run-main warns).
+  const ports = net.mode === 'host' ? [] : (flags.publish ?? []).map(parsePort);
   if (ports.length && net.mode !== 'bridge') throw bad(`-p needs --net bridge: with --net ${net.mode} there is no container address to forward to`);
   const seen = new Set<string>();
   for (const p of ports.filter((x) => x.hostPort)) {

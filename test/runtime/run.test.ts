@@ -6,6 +6,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { hostname } from 'node:os';
 import { detectCgroupLayout } from '../../src/kernel/cgroup-layout.js';
 import { kernelSuite, tempDir } from '../helpers.js';
 import { isAlive } from '../../src/kernel/proc.js';
@@ -99,6 +100,9 @@ test('--net host sees the host interfaces; container:NAME shares another contain
   const h = inside(['--net', 'host'], 'ls /sys/class/net | sort | tr "\\n" " "');
   assert.is(h.status, 0, h.stderr);
   assert.is(h.stdout.trim(), hostLinks);
+  const named = nb(['run', '--rm', '--net', 'host', '-p', '8080:80', 'default', '--', 'hostname']);
+  assert.is(named.stdout.trim(), hostname(), "--net host takes the host's name");
+  assert.match(named.stderr, /published ports are discarded with --net host/);
   const d = nb(['run', '-d', '--name', 'netowner', '--net', 'none', 'default', '--', 'sleep', '60']);
   assert.is(d.status, 0, d.stderr);
   try {
@@ -389,6 +393,8 @@ test('20 containers started and removed concurrently, on one bridge, without col
 });
 
 test('bad input: one line, the right exit code, nothing created', () => {
+  const envFile = join(lib.path, 'env-list');
+  writeFileSync(envFile, 'A=1\nexport B=2\n');
   const cases: [string[], RegExp, number][] = [
     [['run', '--memory', '12XB', 'default'], /--memory "12XB" is not a size/, 125],
     [['run', '--cpus', '-1', 'default'], /not a number of CPUs/, 125],
@@ -402,6 +408,7 @@ test('bad input: one line, the right exit code, nothing created', () => {
     [['run', '--net', 'none', 'default', '--', '/etc/hostname'], /permission denied/, 126],
     [['run', '--net', 'bogus', 'default'], /use bridge, host, none or container/, 125],
     [['run', '--cap-add', 'FLY', 'default'], /unknown capability/, 125],
+    [['run', '--env-file', envFile, 'default'], /line 2: "export B" is not a variable name/, 125],
     [['run', '-u', 'ghost', 'default'], /no user "ghost" in the container's \/etc\/passwd/, 125],
     [['run', '--security-opt', 'apparmor=x', 'default'], /nestbox knows seccomp=unconfined/, 125],
     [['run', '--rm', 'default', '-it', '--', 'true'], /options go before the rootfs or image/, 125],
