@@ -288,6 +288,7 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
     assert.match(readlinkSync(`/proc/${ppid}/exe`), /perl/);
     await new Promise((r) => setTimeout(r, 200));
     assert.match(nb(['logs', 'life']).stdout, /^hello$/m);
+    assert.match(nb(['logs', '--tail', 'all', 'life']).stdout, /^hello$/m);
     const e = nb(['exec', 'life', '/bin/sh', '-c', 'echo pid=$$ host=$(hostname); grep ^Seccomp: /proc/self/status; cat /proc/1/cmdline | tr "\\0" " "']);
     assert.is(e.status, 0, e.stderr);
     assert.match(e.stdout, /^Seccomp:\s+2$/m, 'exec runs under the same filter');
@@ -300,6 +301,7 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
     assert.ok(Number(pids.stdout) >= 3 && Number(pids.stdout) <= 4, `pids.current seen by exec: ${pids.stdout}`);
     assert.match(nb(['top', 'life']).stdout, /\b1\s+0\s+\/bin\/sh -c echo hello/);
     assert.is(nb(['pause', 'life']).status, 0);
+    assert.match(nb(['pause', 'life']).stderr, /already paused/);
     assert.match(nb(['ps']).stdout, /life .* paused/);
     assert.is(nb(['unpause', 'life']).status, 0);
     assert.is(nb(['stop', '-t', '1', 'life']).status, 0);
