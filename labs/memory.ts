@@ -63,7 +63,13 @@ const lab: Lab = {
         const swap = cg.memorySwapLimit();
         const out: Observation[] = [observe(bothNames(cg, FILE_NAMES.memoryMax), limit, cg.memoryMax())];
         // memory.swap.max limits swap alone (0 = none); memsw limits memory plus swap (= the limit: none left for swap).
-        if (swap !== undefined) out.push(observe(bothNames(cg, FILE_NAMES.memorySwapMax), cg.version === 2 ? 0 : limit, swap));
+        if (swap !== undefined) {
+          // The two files do not mean the same: say which one is read, and what the other holds.
+          const what = cg.version === 2
+            ? 'memory.swap.max: swap alone (v1: memory.memsw.limit_in_bytes, memory plus swap, would read the limit)'
+            : 'memory.memsw.limit_in_bytes: memory plus swap (v2: memory.swap.max, swap alone, would read 0)';
+          out.push(observe(what, cg.version === 2 ? 0 : limit, swap));
+        }
         const current = cg.memoryCurrent();
         out.push(observeThat(bothNames(cg, FILE_NAMES.memoryCurrent), '< 1 MiB: nothing runs in it yet', `${current} bytes`, current < 1024 ** 2));
         return out;

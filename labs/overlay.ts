@@ -149,7 +149,7 @@ const lab: Lab = {
     {
       id: 'copy-up',
       title: 'Copy-up: writing a file that lives in a lower layer',
-      explain: 'Lower layers are never written. When a process opens a lower file for writing, overlayfs first **copies the whole file up** into the upper directory, and the write goes to that copy; from then on the upper copy hides the lower one. The cost is paid once per file, on its first write (a large file is copied whole even for a one-byte change). Container 1 appends a line to `/etc/motd`.',
+      explain: 'Lower layers are never written. When a process opens a lower file for writing, overlayfs first **copies the whole file up** into the upper directory, and the write goes to that copy; from then on the upper copy hides the lower one. The cost is paid once per file, on its first write (a large file is copied whole even for a one-byte change, unless the filesystem below can reflink it, as XFS and btrfs can). Container 1 appends a line to `/etc/motd`.',
       command: "nsenter -t PID -m sh -c 'echo edited in container 1 >> /etc/motd'",
       syscall: 'open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs copy-up into upper/etc/motd; write(2)',
       async perform(ctx) {
@@ -203,10 +203,12 @@ const lab: Lab = {
         hints: [
           'Do not delete it from the app layer directory on the host: that layer is the image, shared by every container. The deletion belongs in container 2\'s upper directory, as a whiteout, and overlayfs makes it when a process inside container 2 deletes the file.',
           'In the container shell: `rm /app/config.txt`, then `ls -l /app` (it is gone) and `exit`. From another terminal: `nsenter -t PID -m rm /app/config.txt`.',
+          'Deleted it in container 1, or from the app layer itself? That cannot be undone from here (a whiteout in container 1, or a file gone from the image): quit and start the lab again, which builds the layers afresh.',
         ],
         shell: { pidKey: 'c2Pid', types: ['mnt'] },
         async solve(ctx) {
-          const r = await runInside(ctx, ctx.state.c2Pid, ['/bin/rm', '/app/config.txt']);
+          // -f: already deleted there (by the learner) is fine.
+          const r = await runInside(ctx, ctx.state.c2Pid, ['/bin/rm', '-f', '/app/config.txt']);
           if (r.code !== 0) throw new Error(`rm in container 2 failed: ${r.out}`);
         },
         async mistake(ctx) {

@@ -247,8 +247,13 @@ const lab: Lab = {
         ],
         shell: 'host',
         async solve(ctx) {
-          writeFileSync(`/proc/${ctx.state.pid}/uid_map`, `0 ${OUTSIDE} 1\n`);
-          writeFileSync(`/proc/${ctx.state.pid}/gid_map`, `0 ${OUTSIDE} 1\n`);
+          // A map the learner already wrote stays: the kernel takes one write per map.
+          for (const file of ['uid_map', 'gid_map']) {
+            const path = `/proc/${ctx.state.pid}/${file}`;
+            const now = readMap(path);
+            if (!now) writeFileSync(path, `0 ${OUTSIDE} 1\n`);
+            else if (now !== `0 ${OUTSIDE} 1`) throw new Error(`${file} already holds "${now}", and a namespace takes its map once: quit and start the lab again for a fresh namespace`);
+          }
         },
         async mistake(ctx) {
           // "Root inside is root outside": it works, and that is the danger. Root inside owns every

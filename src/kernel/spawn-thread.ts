@@ -120,8 +120,13 @@ parentPort!.once('message', (req: SpawnRequest) => {
   try {
     parentPort!.postMessage({ pid: spawn(req) });
   } catch (err) {
-    const e = err as KernelError;
-    parentPort!.postMessage({ error: { message: e.message, call: e.call, args: e.args, errno: e.errno, hint: e.hint } });
+    if (err instanceof KernelError) {
+      parentPort!.postMessage({ error: { message: err.message, call: err.call, args: err.args, errno: err.errno, hint: err.hint } });
+    } else {
+      // Node's own calls (open of /proc/PID/ns/mnt for a process that is gone) carry a negative errno.
+      const e = err as NodeJS.ErrnoException;
+      parentPort!.postMessage({ error: { message: e.message, call: e.syscall ?? 'spawn', args: e.path ? JSON.stringify(e.path) : '', errno: Math.abs(e.errno ?? 0), hint: '' } });
+    }
   }
   parentPort!.close();
 });

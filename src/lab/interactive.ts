@@ -10,6 +10,7 @@ import { LAB_ORDER } from '../../labs/index.js';
 import * as present from './present.js';
 import { baseEnv, waitForExit } from '../kernel/spawn.js';
 import { setNonBlocking } from '../kernel/fcntl.js';
+import { isAlive } from '../kernel/proc.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,7 +24,7 @@ async function enquirer(): Promise<Prompt> {
 }
 
 /** Ask; a Ctrl-C inside the prompt (enquirer rejects with an empty error) means quit. */
-async function ask<T>(q: Record<string, unknown>): Promise<T | undefined> {
+export async function ask<T>(q: Record<string, unknown>): Promise<T | undefined> {
   const { prompt } = await enquirer();
   try {
     const answer = await prompt({ name: 'v', ...q });
@@ -169,16 +170,21 @@ async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOption
       continue;
     }
     if (choice === 'shell') {
-      await openShell(step, ctx);
+      // The learner may have ended the namespace's process from another terminal: say so, stay.
+      await openShell(step, ctx).catch((e: Error) => process.stdout.write(chalk.red(`  No shell: ${e.message}\n`)));
       next = 1; // back from the shell: "Check my work" is the likely next choice
     }
     if (choice === 'hint') {
-      present.hint(ex.hints[hint % ex.hints.length], ctx.state);
+      // Each hint once in order; after the last, all of them again.
+      const shown = hint < ex.hints.length ? [ex.hints[hint]] : ex.hints;
+      for (const h of shown) present.hint(h, ctx.state);
       hint++;
     }
     if (choice === 'solve') {
-      await ex.solve(ctx);
-      process.stdout.write(chalk.dim('  (the reference answer was applied)\n'));
+      // What the learner did first may stand in the reference answer's way (a file already
+      // deleted, a map already written once): say what failed and let the check tell the rest.
+      const failed = await ex.solve(ctx).then(() => undefined, (e: Error) => e);
+      process.stdout.write(failed ? chalk.yellow(`  The reference answer could not be applied: ${failed.message}\n`) : chalk.dim('  (the reference answer was applied)\n'));
     }
     if (choice === 'solve' && opts.explain) present.explainLines(step, ctx.state);
     if (choice === 'check' || choice === 'solve') {
@@ -195,6 +201,7 @@ async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOption
 async function openShell(step: Step, ctx: LabSession): Promise<void> {
   const shell = step.exercise!.shell as { pidKey: string; types: any[] };
   const pid = ctx.state[shell.pidKey];
+  if (!isAlive(pid)) throw new Error(`PID ${pid}, which held the lab's namespaces, has ended, and its namespaces with it. Check your work to see what the kernel shows, or quit and start the lab again.`);
   process.stdout.write(chalk.dim(`  Opening /bin/sh inside the ${shell.types.join('+')} namespace of PID ${pid}; type exit to come back.\n`));
   // The shell owns the terminal from now on; Node must not read from it meanwhile, and the terminal
   // goes back to blocking reads before the shell starts (Node's libuv keeps it non-blocking).

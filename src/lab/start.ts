@@ -61,20 +61,23 @@ export async function checkRunningLab(id: string): Promise<number> {
   if (!result) throw new UserError(`lab ${id} did not answer (is it still waiting at the exercise?)`);
   const ok = result.observations.every((o) => o.ok);
   present.observations(result.observations);
-  console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet') + chalk.dim(`  (hint: ${present.inline(present.fill(step.exercise.hints[0], session.state))})`));
+  console.log(ok ? chalk.green.bold('  PASS: go back to the lab and choose "Check my work" to continue') : chalk.red.bold('  not yet'));
+  if (!ok) present.hint(step.exercise.hints[0], session.state);
   return ok ? 0 : 1;
 }
 
 export async function resetLab(id?: string): Promise<void> {
   if (id) await findLab(id);
+  const ledgers = Ledger.owners().filter((o) => o.startsWith('lab-') && (!id || o.startsWith(`lab-${id}-`))).map((o) => new Ledger(o));
+  // A running lab owns its objects and its progress: refuse, change nothing.
+  const running = ledgers.find((l) => l.ownerAlive());
+  if (running) {
+    const labId = running.owner.slice(4).replace(/-[a-z0-9]+$/, '');
+    const pid = running.entries().find((e) => e.kind === 'owner')?.pid;
+    throw new UserError(`lab ${labId} is still running (nestbox PID ${pid}): quit it first (or press Ctrl-C in its terminal), then reset`, 1);
+  }
   let removed = 0;
-  for (const owner of Ledger.owners()) {
-    if (!owner.startsWith('lab-') || (id && !owner.startsWith(`lab-${id}-`))) continue;
-    const ledger = new Ledger(owner);
-    if (ledger.ownerAlive()) {
-      console.log(chalk.yellow(`lab ${owner.slice(4)} is still running (PID ${ledger.entries().find((e) => e.kind === 'owner')?.pid}); quit it first`));
-      continue;
-    }
+  for (const ledger of ledgers) {
     const r = await undoLedger(ledger);
     removed += r.removed.length;
     for (const f of r.failed) console.error(`could not remove ${f}`);

@@ -27,7 +27,18 @@ export function listLessons(dir = lessonsDir()): LessonInfo[] {
 
 export function findLesson(id: string): LessonInfo {
   const all = listLessons();
-  const lesson = all.find((l) => l.id === id || String(l.module) === id);
-  if (!lesson) throw new UserError(`no lesson "${id}": the lessons are ${all.map((l) => l.id).join(', ')}`, 2);
+  // A lab's id names its lesson too (`lesson show mnt` is the lesson of lab mnt, "mount").
+  const lesson = all.find((l) => l.id === id || String(l.module) === id) ?? all.find((l) => l.id === lessonOfLab(id));
+  if (!lesson) throw new UserError(`no lesson or lab "${id}": the lessons are ${all.map((l) => l.id).join(', ')}`, 2);
   return lesson;
+}
+
+/** The lesson a lab belongs to, from the labs' catalog written at build time (undefined if none). */
+function lessonOfLab(labId: string): string | undefined {
+  try {
+    const catalog = JSON.parse(readFileSync(new URL('../../labs/catalog.json', import.meta.url), 'utf8')) as { id: string; lesson: string }[];
+    return catalog.find((l) => l.id === labId)?.lesson;
+  } catch {
+    return undefined; // not built
+  }
 }

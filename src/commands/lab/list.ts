@@ -19,7 +19,10 @@ export default class LabList extends NestboxCommand {
     const w = Math.max(...labs.map((l) => l.id.length));
     for (const l of labs) {
       const status = l.status === 'in progress' ? `in progress (${l.step}/${l.steps})` : l.status;
-      console.log(`${String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${colour[l.status](status.padEnd(18))}  ${l.title}`);
+      // One line per lab on a terminal: a title too long is cut rather than wrapped mid-word.
+      const room = (process.stdout.columns ?? 1000) - (w + 26);
+      const title = l.title.length > room && room > 10 ? l.title.slice(0, room - 1) + '…' : l.title;
+      console.log(`${String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${colour[l.status](status.padEnd(18))}  ${title}`);
       if (l.reason) console.log(chalk.dim(`    ${''.padEnd(w)}  ${l.reason}`));
     }
   }
