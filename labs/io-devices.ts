@@ -1,12 +1,13 @@
 // Lab "io-devices": two controllers about devices. io (blkio on v1) throttles and counts block I/O
 // per disk, named by major:minor; devices decides which device files a cgroup may open at all. On
-// v1 that is a file (devices.deny); on v2 it is an eBPF program, which nestbox does not load, so on
-// a v2 host that step explains and shows what the kernel offers instead.
+// v1 that is two files (devices.deny, devices.allow); on v2 it is an eBPF program, which nestbox
+// assembles and attaches (src/kernel/bpf.ts) through the same Cgroup call.
 import type { Lab, LabContext, Observation } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import type { Cgroup } from '../src/kernel/cgroup.js';
 import { detectCgroupLayout } from '../src/kernel/cgroup-layout.js';
 import { UserError } from '../src/kernel/errors.js';
+import { parseDeviceRule } from '../src/kernel/bpf.js';
 import { closeSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCgroup, runInCgroup, sayWrites, where } from './cgroup-lab-kit.js';
@@ -60,9 +61,9 @@ function hostOpensDevNull(): string {
   }
 }
 
-/** A shell in the cgroup tries to open /dev/null for writing; its own words say how it went. */
-async function probeDevNull(ctx: LabContext, cg: Cgroup): Promise<string> {
-  const { out } = await runInCgroup(ctx, cg, 'if : > /dev/null; then echo opened; fi', 'probe-dev-null');
+/** A shell in the cgroup tries to open a device for writing; its own words say how it went. */
+async function probeDevice(ctx: LabContext, cg: Cgroup, device: string): Promise<string> {
+  const { out } = await runInCgroup(ctx, cg, `if : > ${device}; then echo opened; fi`, `probe-${device.slice(5)}`);
   return out.split('\n').pop() ?? '';
 }
 
@@ -102,42 +103,33 @@ const lab: Lab = {
     },
     {
       id: 'devices',
-      title: 'Refuse a device to a cgroup',
+      title: 'Allow a cgroup one device, refuse it the rest',
       explain:
-        'Containers must not open whatever device node they find, such as the host\'s disks. On v1 the devices controller holds rules (`type major:minor access`): `echo "c 1:3 rwm" > devices.deny` forbids the character device 1:3, `/dev/null`, to the cgroup, and open() fails with EPERM there while the host carries on. ' +
-        'cgroup v2 has no such files: a program of type BPF_CGROUP_DEVICE, attached to the cgroup, answers each open() instead (runc, crun and systemd load one). nestbox loads no BPF, so on a v2 host this step reads what the kernel shows and opens /dev/null from a v2 cgroup that has no program.',
-      command: 'echo "c 1:3 rwm" > /sys/fs/cgroup/devices/nestbox/dev-demo/devices.deny; sh -c \'echo $$ > /sys/fs/cgroup/devices/nestbox/dev-demo/cgroup.procs; : > /dev/null\'',
-      syscall: 'write(2) "c 1:3 rwm" to devices.deny; open("/dev/null") → EPERM (v2: bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE), not done here)',
+        'Containers must not open whatever device node they find, such as the host\'s disks. Runtimes keep an allowlist: `a` (all) is denied, then each device the container needs is allowed, as `type major:minor access` (c or b; r read, w write, m mknod). ' +
+        'On v1 the devices controller holds that list in files: `echo a > devices.deny; echo "c 1:5 rwm" > devices.allow` leaves the cgroup /dev/zero (1:5) and nothing else. ' +
+        'cgroup v2 has no such files: an eBPF program of type BPF_CGROUP_DEVICE, attached to the cgroup, is asked at every open() and mknod() of a device node, with the type, the numbers and the access, and answers allow or deny. runc, crun and systemd (`DeviceAllow=`) build one from their rules; nestbox builds its own (src/kernel/bpf.ts: a few compare-and-jump instructions per rule, checked by the kernel\'s verifier on load). ' +
+        'Either way, a shell in the cgroup then gets EPERM opening /dev/null, while the host carries on.',
+      command: 'echo a > /sys/fs/cgroup/devices/nestbox/dev-demo/devices.deny; echo "c 1:5 rwm" > /sys/fs/cgroup/devices/nestbox/dev-demo/devices.allow; sh -c \'echo $$ > /sys/fs/cgroup/devices/nestbox/dev-demo/cgroup.procs; : > /dev/null\'   # v2: bpf(BPF_PROG_LOAD) + bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE)',
+      syscall: 'v1: write(2) "a" to devices.deny and "c 1:5 rwm" to devices.allow; v2: bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE) and bpf(BPF_PROG_ATTACH) on the cgroup directory; then open("/dev/null") → EPERM',
       async perform(ctx) {
         const cg = createCgroup(ctx, ['devices'], '-dev');
         ctx.state.dev = cg;
-        if (cg.version === 1) {
-          cg.denyDevice('c 1:3 rwm');
-          sayWrites(ctx, cg);
-        } else {
-          ctx.say(`this host is cgroup v2: no devices files exist (on v1: devices.deny); device access would be an eBPF program's decision, and nestbox attaches none`);
-        }
+        cg.allowOnlyDevices([parseDeviceRule('c 1:5 rwm')]);
+        sayWrites(ctx, cg);
         ctx.say(`the cgroup: ${where(cg)}`);
-        if (cg.version === 2) ctx.say(`${cg.layout.v2Root}/cgroup.controllers: ${readFileSync(join(cg.layout.v2Root!, 'cgroup.controllers'), 'utf8').trim() || '(empty)'}`);
-        ctx.state.probe = await probeDevNull(ctx, cg);
-        return cg.version === 1 ? `denied c 1:3 (/dev/null) to ${cg.name}` : `explanation path: ${cg.name} has no device program`;
+        ctx.state.probe = await probeDevice(ctx, cg, '/dev/null');
+        ctx.state.probeZero = await probeDevice(ctx, cg, '/dev/zero');
+        return `${cg.name} may open c 1:5 (/dev/zero) and no other device`;
       },
       async verify(ctx) {
         const cg: Cgroup = ctx.state.dev;
-        const host = hostOpensDevNull();
-        if (cg.version === 1) {
-          return [
-            observeThat('shell in the cgroup: open /dev/null', 'Operation not permitted (EPERM)', ctx.state.probe, /Operation not permitted/.test(ctx.state.probe)),
-            observe('nestbox on the host: open /dev/null', 'opened', host),
-          ];
-        }
-        const root = cg.layout.v2Root!;
-        const controllers = readFileSync(join(root, 'cgroup.controllers'), 'utf8').trim();
-        const out: Observation[] = [
-          observeThat('v2 root cgroup.controllers (explained)', 'no "devices"', controllers || '(empty)', !controllers.split(/\s+/).includes('devices')),
-          observe('v2 cgroup, no BPF program: open /dev/null', 'opened', ctx.state.probe),
-          observe('nestbox on the host: open /dev/null', 'opened', host),
-        ];
+        const out: Observation[] = [];
+        if (cg.version === 1) out.push(observe(`${join(cg.dir('devices'), 'devices.list')}`, 'c 1:5 rwm', readFileSync(join(cg.dir('devices'), 'devices.list'), 'utf8').trim()));
+        out.push(
+          observeThat('shell in the cgroup: open /dev/null (1:3)', 'Operation not permitted (EPERM)', ctx.state.probe, /Operation not permitted/.test(ctx.state.probe)),
+          observe('shell in the cgroup: open /dev/zero (1:5)', 'opened', ctx.state.probeZero),
+          observe('nestbox on the host: open /dev/null', 'opened', hostOpensDevNull()),
+        );
         return out;
       },
     },

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmdirSync, writeFileSync, existsSync, readdirS
 import { join } from 'node:path';
 import { CgroupLayout, Controller, detectCgroupLayout } from './cgroup-layout.js';
 import { UserError } from './errors.js';
+import { attachDeviceProgram, formatDeviceRule, DeviceRule } from './bpf.js';
 
 export const CGROUP_PARENT = 'nestbox';
 
@@ -37,7 +38,8 @@ export const FILE_NAMES: Record<string, { v2: string; v1: string }> = {
   procs: { v2: 'cgroup.procs', v1: 'cgroup.procs' },
   kill: { v2: 'cgroup.kill', v1: '(none: signal each PID in cgroup.procs)' },
   ioReadBps: { v2: 'io.max (rbps=)', v1: 'blkio.throttle.read_bps_device' },
-  devicesDeny: { v2: '(none: a BPF_CGROUP_DEVICE program)', v1: 'devices.deny' },
+  devicesDeny: { v2: 'a BPF_CGROUP_DEVICE program, no file', v1: 'devices.deny' },
+  devicesAllow: { v2: 'a BPF_CGROUP_DEVICE program, no file', v1: 'devices.allow' },
 };
 
 /** cpu.weight (v2, 1..10000, default 100) <-> cpu.shares (v1, 2..262144, default 1024), as runc converts. */
@@ -346,10 +348,19 @@ export class Cgroup {
     return value === undefined || value === 'max' ? undefined : Number(value);
   }
 
-  /** v1 devices controller: add a deny rule ("c 1:3 rwm"). v2 has no such file: device access is an eBPF program's decision. */
-  denyDevice(rule: string): void {
-    if (this.version === 2) throw new UserError('cgroup v2 has no devices files: device access is decided by a BPF_CGROUP_DEVICE program attached to the cgroup');
-    this.write('devices', 'devices.deny', rule, 'devicesDeny');
+  /**
+   * Only the devices these rules allow may be opened or created in this cgroup. v1: "a" into
+   * devices.deny empties the list, then one devices.allow write per rule. v2: one BPF_CGROUP_DEVICE
+   * program that answers the same rules, attached to the directory (bpf.ts).
+   */
+  allowOnlyDevices(rules: DeviceRule[]): void {
+    if (this.version === 1) {
+      this.write('devices', 'devices.deny', 'a', 'devicesDeny');
+      for (const r of rules) this.write('devices', 'devices.allow', formatDeviceRule(r), 'devicesAllow');
+      return;
+    }
+    const insns = attachDeviceProgram(this.dir(), rules);
+    this.writes.push({ path: this.dir(), file: `(a BPF_CGROUP_DEVICE program of ${insns} instructions)`, value: rules.map(formatDeviceRule).join(', '), otherVersion: 'devices.deny + devices.allow' });
   }
 
   freeze(): void {

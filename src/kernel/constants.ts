@@ -111,8 +111,8 @@ export function capabilityMask(names: readonly string[]): bigint {
 
 /** Syscall numbers for calls glibc does not wrap (pivot_root) or wraps per process (setuid family). */
 export const SYS = process.arch === 'arm64'
-  ? { pivot_root: 41, capget: 90, capset: 91, setresuid: 147, setresgid: 149, setgroups: 159, pidfd_open: 434 }
-  : { pivot_root: 155, capget: 125, capset: 126, setresuid: 117, setresgid: 119, setgroups: 116, pidfd_open: 434 };
+  ? { pivot_root: 41, capget: 90, capset: 91, setresuid: 147, setresgid: 149, setgroups: 159, pidfd_open: 434, bpf: 280 }
+  : { pivot_root: 155, capget: 125, capset: 126, setresuid: 117, setresgid: 119, setgroups: 116, pidfd_open: 434, bpf: 321 };
 
 export const SIGNALS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,

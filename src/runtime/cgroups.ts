@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cgroup } from '../kernel/cgroup.js';
+import { parseDeviceRule, DeviceRule } from '../kernel/bpf.js';
 import { detectCgroupLayout, processCgroups, Controller } from '../kernel/cgroup-layout.js';
 import { UserError } from '../kernel/errors.js';
 import type { ContainerSpec } from './spec.js';
@@ -10,8 +11,8 @@ import type { ContainerSpec } from './spec.js';
 /** The controllers a container gets: the ones stats, limits and pause need, where the host has them. */
 export function containerControllers(spec: ContainerSpec): Controller[] {
   const layout = detectCgroupLayout();
-  const has = (c: string) => c in layout.usable || (layout.mode === 'v2' && c === 'freezer');
-  const wanted: Controller[] = ['memory', 'cpu', 'pids', 'freezer'];
+  const has = (c: string) => c in layout.usable || (layout.mode === 'v2' && (c === 'freezer' || c === 'devices'));
+  const wanted: Controller[] = ['memory', 'cpu', 'pids', 'freezer', 'devices'];
   if (layout.mode !== 'v2' && has('cpuacct')) wanted.push('cpuacct');
   if (spec.cpuset) wanted.push('cpuset');
   if (spec.cpuset && !has('cpuset')) throw new UserError('--cpuset-cpus needs the cpuset controller, which this host does not offer (see nestbox doctor)', 125);
@@ -23,7 +24,19 @@ export function containerControllers(spec: ContainerSpec): Controller[] {
   return wanted.filter((c) => has(c) && version(c) === main);
 }
 
+/**
+ * The devices a container may open or create, runc's default list: any node may be made (mknod),
+ * only these may be opened. Docker adds nothing for a plain container; --privileged lifts the list.
+ */
+export const CONTAINER_DEVICES: DeviceRule[] = [
+  'c *:* m', 'b *:* m',
+  'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', // null zero full random urandom
+  'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', // tty console ptmx
+  'c 136:* rwm', // the pty slaves, /dev/pts/N
+].map(parseDeviceRule);
+
 export function applyLimits(cg: Cgroup, spec: ContainerSpec): void {
+  if (!spec.privileged && cg.dirs.has('devices')) cg.allowOnlyDevices(CONTAINER_DEVICES);
   if (spec.memory) {
     cg.setMemoryMax(spec.memory);
     cg.disableSwap(spec.memory);
