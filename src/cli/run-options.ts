@@ -27,7 +27,7 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   user: { type: 'string', char: 'u', description: 'run as user[:group], names or numbers from the container\'s /etc/passwd and /etc/group' },
   volume: { type: 'string', char: 'v', multiple: true, description: 'bind a host directory: /host/path:/container/path[:ro]' },
   publish: { type: 'string', char: 'p', multiple: true, description: 'publish a port: [ip:][hostPort:]containerPort[/tcp|udp]; no host port: a free one is chosen (see nestbox port)' },
-  memory: { type: 'string', char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m)' },
+  memory: { type: 'string', char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m), with no swap on top (Docker allows as much swap again)' },
   cpus: { type: 'string', description: 'CPU limit in CPUs (e.g. 0.5)' },
   'pids-limit': { type: 'string', description: 'most processes at once (-1: no limit)' },
   'cpuset-cpus': { type: 'string', description: 'CPUs it may run on (e.g. 0 or 0-1)' },

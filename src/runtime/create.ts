@@ -25,7 +25,7 @@ import {
   CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
 } from '../kernel/constants.js';
 import { which } from '../host/exec.js';
-import { ContainerSpec, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
+import { ContainerSpec, containerEnv, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
 import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState, findContainer, namesDir } from './store.js';
 import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
@@ -179,20 +179,6 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   };
 }
 
-function containerEnv(spec: ContainerSpec): string[] {
-  const env = new Map<string, string>([
-    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
-    ['HOSTNAME', spec.hostname],
-    ['HOME', spec.ids?.home ?? '/root'],
-  ]);
-  // As Docker: xterm, which every terminfo database has (the user's own TERM may be unknown inside).
-  if (spec.tty) env.set('TERM', 'xterm');
-  for (const e of spec.env) {
-    const i = e.indexOf('=');
-    env.set(e.slice(0, i), e.slice(i + 1));
-  }
-  return [...env].map(([k, v]) => `${k}=${v}`);
-}
 
 /** The PID 1 of a running container, for --net container:NAME. */
 function runningPid(ref: string): number {

@@ -15,6 +15,7 @@ import { pipe } from '../kernel/process.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
+import { containerEnv } from './spec.js';
 import { readThroughLayers } from './images.js';
 import { resolveUser } from './users.js';
 
@@ -296,7 +297,7 @@ export function inspect(c: Container): Record<string, unknown> {
     Config: {
       Hostname: c.spec.hostname,
       Cmd: c.spec.command,
-      Env: c.spec.env,
+      Env: containerEnv(c.spec),
       WorkingDir: c.spec.workdir,
       User: c.spec.user ?? '',
     },

@@ -265,3 +265,19 @@ export function checkRootfsDir(dir: string): void {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw bad(`${dir} is not a directory or an imported image (see nestbox image ls)`);
   if (!['bin', 'usr/bin', 'sbin'].some((d) => existsSync(`${dir}/${d}`))) throw bad(`${dir} does not look like a root filesystem (no bin/ or usr/bin/); build one with nestbox rootfs create`);
 }
+
+/** The environment PID 1 starts with: Docker's PATH, HOSTNAME and HOME, TERM with -t, then -e and the image's. */
+export function containerEnv(spec: ContainerSpec): string[] {
+  const env = new Map<string, string>([
+    ['PATH', '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    ['HOSTNAME', spec.hostname],
+    ['HOME', spec.ids?.home ?? '/root'],
+  ]);
+  // As Docker: xterm, which every terminfo database has (the user's own TERM may be unknown inside).
+  if (spec.tty) env.set('TERM', 'xterm');
+  for (const e of spec.env) {
+    const i = e.indexOf('=');
+    env.set(e.slice(0, i), e.slice(i + 1));
+  }
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
