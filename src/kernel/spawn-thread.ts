@@ -12,11 +12,14 @@ import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
 import { unshare, joinNamespaces, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
 import { setLinkUp } from './netdev.js';
 import { installFilter } from './seccomp.js';
+import { resolveInRoot } from './root-path.js';
+import { MS_BIND, MS_REC, MS_REMOUNT } from './constants.js';
 
 /** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
 function perform(step: ThreadStep): void {
@@ -37,6 +40,21 @@ function perform(step: ThreadStep): void {
     case 'mknod': return mknod(step.path, step.mode, step.major, step.minor);
     case 'symlink': return void symlinkSync(step.target, step.path);
     case 'touch': return void writeFileSync(step.path, '', { flag: 'a' });
+    case 'mkdirInRoot': return void resolveInRoot(step.root, step.path, 'dir');
+    case 'mountpoint': {
+      const path = join(step.root, step.name);
+      const st = lstatSync(path, { throwIfNoEntry: false });
+      if (st && !st.isDirectory()) rmSync(path);
+      if (!st || !st.isDirectory()) mkdirSync(path);
+      return;
+    }
+    case 'bindInRoot': {
+      const target = resolveInRoot(step.root, step.path, step.kind);
+      const rec = step.recursive ? MS_REC : 0;
+      mount(step.source, target, null, MS_BIND | rec, null);
+      if (step.remount) mount(null, target, null, MS_BIND | MS_REMOUNT | rec | step.remount, null);
+      return;
+    }
     case 'linkUp': return setLinkUp(step.name);
     case 'run': {
       const pid = spawnChild({ path: step.path, argv: step.argv, env: step.env });
@@ -98,6 +116,12 @@ function spawnChild(req: Pick<SpawnRequest, 'path' | 'argv' | 'env' | 'stdio' | 
     l.sigfillset(sigset);
     l.sigdelset(sigset, 9);
     l.sigdelset(sigset, 19);
+    // glibc's sigfillset leaves out its two internal signals (32 and 33), and its posix_spawn sets
+    // those to "ignored" in the child unless asked for the default: an ignored signal stays ignored
+    // across execve, so PID 1 would start with two signals it cannot catch. Set their bits by hand
+    // (sigset_t is a bitmask: signal n is bit n-1).
+    sigset.writeUInt8(sigset.readUInt8(3) | 0x80, 3); // 32
+    sigset.writeUInt8(sigset.readUInt8(4) | 0x01, 4); // 33
     l.posix_spawnattr_setsigdefault(attr, sigset);
     l.sigemptyset(sigset);
     l.posix_spawnattr_setsigmask(attr, sigset);

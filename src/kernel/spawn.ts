@@ -58,6 +58,19 @@ export type ThreadStep =
   | { call: 'mknod'; path: string; mode: number; major: number; minor: number }
   | { call: 'symlink'; target: string; path: string }
   | { call: 'touch'; path: string }
+  /**
+   * Bind `source` onto `path` inside `root`, the path resolved without leaving the root
+   * (root-path.ts) and created when missing; `remount` flags (MS_RDONLY, MS_NODEV) are applied by a
+   * second call, as a bind mount ignores them on the first.
+   */
+  /** A directory inside `root`, made without following links out of it (root-path.ts). */
+  | { call: 'mkdirInRoot'; root: string; path: string }
+  /**
+   * A top-level directory of `root` for a kernel filesystem (/dev, /proc, /sys): whatever the image
+   * has there instead (a symbolic link a mount would follow out of the root, a file) is replaced.
+   */
+  | { call: 'mountpoint'; root: string; name: string }
+  | { call: 'bindInRoot'; root: string; source: string; path: string; kind: 'file' | 'dir'; recursive?: boolean; remount?: number }
   /** Bring a network interface of this thread's network namespace up (lo in a new namespace). */
   | { call: 'linkUp'; name: string }
   /** Start a program from this thread (so in its namespaces) and wait for it; fails unless it exits 0. */

@@ -14,7 +14,7 @@
 // --privileged lifts the nodev, as Docker lifts its device rules.
 // /proc comes later (it must be mounted from inside the new PID namespace), then the masks over
 // /proc, then pivot_root.
-import { existsSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CgroupLayout } from '../kernel/cgroup-layout.js';
 import type { ThreadStep } from '../kernel/spawn.js';
@@ -37,7 +37,7 @@ export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys'
 export interface RootLayers { lower: string[]; upper: string; work: string; target: string }
 
 /** Steps 1-5, made by the thread that creates the namespaces, before the first process exists. */
-export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: { hostname: string; hosts: string }): ThreadStep[] {
+export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: EtcFiles): ThreadStep[] {
   const R = layers.target;
   const nodev = spec.privileged ? 0 : MS_NODEV;
   const steps: ThreadStep[] = [
@@ -51,22 +51,19 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: {
   ];
   // 3. Volumes, each a bind of a host directory; a read-only bind needs a second call (the first
   // bind ignores MS_RDONLY).
+  // Targets are resolved inside the root: a link in the image never leads a mount out to the host.
   for (const v of spec.volumes) {
-    steps.push({ call: 'mkdir', path: join(R, v.target) });
-    steps.push({ call: 'mount', source: v.source, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REC });
-    const extra = (v.readOnly ? MS_RDONLY : 0) | nodev;
-    if (extra) steps.push({ call: 'mount', source: null, target: join(R, v.target), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_REC | extra });
+    const kind = statSync(v.source).isDirectory() ? 'dir' : 'file';
+    steps.push({ call: 'bindInRoot', root: R, source: v.source, path: v.target, kind, recursive: true, remount: (v.readOnly ? MS_RDONLY : 0) | nodev });
   }
-  // The container's own /etc/hostname and /etc/hosts, bound over the image's (as Docker does).
-  for (const [name, file] of [['hostname', etcFiles.hostname], ['hosts', etcFiles.hosts]]) {
-    steps.push({ call: 'mkdir', path: join(R, 'etc') });
-    steps.push({ call: 'touch', path: join(R, 'etc', name) });
-    steps.push({ call: 'mount', source: file, target: join(R, 'etc', name), fstype: null, flags: MS_BIND });
+  // The container's own /etc/hostname, /etc/hosts and /etc/resolv.conf, bound over the image's (as Docker does).
+  for (const [name, file] of [['hostname', etcFiles.hostname], ['hosts', etcFiles.hosts], ['resolv.conf', etcFiles.resolvConf]]) {
+    steps.push({ call: 'bindInRoot', root: R, source: file, path: `/etc/${name}`, kind: 'file' });
   }
   // 4. /dev: not the host's (thousands of devices), a tmpfs with six character devices bound in.
   const dev = join(R, 'dev');
   steps.push(
-    { call: 'mkdir', path: dev },
+    { call: 'mountpoint', root: R, name: 'dev' },
     { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME | nodev, data: 'mode=755,size=65536k' },
   );
   for (const name of DEVICES) {
@@ -90,10 +87,10 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: {
   );
   // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it.
   steps.push(
-    { call: 'mkdir', path: join(R, 'sys') },
+    { call: 'mountpoint', root: R, name: 'sys' },
     { call: 'mount', source: 'sysfs', target: join(R, 'sys'), fstype: 'sysfs', flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC },
-    { call: 'mkdir', path: join(R, 'proc') },
-    { call: 'mkdir', path: join(R, 'tmp') },
+    { call: 'mountpoint', root: R, name: 'proc' },
+    { call: 'mkdirInRoot', root: R, path: '/tmp' },
   );
   return steps;
 }
@@ -118,7 +115,7 @@ export function finishSteps(spec: ContainerSpec, R: string): ThreadStep[] {
       { call: 'mount', source: null, target: join(R, p), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
     );
   }
-  if (spec.workdir !== '/') steps.push({ call: 'mkdir', path: join(R, spec.workdir) });
+  if (spec.workdir !== '/') steps.push({ call: 'mkdirInRoot', root: R, path: spec.workdir });
   if (spec.readOnly) steps.push({ call: 'mount', source: null, target: R, fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY });
   // pivot_root(".", "."): the container's root becomes "/" and the old root sits on top of it;
   // detaching it leaves nothing of the host reachable (unlike chroot, see lab chroot).
@@ -161,11 +158,31 @@ export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs
   return steps;
 }
 
-/** /etc/hostname and /etc/hosts for the container, written into its directory on the host. */
-export function writeEtcFiles(dir: string, spec: ContainerSpec, ip?: string): { hostname: string; hosts: string } {
-  const hostname = join(dir, 'hostname');
-  const hosts = join(dir, 'hosts');
-  writeFileSync(hostname, spec.hostname + '\n');
-  writeFileSync(hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`);
-  return { hostname, hosts };
+export interface EtcFiles { hostname: string; hosts: string; resolvConf: string }
+
+/** /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, written into its directory on the host. */
+export function writeEtcFiles(dir: string, spec: ContainerSpec, ip?: string): EtcFiles {
+  const files = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') };
+  writeFileSync(files.hostname, spec.hostname + '\n');
+  writeFileSync(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`);
+  writeFileSync(files.resolvConf, resolvConf(spec.net.mode));
+  return files;
+}
+
+const readOr = (path: string) => { try { return readFileSync(path, 'utf8'); } catch { return ''; } };
+
+/**
+ * The host's resolver settings, as Docker gives them to a container. With --net host, as they are.
+ * Otherwise a nameserver on the host's loopback (systemd-resolved's 127.0.0.53 stub, a local
+ * dnsmasq) means nothing in the container's own network namespace: systemd-resolved's list of real
+ * servers is used instead, loopback servers are dropped, and with none left Docker's fallback,
+ * Google's public servers, is written (a file only: nothing is sent until a program asks).
+ */
+export function resolvConf(net: ContainerSpec['net']['mode'], etc = readOr('/etc/resolv.conf'), resolved = readOr('/run/systemd/resolve/resolv.conf')): string {
+  if (net === 'host') return etc;
+  const loopback = /^\s*nameserver\s+(127\.|::1\s*$)/;
+  const source = etc.split('\n').some((l) => loopback.test(l)) && resolved ? resolved : etc;
+  const lines = source.split('\n').filter((l) => !loopback.test(l));
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4', '');
+  return lines.join('\n');
 }

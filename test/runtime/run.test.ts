@@ -4,7 +4,7 @@
 import * as assert from 'uvu/assert';
 import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { hostname } from 'node:os';
 import { detectCgroupLayout } from '../../src/kernel/cgroup-layout.js';
@@ -45,7 +45,7 @@ test.before(() => {
 test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts, capabilities, masks', () => {
   const r = inside(['--net', 'none', '--hostname', 'box1'], [
     'echo host=$(hostname)', 'echo pid=$$', 'echo procs=$(ls /proc | grep -c "^[0-9]")',
-    'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp)" /proc/self/status', 'cat /proc/self/mountinfo',
+    'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp|SigIgn|SigBlk)" /proc/self/status', 'cat /proc/self/mountinfo',
     'echo userns=$(unshare -U true 2>&1 && echo made)',
     'echo links=$(ls /sys/class/net | tr "\\n" " ")', 'echo keys=$(wc -c < /proc/keys)',
     'echo sysrq=$(echo 1 > /proc/sysrq-trigger 2>&1 && echo writable || echo refused)',
@@ -53,6 +53,7 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
     // CAP_MKNOD is in the default set: a node can be made, but not opened (nodev), in / or /dev.
     'for d in /tmp /dev; do mknod $d/mynull c 1 3 && (exec 3<$d/mynull) 2>/dev/null && echo mknod=opened || echo mknod=refused; done',
     'echo nullmode=$(stat -c %a /dev/null)',
+    'echo ns=$(grep -c ^nameserver /etc/resolv.conf)',
   ].join('; '));
   assert.is(r.status, 0, r.stderr);
   const out = r.stdout;
@@ -61,6 +62,8 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
   assert.match(out, /^CapEff:\s+00000000a80425fb$/m, "Docker's 14 default capabilities");
   assert.match(out, /^CapBnd:\s+00000000a80425fb$/m);
   assert.match(out, /^NoNewPrivs:\s+1$/m);
+  assert.match(out, /^SigIgn:\s+0+$/m, 'no signal ignored from nestbox (glibc\'s 32 and 33 included)');
+  assert.match(out, /^SigBlk:\s+0+$/m, 'none blocked');
   assert.match(out, /^Seccomp:\s+2$/m, 'a seccomp filter');
   assert.match(out, /^userns=.*Operation not permitted$/m, 'the filter refuses unshare(CLONE_NEWUSER)');
   assert.match(out, /^links=lo$/m, 'only lo in a --net none container');
@@ -70,6 +73,7 @@ test('isolation, checked from inside (--net none): hostname, PID 1, root, mounts
   assert.match(out, /^host-hidden$/m, "the host's root is not reachable after pivot_root");
   assert.is(out.match(/^mknod=refused$/gm)?.length, 2, `a device node made inside cannot be opened: ${out.match(/^mknod=.*$/gm)}`);
   assert.match(out, /^nullmode=666$/m, '/dev/null is writable by every user');
+  assert.match(out, /^ns=[1-9]$/m, 'an /etc/resolv.conf of its own, with a nameserver');
   const mounts = out.split('\n').filter((l) => / - /.test(l));
   assert.ok(mounts.some((l) => / \/ \/ .* - overlay /.test(l)), 'the root is an overlay');
   assert.ok(mounts.some((l) => / \/proc .* - proc /.test(l)), 'a fresh /proc');
@@ -270,6 +274,36 @@ test('-u: names and groups from the container\'s own /etc/passwd and /etc/group,
     }
   } finally {
     root.remove();
+  }
+});
+
+test('links in the image never lead outside it: /etc/hosts, /dev and a volume under /var/run point at host paths', () => {
+  const root = tempDir();
+  const victims = tempDir('nestbox-victim-');
+  const vol = tempDir();
+  try {
+    const R = root.path;
+    spawnSync('cp', ['-a', `${join(lib.path, 'rootfs', 'default')}/.`, R]);
+    const host = (name: string) => join(victims.path, name); // host paths that must stay absent
+    for (const f of ['etc/hosts', 'etc/hostname', 'dev']) spawnSync('rm', ['-rf', join(R, f)]);
+    symlinkSync(host('hosts'), join(R, 'etc/hosts'));
+    symlinkSync(`../../../../../../../..${host('hostname')}`, join(R, 'etc/hostname'));
+    symlinkSync(host('dev'), join(R, 'dev'));
+    mkdirSync(join(R, 'var'), { recursive: true });
+    symlinkSync(host('run'), join(R, 'var/run'));
+    writeFileSync(join(vol.path, 'data'), 'kept\n');
+    const r = nb(['run', '--rm', '--net', 'none', '--hostname', 'linked', '-v', `${vol.path}:/var/run/vol`, '-w', '/var/run/work', R, '--',
+      '/bin/sh', '-c', 'cat /etc/hostname; grep -c localhost /etc/hosts; cat /var/run/vol/data; pwd; echo x > /dev/null && echo devnull-ok']);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^linked$/m);
+    assert.match(r.stdout, /^kept$/m, 'the volume is where the link leads inside the root');
+    assert.match(r.stdout, /^devnull-ok$/m);
+    assert.equal(readdirSync(victims.path), [], 'nothing was made at the host paths the links name');
+    assert.ok(lstatSync(join(R, 'etc/hosts')).isSymbolicLink(), 'the image itself is untouched');
+  } finally {
+    root.remove();
+    victims.remove();
+    vol.remove();
   }
 });
 
