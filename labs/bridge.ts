@@ -153,7 +153,7 @@ const lab: Lab = {
     {
       id: 'traffic',
       title: 'Traffic between the namespaces; the bridge learns their MAC addresses',
-      explain: "The bridge keeps a forwarding database (fdb): for every frame it receives it notes the source MAC address and the port it came in on. Frames to a MAC it knows go out of that one port; the others are flooded to every port. The entries age out after 300 seconds without traffic. `bridge fdb show br BRIDGE` lists them (once `brctl showmacs`); the learned ones have no `permanent` flag, and the port is the veth whose peer is that namespace's eth0.",
+      explain: "The bridge keeps a forwarding database (fdb): for every frame it receives it notes the source MAC address and the port it came in on. Frames to a MAC it knows go out of that one port; the others are flooded to every port but the one they came in on. The entries age out after 300 seconds without traffic. `bridge fdb show br BRIDGE` lists them (once `brctl showmacs`); the learned ones have no `permanent` flag, and the port is the veth whose peer is that namespace's eth0.",
       command: 'ip netns exec $NS1 ping -c1 10.213.0.3; ... ; bridge fdb show br $BR; iptables -nvL FORWARD',
       syscall: 'netlink RTM_GETNEIGH (family AF_BRIDGE) for the fdb',
       async perform(ctx) {

@@ -155,11 +155,11 @@ const lab: Lab = {
       command: 'ip -n {b} link set eth0 up',
       syscall: 'netlink RTM_NEWLINK with IFF_UP on eth0 in the second namespace',
       exercise: {
-        task: "In the second namespace, {b}, bring **eth0** up. In the shell nestbox opens there: `ip link set eth0 up`, then `ip addr` to see it. From your own terminal, `nsenter --target PID --net ip link set eth0 up` does the same.",
+        task: "In the second namespace, {b}, bring **eth0** up. In the shell nestbox opens there: `ip link set eth0 up`, then `ip addr` to see it. From your own terminal, `ip -n {b} link set eth0 up` does the same.",
         hints: [
-          "The cable's end in {b} is called eth0 there, and `ip link` shows it DOWN. `ip link set lo up` is not it: loopback is already up.",
+          "The cable's end in {b} is called eth0 there, and `ip link` shows it DOWN. `ip link set lo up` is not it: loopback is already up. Both namespaces call their end eth0: the one in the first namespace is up already; the one to bring up is in {b}.",
           'Use the shell nestbox opens: it is inside {b} already. There: `ip link set eth0 up`.',
-          'From another terminal: `nsenter --target PID --net ip link set eth0 up` (PID is the echo server in {b}).',
+          'From another terminal: `ip -n {b} link set eth0 up` ({b} is a named namespace, listed by `ip netns`), or `nsenter --target PID --net ip link set eth0 up` (PID is the echo server in {b}).',
         ],
         shell: { pidKey: 'pid', types: ['net'] },
         async solve(ctx) {

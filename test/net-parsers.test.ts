@@ -171,14 +171,19 @@ test('commands aimed at a namespace, as a learner types them', () => {
 test('network view: veth ends paired across namespaces by ifindex and iflink, drawn under their bridge', () => {
   const iface = (l: ReturnType<typeof parseIpLinks>[number]) => ({ ...l, operstate: l.operstate, inet: l.inet });
   const host: NetNamespace = { label: 'host', inode: 1, processes: [], interfaces: parseIpLinks(json('ip-link-host.json')).map(iface) };
-  const box: NetNamespace = { label: 'nbbox', name: 'nbbox', inode: 2, processes: [{ pid: 42, command: 'sleep infinity' }], interfaces: parseIpLinks(json('ip-addr-netns.json')).map(iface), defaultRoute: 'default via 10.213.250.1 dev eth0' };
+  const httpd = 'busybox httpd -f -vv -p 0.0.0.0:8080 -h /tmp/nestbox-lab-web-root-abcdef';
+  const box: NetNamespace = { label: 'nbbox', name: 'nbbox', inode: 2, processes: [{ pid: 42, command: 'sleep infinity' }, { pid: 43, command: httpd }], interfaces: parseIpLinks(json('ip-addr-netns.json')).map(iface), defaultRoute: 'default via 10.213.250.1 dev eth0' };
   pairVeths([host, box]);
   assert.equal(host.interfaces.find((i) => i.name === 'nbv1')!.peer, { namespace: 'nbbox', ifname: 'eth0', ifindex: 6, inet: ['10.213.250.2/24'] });
   assert.is(box.interfaces.find((i) => i.name === 'eth0')!.peer!.ifname, 'nbv1');
-  const text = drawNetworkView({ host, namespaces: [box] }).join('\n');
+  const nat = { ipForward: '1', routeLocalnet: ['nbbr0'], rules: ['-N NESTBOX', '-A PREROUTING -m addrtype --dst-type LOCAL -j NESTBOX'] };
+  const text = drawNetworkView({ host, namespaces: [box], nat }).join('\n');
+  assert.match(text, /ip_forward=1 {3}route_localnet=1 on nbbr0/);
+  assert.match(text, /^ {4}-A PREROUTING -m addrtype --dst-type LOCAL -j NESTBOX$/m);
+  assert.match(text, /43 busybox httpd -f -vv -p 0\.0\.0\.0:8080 -h …/, 'a long command is cut between words');
   assert.match(text, /nbbr0 +bridge/);
   assert.match(text, /└─ nbv1 +veth .*⇄ eth0 in nbbox \(10\.213\.250\.2\/24\)/);
-  assert.match(text, /nbbox {2}net:\[2\] \/run\/netns\/nbbox; process 42 sleep infinity/);
+  assert.match(text, /nbbox {2}net:\[2\] \/run\/netns\/nbbox; processes 42 sleep infinity, 43/);
   assert.match(text, /eth0 +veth .*10\.213\.250\.2\/24 {2}⇄ nbv1 in the host/);
   assert.match(text, /default via 10\.213\.250\.1 dev eth0/);
 });

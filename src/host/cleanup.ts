@@ -12,6 +12,7 @@ import { removeCgroupDirs, CGROUP_PARENT } from '../kernel/cgroup.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { LINK_PREFIX, CHAIN_PREFIX, runDir, libDir } from './paths.js';
 import { splitRule } from '../net/parse.js';
+import { shellQuote } from '../net/exec.js';
 
 export interface CleanupReport { removed: string[]; failed: string[] }
 
@@ -41,7 +42,8 @@ function describe(e: LedgerEntry): string {
     case 'mount': return `mount ${e.target}`;
     case 'link': return `link ${e.name}`;
     case 'netns': return `netns ${e.name}`;
-    case 'iptables': return `iptables -t ${e.table} ${e.args.join(' ')}`;
+    // Quoted as a shell would need it: the line can be pasted back (with -A) to recreate the rule.
+    case 'iptables': return `iptables -t ${e.table} -A ${e.args.map(shellQuote).join(' ')}`;
     case 'chain': return `iptables chain ${e.chain}`;
     case 'sysctl': return `sysctl ${e.path}`;
     case 'dir': return `directory ${e.path}`;

@@ -237,7 +237,10 @@ function summarize(removed: string[]): string {
     const kind = r.split(' ')[0];
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
-  const plural = (k: string, n: number) => (n === 1 ? k : k === 'directory' ? 'directories' : k.endsWith('s') ? `${k}es` : `${k}s`);
+  const names: Record<string, [string, string]> = {
+    iptables: ['iptables rule', 'iptables rules'], netns: ['network namespace', 'network namespaces'], directory: ['directory', 'directories'],
+  };
+  const plural = (k: string, n: number) => (names[k] ? names[k][n === 1 ? 0 : 1] : n === 1 ? k : k.endsWith('s') ? `${k}es` : `${k}s`);
   return [...counts].map(([k, n]) => `${n} ${plural(k, n)}`).join(', ');
 }
 

@@ -8,6 +8,8 @@ import { listPids, namespaceId, commandLine } from '../kernel/proc.js';
 import { links, routes, listNetns } from '../net/link.js';
 import type { Netns } from '../net/exec.js';
 import type { LinkInfo } from '../net/parse.js';
+import { readSysctl, IP_FORWARD, BRIDGE_NF_CALL_IPTABLES, routeLocalnet } from '../net/sysctl.js';
+import { listSpecs } from '../net/iptables.js';
 
 export interface NetPeer { namespace: string; ifname: string; ifindex: number; inet: string[] }
 export interface NetIface {
@@ -38,7 +40,17 @@ export interface NetNamespace {
   /** Why it could not be read (not root, gone meanwhile). */
   error?: string;
 }
-export interface NetworkView { host: NetNamespace; namespaces: NetNamespace[] }
+/** What forwards and rewrites packets on the host: the switches and nestbox's own nat rules. */
+export interface NatView {
+  ipForward?: string;
+  /** bridge-nf-call-iptables: bridged frames pass iptables (br_netfilter loaded) or not. */
+  bridgeNfCallIptables?: string;
+  /** Interfaces with route_localnet=1 (127.0.0.1 may be routed out of them, for published ports). */
+  routeLocalnet: string[];
+  /** nestbox's rules in the nat table, as `iptables -t nat -S` prints them; undefined without iptables. */
+  rules?: string[];
+}
+export interface NetworkView { host: NetNamespace; namespaces: NetNamespace[]; nat: NatView }
 
 const RUN_NETNS = '/run/netns';
 
@@ -98,7 +110,21 @@ export async function networkView(): Promise<NetworkView> {
     ...all.map((ns) => readNamespace(ns, ns.name ? { name: ns.name } : { pid: ns.processes[0].pid })),
   ]);
   pairVeths([host, ...all]);
-  return { host, namespaces: all };
+  return { host, namespaces: all, nat: await natView(host) };
+}
+
+async function natView(host: NetNamespace): Promise<NatView> {
+  const view: NatView = {
+    ipForward: readSysctl(IP_FORWARD),
+    bridgeNfCallIptables: readSysctl(BRIDGE_NF_CALL_IPTABLES),
+    routeLocalnet: host.interfaces.filter((i) => readSysctl(routeLocalnet(i.name)) === '1').map((i) => i.name),
+  };
+  try {
+    const specs = await listSpecs('nat');
+    const ours = (text: string) => /NESTBOX|nestbox/.test(text);
+    view.rules = [...specs.chains.filter(ours).map((c) => `-N ${c}`), ...specs.rules.filter((r) => ours(r.text)).map((r) => `-A ${r.text}`)];
+  } catch { /* no iptables here */ }
+  return view;
 }
 
 /**
@@ -129,6 +155,7 @@ export function drawNetworkView(view: NetworkView, paint: Paint = plain): string
   const out: string[] = [];
   out.push(paint.head("The host's network namespace") + '  ' + paint.ns(`net:[${view.host.inode}]`));
   drawInterfaces(view.host, out, paint, '  ');
+  drawNat(view.nat, out, paint);
   if (!view.namespaces.length) {
     out.push('', paint.dim('No other network namespace exists right now.'));
     return out;
@@ -137,12 +164,24 @@ export function drawNetworkView(view: NetworkView, paint: Paint = plain): string
   for (const ns of view.namespaces) {
     const where = ns.name ? `/run/netns/${ns.name}` : 'no name';
     const procs = ns.processes.length
-      ? `; ${ns.processes.length === 1 ? 'process' : 'processes'} ${ns.processes.slice(0, 3).map((p) => `${p.pid} ${short(p.command, 40)}`).join(', ')}${ns.processes.length > 3 ? `, +${ns.processes.length - 3} more` : ''}`
+      ? `; ${ns.processes.length === 1 ? 'process' : 'processes'} ${ns.processes.slice(0, 3).map((p) => `${p.pid} ${shortCommand(p.command, 60)}`).join(', ')}${ns.processes.length > 3 ? `, +${ns.processes.length - 3} more` : ''}`
       : '; no process';
     out.push('', '  ' + paint.ns(ns.name ?? ns.label) + '  ' + paint.dim(`${ns.name ? `net:[${ns.inode}] ` : ''}${where}${procs}`));
     drawInterfaces(ns, out, paint, '    ');
   }
   return out;
+}
+
+function drawNat(nat: NatView | undefined, out: string[], paint: Paint): void {
+  if (!nat) return;
+  const knobs = [`ip_forward=${nat.ipForward ?? '?'}`];
+  if (nat.bridgeNfCallIptables !== undefined) knobs.push(`bridge-nf-call-iptables=${nat.bridgeNfCallIptables}`);
+  if (nat.routeLocalnet.length) knobs.push(`route_localnet=1 on ${nat.routeLocalnet.join(', ')}`);
+  out.push('  ' + paint.dim(knobs.join('   ')));
+  if (nat.rules === undefined) return void out.push('  ' + paint.dim('(iptables is not installed: no nat rules to read)'));
+  if (!nat.rules.length) return void out.push('  ' + paint.dim('nat table: no rule of nestbox\'s'));
+  out.push('  nat table, nestbox\'s rules (iptables -t nat -S):');
+  for (const r of nat.rules) out.push('    ' + r);
 }
 
 function drawInterfaces(ns: NetNamespace, out: string[], paint: Paint, indent: string): void {
@@ -174,4 +213,13 @@ function drawInterfaces(ns: NetNamespace, out: string[], paint: Paint, indent: s
   if (ns.defaultRoute) out.push(indent + paint.dim(ns.defaultRoute));
 }
 
-const short = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
+/** Whole words only: a cut-off argument (":80" of ":8080") would say something false. */
+function shortCommand(s: string, n: number): string {
+  if (s.length <= n) return s;
+  let out = '';
+  for (const word of s.split(' ')) {
+    if ((out ? out.length + 1 : 0) + word.length > n - 2) break;
+    out = out ? `${out} ${word}` : word;
+  }
+  return `${out || s.slice(0, n - 2)} …`;
+}
