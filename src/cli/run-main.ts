@@ -17,8 +17,8 @@ export async function runMain(argv: string[]): Promise<boolean> {
   // The two threads a container needs are usually booting already (bin/run.js); make sure.
   if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
   if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) {
-    // Unlike Docker's, nestbox's --privileged leaves /dev, /sys and the masks as they are; the
-    // capabilities alone (CAP_SYS_MODULE, CAP_SYS_ADMIN) are enough to take the host over.
+    // As Docker's: no masks, /sys and /proc/sys writable. Unlike Docker's, /dev stays the minimal
+    // one; the capabilities alone (CAP_SYS_MODULE, CAP_SYS_ADMIN) are enough to take the host over.
     process.stderr.write('nestbox: warning: --privileged gives the container every capability and no seccomp filter: root in it can load kernel modules and take over the host\n');
     if (flags['cap-add'] || flags['cap-drop']) process.stderr.write('nestbox: warning: --cap-add and --cap-drop are ignored with --privileged (as in Docker)\n');
   }

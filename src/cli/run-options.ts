@@ -35,7 +35,7 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   'read-only': { type: 'boolean', description: 'mount the container\'s root read-only' },
   'cap-add': { type: 'string', multiple: true, description: 'add a capability (e.g. NET_ADMIN)' },
   'cap-drop': { type: 'string', multiple: true, description: 'drop a capability (or ALL)' },
-  privileged: { type: 'boolean', description: 'every capability nestbox holds, no no_new_privs, no seccomp filter: the container can take over the host' },
+  privileged: { type: 'boolean', description: 'every capability nestbox holds, no no_new_privs, no seccomp filter, no device rules, no masked or read-only paths: the container can take over the host' },
   'security-opt': { type: 'string', multiple: true, description: 'seccomp=unconfined: no seccomp filter (no-new-privileges is always on)' },
   trace: { type: 'boolean', description: 'print each step of building the container, with its cost' },
 };

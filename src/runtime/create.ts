@@ -152,7 +152,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       join: { pid, types: ['mnt', 'pid', 'cgroup'] },
       steps: [
         { call: 'run', path: which('mount') ?? '/bin/mount', argv: ['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', join(p.rootfs, 'proc')], env: [] },
-        ...cgroupSteps(p.rootfs, detectCgroupLayout()),
+        ...cgroupSteps(p.rootfs, detectCgroupLayout(), undefined, spec.privileged),
         ...finishSteps(spec, p.rootfs),
       ],
     });

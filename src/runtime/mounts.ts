@@ -88,7 +88,8 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: E
   // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it.
   steps.push(
     { call: 'mountpoint', root: R, name: 'sys' },
-    { call: 'mount', source: 'sysfs', target: join(R, 'sys'), fstype: 'sysfs', flags: MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    // --privileged: writable, as Docker gives it.
+    { call: 'mount', source: 'sysfs', target: join(R, 'sys'), fstype: 'sysfs', flags: (spec.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC },
     { call: 'mountpoint', root: R, name: 'proc' },
     { call: 'mkdirInRoot', root: R, path: '/tmp' },
   );
@@ -102,13 +103,14 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: E
  */
 export function finishSteps(spec: ContainerSpec, R: string): ThreadStep[] {
   const steps: ThreadStep[] = [];
-  for (const p of MASKED_PATHS) {
+  // --privileged, as with Docker: no masks and no read-only knobs (it could remount them anyway).
+  for (const p of spec.privileged ? [] : MASKED_PATHS) {
     if (!existsSync(p)) continue;
     steps.push(statSync(p).isDirectory()
       ? { call: 'mount', source: 'tmpfs', target: join(R, p), fstype: 'tmpfs', flags: MS_RDONLY }
       : { call: 'mount', source: '/dev/null', target: join(R, p), fstype: null, flags: MS_BIND });
   }
-  for (const p of READONLY_PATHS) {
+  for (const p of spec.privileged ? [] : READONLY_PATHS) {
     if (!existsSync(p)) continue;
     steps.push(
       { call: 'mount', source: join(R, p), target: join(R, p), fstype: null, flags: MS_BIND | MS_REC },
@@ -134,9 +136,9 @@ export function finishSteps(spec: ContainerSpec, R: string): ThreadStep[] {
  * mounts it: each tree's root is the container's own cgroup, its limits and processes, nothing
  * above. On v1 and hybrid hosts, a small tmpfs holds one mount per hierarchy, named as on the host.
  */
-export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs/cgroup'): ThreadStep[] {
+export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs/cgroup', writable = false): ThreadStep[] {
   const target = join(R, 'sys/fs/cgroup');
-  const ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  const ro = (writable ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (layout.mode === 'v2') return [{ call: 'mount', source: 'cgroup', target, fstype: 'cgroup2', flags: ro }];
   if (layout.mode === 'none') return [];
   const steps: ThreadStep[] = [{ call: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=755,size=64k' }];

@@ -92,9 +92,12 @@ test('seccomp follows the capabilities: --cap-add SYS_ADMIN lets unshare through
   assert.match(unconfined.stdout, /^Seccomp:\s+0$/m);
   assert.match(unconfined.stdout, /^CapEff:\s+00000000a80425fb$/m, 'the capabilities stay trimmed');
   assert.match(unconfined.stdout, /^userns=made$/m);
-  const privileged = inside(['--net', 'none', '--privileged'], script);
+  const privileged = inside(['--net', 'none', '--privileged'], script + '; grep -E " /sys | /proc/kcore " /proc/self/mountinfo; echo keys=$(wc -c < /proc/keys)');
   assert.is(privileged.status, 0, privileged.stderr);
   assert.match(privileged.stdout, /^Seccomp:\s+0$/m);
+  assert.match(privileged.stdout, / \/sys rw,.* - sysfs /, 'a writable /sys');
+  assert.not.match(privileged.stdout, / \/proc\/kcore /, 'no masks');
+  assert.not.match(privileged.stdout, /^keys=0$/m, '/proc/keys readable');
   // Every capability nestbox holds itself: root on a host may lack some.
   assert.match(privileged.stdout, new RegExp(`^CapEff:\\s+${/^CapPrm:\s+(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}$`, 'm'));
 });
