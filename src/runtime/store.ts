@@ -121,6 +121,9 @@ export function readState(id: string): ContainerState {
 
 export function load(id: string): Container {
   const spec = JSON.parse(readFileSync(paths(id).config, 'utf8')) as ContainerSpec;
+  // Saved by an earlier nestbox, whose -u held numbers only ({ uid, gid }): exec must keep them.
+  const old = spec.user as unknown as { uid: number; gid: number } | string | undefined;
+  if (old && typeof old === 'object') Object.assign(spec, { user: `${old.uid}:${old.gid}`, ids: spec.ids ?? { uid: old.uid, gid: old.gid, groups: [], home: '/' } });
   return { id, spec, state: refresh(id, readState(id)) };
 }
 
