@@ -30,7 +30,7 @@ import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState,
 import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
-import { resolveImage, readThroughLayers } from './images.js';
+import { resolveImage, userFiles } from './images.js';
 import { resolveUser } from './users.js';
 import { setupNetwork } from './network.js';
 
@@ -72,7 +72,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   const p = paths(spec.id);
   const lower = await resolveImage(spec.image);
   // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them.
-  if (spec.user !== undefined) spec.ids = resolveUser(spec.user, { passwd: readThroughLayers(lower, 'etc/passwd'), group: readThroughLayers(lower, 'etc/group') });
+  if (spec.user !== undefined) spec.ids = resolveUser(spec.user, userFiles(lower));
   const sharesNetWith = spec.net.mode === 'container' ? runningPid(spec.net.container) : undefined;
 
   // The container's directory (its id is new: an existing one fails), then the name (atomic: two

@@ -49,6 +49,11 @@ export async function resolveImage(ref: string): Promise<string[]> {
   return [dir];
 }
 
+/** The container's /etc/passwd and /etc/group as its layers show them, for -u names. */
+export function userFiles(layers: string[]): { passwd?: string; group?: string } {
+  return { passwd: readThroughLayers(layers, 'etc/passwd'), group: readThroughLayers(layers, 'etc/group') };
+}
+
 /**
  * A small file as the container will see it through the overlay of `layers` (top first), read
  * before the overlay exists: the topmost layer that has it wins; a whiteout (a 0/0 character

@@ -16,7 +16,7 @@ import { Container, findContainer, listContainers, updateState, paths, container
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
 import { containerEnv } from './spec.js';
-import { readThroughLayers } from './images.js';
+import { userFiles } from './images.js';
 import { resolveUser } from './users.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,8 +173,7 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   const devNull = openSync('/dev/null', 'r');
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   // -u is looked up in the container's /etc/passwd and /etc/group as they are now.
-  const root = [`/proc/${pid}/root`];
-  const user = opts.user !== undefined ? resolveUser(opts.user, { passwd: readThroughLayers(root, 'etc/passwd'), group: readThroughLayers(root, 'etc/group') }) : c.spec.ids;
+  const user = opts.user !== undefined ? resolveUser(opts.user, userFiles([`/proc/${pid}/root`])) : c.spec.ids;
   // The process is held, like a container's first process, by the container's own shell reading a
   // pipe: nestbox moves it into the container's cgroup by its PID, then lets it go. (Moving this
   // whole Node process in for the spawn instead, as run must, would charge its threads to the
