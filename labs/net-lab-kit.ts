@@ -2,7 +2,7 @@
 // learner would type (narrated under each step), the lab's bridge and the namespaces wired to it or
 // to the host, ip_forward, small servers and clients run inside namespaces, and the traffic checks. Traffic only ever goes to addresses of namespaces the lab created, or to
 // the host's own loopback; every client has a time limit.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContext } from '../src/lab/types.js';
 import { baseEnv } from '../src/kernel/spawn.js';
@@ -146,6 +146,13 @@ export function webRoot(ctx: LabContext, name: string, text: string): string {
   // REMOTE_ADDR is the source address of the connection, after any NAT on the way.
   writeFileSync(join(dir, 'cgi-bin', 'peer'), '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho "$REMOTE_ADDR"\n');
   chmodSync(join(dir, 'cgi-bin', 'peer'), 0o755);
+  // A web server cannot run a script from a filesystem mounted noexec (/run on systemd hosts):
+  // it would answer with an error the check could only read as "nobody called".
+  try {
+    accessSync(join(dir, 'cgi-bin', 'peer'), constants.X_OK);
+  } catch {
+    throw new Error(`the web server could not run ${join(dir, 'cgi-bin', 'peer')}: its filesystem does not allow programs to run (mounted noexec; see nestbox doctor, "work directories")`);
+  }
   return dir;
 }
 

@@ -3,11 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readElf } from '../rootfs/elf.js';
 import { execFileSync } from 'node:child_process';
-import { kernelVersion } from '../kernel/proc.js';
+import { kernelVersion, mountOf } from '../kernel/proc.js';
 import { detectCgroupLayout, CgroupLayout } from '../kernel/cgroup-layout.js';
 import { NAMESPACE_TYPES } from '../kernel/constants.js';
 import { which } from '../host/exec.js';
-import { rootfsDir } from '../host/paths.js';
+import { rootfsDir, libDir } from '../host/paths.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -135,6 +135,8 @@ export function runChecks(): DoctorReport {
     detail: rootfs ? rootfsDir() : busybox ? `not built yet; made from ${busybox} on first use` : `not built yet; made from the host's own binaries on first use`,
     fix: rootfs || busybox ? undefined : 'apt-get install -y busybox-static (a smaller, self-contained rootfs), or nestbox rootfs create' });
 
+  add(workDirCheck());
+
   const unavailableLabs: Record<string, string> = {};
   for (const c of checks) {
     if (c.status === 'pass' || !c.labs) continue;
@@ -162,6 +164,22 @@ function cgroupCheck(layout: CgroupLayout): Check {
   return { id: 'cgroup', title: 'cgroups', required: true, status: layout.mode === 'none' ? 'fail' : 'pass',
     detail: describe[layout.mode], fix: layout.mode === 'none' ? 'mount -t cgroup2 none /sys/fs/cgroup' : undefined,
     labs: layout.mode === 'none' ? Object.values(CONTROLLER_LABS).flat() : undefined };
+}
+
+/**
+ * Labs copy a root filesystem into a work directory and start programs from it, and containers run
+ * from their layers in the same tree: its filesystem must allow exec. (systemd mounts /run and
+ * often /tmp noexec, which is why nestbox does not work there.)
+ */
+function workDirCheck(): Check {
+  const dir = libDir();
+  const mount = mountOf(dir);
+  const noexec = mount?.options.includes('noexec') ?? false;
+  return { id: 'workdir', title: 'work directories', required: true, status: noexec ? 'fail' : 'pass',
+    detail: noexec ? `${dir} is on ${mount!.mountPoint}, mounted noexec: programs cannot start from a lab's or a container's root there`
+      : `${dir} (labs in ${dir}/labs; on ${mount?.mountPoint ?? '/'}, programs may run from it)`,
+    fix: noexec ? `NESTBOX_LIB_DIR=/some/dir/on/an/exec/filesystem nestbox ..., or mount -o remount,exec ${mount!.mountPoint}` : undefined,
+    labs: noexec ? ['chroot', 'overlay', 'volumes', 'nat', 'ports', 'run', 'hardening'] : undefined };
 }
 
 /** Is a kernel module present on disk for this kernel (so modprobe would work)? */

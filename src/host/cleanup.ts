@@ -10,7 +10,7 @@ import { MNT_DETACH } from '../kernel/constants.js';
 import { mountTable } from '../kernel/proc.js';
 import { removeCgroupDirs, CGROUP_PARENT } from '../kernel/cgroup.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
-import { LINK_PREFIX, CHAIN_PREFIX, runDir, libDir } from './paths.js';
+import { LINK_PREFIX, CHAIN_PREFIX, runDir, libDir, labsWorkRoot } from './paths.js';
 import { splitRule } from '../net/parse.js';
 import { shellQuote } from '../net/exec.js';
 
@@ -161,11 +161,19 @@ export async function cleanupHost(opts: { force?: boolean; sweep?: boolean } = {
   return report;
 }
 
+function unledgeredLabDirs(): string[] {
+  const root = labsWorkRoot();
+  if (!existsSync(root)) return [];
+  const named = new Set(Ledger.owners().flatMap((o) => new Ledger(o).entries()).flatMap((e) => (e.kind === 'dir' ? [e.path] : [])));
+  // Never one with a mount inside: removing it would reach into the mounted filesystem.
+  const mounts = mountTable().map((m) => m.mountPoint);
+  return readdirSync(root).map((d) => join(root, d))
+    .filter((d) => !named.has(d) && !mounts.some((m) => m === d || m.startsWith(d + '/')));
+}
+
 /** Objects named by nestbox's rules but in no ledger (skipped when any ledger still has a live owner). */
 async function sweepByName(force: boolean): Promise<CleanupReport> {
   const report: CleanupReport = { removed: [], failed: [] };
-  const liveOwners = Ledger.owners().map((o) => new Ledger(o)).filter((l) => l.ownerAlive());
-  if (liveOwners.length && !force) return report;
   const tryUndo = async (e: LedgerEntry) => {
     try {
       const what = await undo(e);
@@ -174,6 +182,11 @@ async function sweepByName(force: boolean): Promise<CleanupReport> {
       report.failed.push(`${describe(e)}: ${(err as Error).message}`);
     }
   };
+  // Lab work directories outlive a reboot (they are in /var/lib, the ledgers in /run): one that no
+  // ledger names is nobody's, whatever else is running (a lab records its directory before making it).
+  for (const path of unledgeredLabDirs()) await tryUndo({ kind: 'dir', path });
+  const liveOwners = Ledger.owners().map((o) => new Ledger(o)).filter((l) => l.ownerAlive());
+  if (liveOwners.length && !force) return report;
   // mounts under nestbox's own directories, deepest first
   const mine = [runDir(), libDir()];
   const mounts = mountTable().filter((m) => mine.some((d) => m.mountPoint.startsWith(d + '/'))).map((m) => m.mountPoint);

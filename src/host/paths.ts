@@ -4,6 +4,8 @@
 //   - cgroups live under a parent named "nestbox"
 //   - iptables chains contain "NESTBOX"
 //   - runtime state lives in /run/nestbox (gone at reboot), persistent data in /var/lib/nestbox
+//   - lab work directories live in /var/lib/nestbox/labs, not in /run: systemd mounts /run noexec,
+//     and labs start programs from their copies of a root filesystem (chroot, volumes, nat...)
 // NESTBOX_RUN_DIR and NESTBOX_LIB_DIR move both, so tests can use a temporary root.
 import { join } from 'node:path';
 
@@ -13,6 +15,15 @@ export function runDir(): string {
 
 export function libDir(): string {
   return process.env.NESTBOX_LIB_DIR ?? '/var/lib/nestbox';
+}
+
+/**
+ * Where labs keep their work directories (a copy of a rootfs, web roots with CGI scripts): a place
+ * where programs may be executed on every host. Each lab's ledger, in /run, records its directory;
+ * after a reboot the ledger is gone and `nestbox cleanup` removes directories no ledger names.
+ */
+export function labsWorkRoot(): string {
+  return join(libDir(), 'labs');
 }
 
 export function rootfsDir(name = 'default'): string {

@@ -56,6 +56,10 @@ export class KernelError extends Error {
 
 /** The one-line hint for a failed call: the kernel's most likely reason, in a learner's terms. */
 export function hintFor(call: string, args: string, code: string): string {
+  if (call === 'posix_spawn' && code === 'EACCES') {
+    // execve's EACCES: the file is not executable, or its filesystem is mounted noexec (systemd's /run).
+    return 'The program cannot be run from there: it is not executable, or its filesystem is mounted noexec (see `nestbox doctor`, "work directories").';
+  }
   if (code === 'EPERM' || code === 'EACCES') {
     if (process.getuid?.() !== 0) return 'Run nestbox as root (sudo): this needs CAP_SYS_ADMIN.';
     return 'Root is not enough here: the host (a container or a security module) forbids it.';
@@ -74,6 +78,10 @@ export function hintFor(call: string, args: string, code: string): string {
       return 'The new root must be a mount point, not on a shared mount: make "/" private (MS_REC|MS_PRIVATE) and bind the root on itself first.';
     }
     if (call === 'umount2') return 'The path is not a mount point.';
+    if (call === 'posix_spawn') {
+      // kernel/fork.c before 6.2: a CLONE_VM child may not enter a time namespace other than its parent's.
+      return 'If the spawning thread made a new time namespace: Linux before 6.2 refuses a vfork-style child (what posix_spawn makes) into it; only a fork()ed child of a single-threaded helper (unshare --time --fork) enters it there.';
+    }
     if (call === 'unshare' || call === 'setns' || call === 'clone') {
       return 'This kernel does not know one of these namespace types; see `nestbox doctor`.';
     }

@@ -150,6 +150,19 @@ export function mountTable(pid: Pid = 'self'): MountInfo[] {
   return parseMountInfo(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
 }
 
+/**
+ * The mount a path lies on: the entry with the longest mount point that is the path or one of its
+ * parents (the path need not exist yet: its nearest existing parent decides).
+ */
+export function mountOf(path: string, table: MountInfo[] = mountTable()): MountInfo | undefined {
+  let best: MountInfo | undefined;
+  for (const m of table) {
+    const under = m.mountPoint === '/' || path === m.mountPoint || path.startsWith(m.mountPoint + '/');
+    if (under && (!best || m.mountPoint.length >= best.mountPoint.length)) best = m;
+  }
+  return best;
+}
+
 /** PIDs of every process on the host (as this PID namespace numbers them). */
 export function listPids(): number[] {
   return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number).sort((a, b) => a - b);

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
 import { undoLedger, CleanupReport } from '../host/cleanup.js';
-import { runDir } from '../host/paths.js';
+import { labsWorkRoot } from '../host/paths.js';
 import { run, runOk } from '../host/exec.js';
 import { spawnInNamespaces } from '../kernel/spawn.js';
 import { ensureDefaultRootfs } from '../rootfs/build.js';
@@ -24,7 +24,7 @@ function uniqueToken(): string {
 export function createLabContext(labId: string): LabSession {
   const unique = uniqueToken();
   const ledger = Ledger.forThisProcess(`lab-${labId}-${unique}`, `nestbox lab ${labId}`);
-  const workDir = join(runDir(), 'labs', `${labId}-${unique}`);
+  const workDir = join(labsWorkRoot(), `${labId}-${unique}`);
   ledger.record({ kind: 'dir', path: workDir });
   mkdirSync(workDir, { recursive: true, mode: 0o755 });
   let said: string[] = [];

@@ -7,7 +7,7 @@ import { loadProgress, resetProgress } from './progress.js';
 import { UserError } from '../kernel/errors.js';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
-import { runDir } from '../host/paths.js';
+import { labsWorkRoot } from '../host/paths.js';
 import * as present from './present.js';
 import type { Observation } from './types.js';
 
@@ -40,7 +40,7 @@ export async function startLab(id: string, flags: StartFlags): Promise<number> {
 /** Re-run the check of the exercise a running `lab start` is waiting at. */
 export async function checkRunningLab(id: string): Promise<number> {
   const lab = await findLab(id);
-  const base = join(runDir(), 'labs');
+  const base = labsWorkRoot();
   const sessions = existsSync(base) ? readdirSync(base).filter((d) => d.startsWith(`${id}-`)).map((d) => join(base, d, 'session.json')).filter(existsSync) : [];
   const session = sessions.map((f) => JSON.parse(readFileSync(f, 'utf8'))).find((s) => { try { process.kill(s.pid, 0); return true; } catch { return false; } });
   if (!session) throw new UserError(`lab ${id} is not running: start it with \`sudo nestbox lab start ${id}\` and run this check from a second terminal while it waits at an exercise`);

@@ -33,7 +33,7 @@ export interface LabContext {
   readonly state: Record<string, any>;
   /** Every kernel object the lab creates is recorded here as it is created; cleanup undoes them. */
   readonly ledger: Ledger;
-  /** A directory of this run's own, under /run/nestbox/labs (recorded, removed at the end). */
+  /** A directory of this run's own, under /var/lib/nestbox/labs (recorded, removed at the end). */
   readonly workDir: string;
   /** The default root filesystem, built on first use. */
   rootfs(): string;
