@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LabContext } from '../src/lab/types.js';
 import type { NamespaceType } from '../src/kernel/constants.js';
 import { baseEnv, waitForExit, ExitStatus, SpawnRequest } from '../src/kernel/spawn.js';
-import { isAlive } from '../src/kernel/proc.js';
+import { isAlive, childrenOf } from '../src/kernel/proc.js';
 import { tryReap } from '../src/kernel/reap.js';
 import { startTime } from '../src/host/ledger.js';
 
@@ -98,6 +98,25 @@ export function commOf(pid: number): string {
  * (reapHelpers).
  */
 export async function startSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
+  const { pid, log } = await startHelper(ctx, req, note);
+  await until(req, log, pid, () => commOf(pid) === 'sleep');
+  return pid;
+}
+
+/**
+ * The same for a helper that forks its program instead of becoming it (`unshare --fork
+ * --kill-child ... sleep`): resolves to the PID of the child once it is `sleep`. Both are recorded,
+ * and stopping the helper kills the child (--kill-child).
+ */
+export async function startForkedSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
+  const { pid, log } = await startHelper(ctx, req, note);
+  let child: number | undefined;
+  await until(req, log, pid, () => (child = childrenOf(pid).find((c) => commOf(c) === 'sleep')) !== undefined);
+  ctx.ledger.record({ kind: 'process', pid: child!, starttime: startTime(child!), note: `${note} (the helper's child)` });
+  return child!;
+}
+
+async function startHelper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<{ pid: number; log: string }> {
   const log = join(ctx.workDir, `helper-${++outputs}.log`);
   const err = openSync(log, 'w', 0o644);
   const nul = openSync('/dev/null', 'r+');
@@ -109,15 +128,19 @@ export async function startSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env
     closeSync(nul);
   }
   (ctx.state.sleepers ??= []).push(pid);
+  return { pid, log };
+}
+
+/** Poll until `ready`; a helper that dies or takes over 3 s fails with what it printed. */
+async function until(req: { argv: string[] }, log: string, pid: number, ready: () => boolean): Promise<void> {
   const deadline = Date.now() + 3000;
-  while (commOf(pid) !== 'sleep') {
+  while (!ready()) {
     if (!isAlive(pid) || Date.now() > deadline) {
       const why = readFileSync(log, 'utf8').trim() || 'no message';
       throw new Error(`${req.argv.join(' ')} did not start: ${why}`);
     }
     await sleep(2);
   }
-  return pid;
 }
 
 /** Stop and collect the helpers startSleeper started. */

@@ -6,6 +6,8 @@ import { observe, observeThat } from '../src/lab/types.js';
 import { NAMESPACES, NAMESPACE_TYPES, NamespaceType, CLONE_NEWUSER } from '../src/kernel/constants.js';
 import { namespaceId, namespaceIds, listPids, commandLine } from '../src/kernel/proc.js';
 import { baseEnv } from '../src/kernel/spawn.js';
+import { KernelError } from '../src/kernel/errors.js';
+import { hostTool, startForkedSleeper } from './kit.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { startTime } from '../src/host/ledger.js';
 
@@ -33,7 +35,16 @@ function oneTypeStep(type: NamespaceType): Step {
     command: `unshare ${UNSHARE_OPTION[type]} sleep infinity &  readlink /proc/$!/ns/*`,
     syscall: `unshare(${FLAG_NAMES[type]}); posix_spawn("/bin/sleep")`,
     async perform(ctx) {
-      const pid = await ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: NAMESPACES[type] }, `holds a new ${type} namespace`);
+      let pid: number;
+      try {
+        pid = await ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: NAMESPACES[type] }, `holds a new ${type} namespace`);
+      } catch (err) {
+        // Linux before 6.2 lets no vfork-style child (posix_spawn's) into a new time namespace; a
+        // single-threaded helper that fork()s can, as the timens lab shows.
+        if (type !== 'time' || !(err instanceof KernelError) || err.errno !== 22) throw err;
+        pid = await startForkedSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--fork', '--kill-child', '--', hostTool('sleep'), 'infinity'] }, 'holds a new time namespace');
+        ctx.say('posix_spawn from the thread that unshared: EINVAL, since this kernel is older than 6.2 (see lab timens); util-linux `unshare --time --fork` forked the sleep instead');
+      }
       ctx.state[`pid_${type}`] = pid;
       return `sleep ${pid} started with ${FLAG_NAMES[type]}`;
     },

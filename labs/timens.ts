@@ -4,9 +4,9 @@ import type { Lab, LabContext, Observation } from '../src/lab/types.js';
 import { observe, observeThat } from '../src/lab/types.js';
 import { CLONE_NEWTIME } from '../src/kernel/constants.js';
 import { KernelError } from '../src/kernel/errors.js';
-import { namespaceId, listPids, parseNamespaceLink } from '../src/kernel/proc.js';
+import { namespaceId, listPids, parseNamespaceLink, kernelVersion } from '../src/kernel/proc.js';
 import { startTime } from '../src/host/ledger.js';
-import { hostTool, runCaptured, startSleeper, reapHelpers } from './kit.js';
+import { hostTool, runCaptured, startSleeper, startForkedSleeper, reapHelpers } from './kit.js';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
 const DAY = 86400;
@@ -80,11 +80,21 @@ const lab: Lab = {
     {
       id: 'thread',
       title: "Why nestbox's own thread cannot set the offsets",
-      explain: 'The offsets are written into /proc/PID/timens_offsets after `unshare(CLONE_NEWTIME)` and *before* the first process enters the namespace; from then on they are frozen (EACCES). The thread of nestbox that unshares spawns its child at once, and the child enters when it execs, so the offsets stay 0. Joining later with setns is no way round: like a user namespace, a time namespace only takes a single-threaded process (EUSERS).',
-      command: 'unshare --time sleep infinity &  # no offsets given: 0',
-      syscall: 'unshare(CLONE_NEWTIME); posix_spawn("sleep"); write(2) on timens_offsets -> EACCES; setns(CLONE_NEWTIME) -> EUSERS',
+      explain: 'The offsets are written into /proc/PID/timens_offsets after `unshare(CLONE_NEWTIME)` and *before* the first process enters the namespace; from then on they are frozen (EACCES). A thread of nestbox can unshare, but it cannot write the offsets of its own pending namespace (the file belongs to the whole process), and what it can do next depends on the kernel. Since Linux 6.2 its posix_spawn works and the child enters the namespace at execve, with offsets 0. Before 6.2 (Debian 12 runs 6.1) the kernel refuses the spawn with EINVAL: posix_spawn makes a vfork-style child that shares its parent\'s memory, clock page included, and such a child may not change time namespace; only a fork()ed child may. Joining later with setns is no way round either: like a user namespace, a time namespace only takes a single-threaded process (EUSERS).',
+      command: 'unshare --time --fork sleep infinity &  # no offsets given: 0',
+      syscall: 'unshare(CLONE_NEWTIME); posix_spawn("sleep") -> a child, or EINVAL before Linux 6.2; write(2) on timens_offsets -> EACCES; setns(CLONE_NEWTIME) -> EUSERS',
       async perform(ctx) {
-        const pid = await startSleeper(ctx, { argv: [hostTool('sleep'), 'infinity'], unshare: CLONE_NEWTIME }, 'entered a time namespace with no offsets');
+        let pid: number;
+        try {
+          pid = await startSleeper(ctx, { argv: [hostTool('sleep'), 'infinity'], unshare: CLONE_NEWTIME }, 'entered a time namespace with no offsets');
+          ctx.state.threadSpawn = 'started';
+        } catch (err) {
+          if (!(err instanceof KernelError) || err.call !== 'posix_spawn' || err.errno !== 22) throw err;
+          ctx.state.threadSpawn = 'EINVAL';
+          // A single-threaded helper that forks, as the kernel asks: its child enters the namespace.
+          pid = await startForkedSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--fork', '--kill-child', '--', hostTool('sleep'), 'infinity'] }, 'entered a time namespace with no offsets');
+          ctx.say('posix_spawn from the thread that unshared: EINVAL (this kernel is older than 6.2); util-linux `unshare --time --fork` started the sleep instead');
+        }
         ctx.state.threadPid = pid;
         try {
           writeFileSync(`/proc/${pid}/timens_offsets`, `boottime ${DAY} 0`);
@@ -104,7 +114,10 @@ const lab: Lab = {
       async verify(ctx) {
         const pid = ctx.state.threadPid;
         const ns = namespaceId(pid, 'time');
+        const [major, minor] = kernelVersion();
+        const modern = major > 6 || (major === 6 && minor >= 2);
         return [
+          observeThat('posix_spawn from the thread that unshared', modern ? 'started (Linux 6.2 and later)' : 'EINVAL (Linux before 6.2)', ctx.state.threadSpawn, ['started', 'EINVAL'].includes(ctx.state.threadSpawn)),
           observeThat(`/proc/${pid}/ns/time`, `≠ host's time:[${ctx.state.hostTime}]`, `time:[${ns}]`, ns !== undefined && ns !== ctx.state.hostTime),
           observe(`/proc/${pid}/timens_offsets`, 'monotonic 0 0; boottime 0 0', offsets(pid)),
           observe(`write to /proc/${pid}/timens_offsets after it entered`, 'EACCES', ctx.state.lateWrite),
@@ -114,12 +127,12 @@ const lab: Lab = {
     },
     {
       id: 'helper',
-      title: 'A single-threaded helper: unshare, set the offsets, then enter',
-      explain: `util-linux \`unshare --time --boottime N\` does the three things in order, in its one thread: unshare(CLONE_NEWTIME), write the offsets into its own /proc/self/timens_offsets, then exec the program, which enters the namespace at that execve (Linux 6.0 and later; older kernels only moved children, hence \`--fork\`). Here both clocks move one day (${DAY} s) ahead; the wall clock does not move.`,
-      command: `unshare --time --monotonic ${DAY} --boottime ${DAY} sleep infinity &`,
-      syscall: `unshare(CLONE_NEWTIME); write("monotonic ${DAY} 0\\nboottime ${DAY} 0") to /proc/self/timens_offsets; execve("sleep")`,
+      title: 'A single-threaded helper: unshare, set the offsets, then fork',
+      explain: `util-linux \`unshare --time --boottime N --fork\` does the steps in order, in its one thread: unshare(CLONE_NEWTIME), write the offsets into its own /proc/self/timens_offsets, then fork a child that runs the program: the child is the first process of the namespace. (From Linux 6.2 an execve alone would also enter it, so \`--fork\` could be left out; on 6.1 the program would stay in the old namespace.) Here both clocks move one day (${DAY} s) ahead; the wall clock does not move.`,
+      command: `unshare --time --monotonic ${DAY} --boottime ${DAY} --fork sleep infinity &`,
+      syscall: `unshare(CLONE_NEWTIME); write("monotonic ${DAY} 0\\nboottime ${DAY} 0") to /proc/self/timens_offsets; fork(); execve("sleep")`,
       async perform(ctx) {
-        ctx.state.helperPid = await startSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--monotonic', String(DAY), '--boottime', String(DAY), '--', hostTool('sleep'), 'infinity'] }, 'holds a time namespace one day ahead');
+        ctx.state.helperPid = await startForkedSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--monotonic', String(DAY), '--boottime', String(DAY), '--fork', '--kill-child', '--', hostTool('sleep'), 'infinity'] }, 'holds a time namespace one day ahead');
         return `sleep ${ctx.state.helperPid} is in time:[${namespaceId(ctx.state.helperPid, 'time')}]`;
       },
       async verify(ctx) {
@@ -134,8 +147,8 @@ const lab: Lab = {
       id: 'exercise',
       title: 'A boot clock one week ahead',
       explain: 'Now you make a time namespace. Remember which clock /proc/uptime reads.',
-      command: `unshare --time --boottime ${WEEK} sleep 1000 &`,
-      syscall: `unshare(CLONE_NEWTIME); write("boottime ${WEEK} 0") to timens_offsets; execve("sleep")`,
+      command: `unshare --time --boottime ${WEEK} --fork sleep 1000 &`,
+      syscall: `unshare(CLONE_NEWTIME); write("boottime ${WEEK} 0") to timens_offsets; fork(); execve("sleep")`,
       async perform(ctx) {
         // Only processes started from now on count as the learner's (start time in clock ticks since boot).
         ctx.state.since = Math.floor(hostUptime() * 100) - 1;
@@ -144,16 +157,16 @@ const lab: Lab = {
       exercise: {
         task: `From a second terminal on the host (as root), start a long-running process (\`sleep 1000\` will do) in a new time namespace in which /proc/uptime reads one week (${WEEK} s) more than on the host, and leave it running. nestbox ends it when the lab ends.`,
         hints: [
-          'util-linux `unshare --time` makes the namespace; `--monotonic` and `--boottime` take offsets in seconds. /proc/uptime is CLOCK_BOOTTIME.',
-          `\`unshare --time --boottime ${WEEK} sleep 1000 &\`, then compare \`nsenter -t $! -T cat /proc/uptime\` with \`cat /proc/uptime\`.`,
+          'util-linux `unshare --time` makes the namespace; `--monotonic` and `--boottime` take offsets in seconds. /proc/uptime is CLOCK_BOOTTIME. Before Linux 6.2 only a forked child enters the namespace: add `--fork`.',
+          `\`unshare --time --boottime ${WEEK} --fork sleep 1000 &\`, then compare \`nsenter -t $(pgrep -n sleep) -T cat /proc/uptime\` with \`cat /proc/uptime\`.`,
         ],
         shell: 'host',
         async solve(ctx) {
-          await startSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--boottime', String(WEEK), '--', hostTool('sleep'), 'infinity'] }, 'the exercise answer');
+          await startForkedSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--boottime', String(WEEK), '--fork', '--kill-child', '--', hostTool('sleep'), 'infinity'] }, 'the exercise answer');
         },
         async mistake(ctx) {
           // The other clock: CLOCK_MONOTONIC moves, /proc/uptime (CLOCK_BOOTTIME) does not.
-          await startSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--monotonic', String(WEEK), '--', hostTool('sleep'), 'infinity'] }, 'a wrong answer');
+          await startForkedSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--monotonic', String(WEEK), '--fork', '--kill-child', '--', hostTool('sleep'), 'infinity'] }, 'a wrong answer');
         },
       },
       async verify(ctx) {
