@@ -8,7 +8,7 @@ import { kill } from '../src/kernel/syscalls.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { startTime } from '../src/host/ledger.js';
 import { Tracked, track, fate, waitGone } from './processes.js';
-import { runCaptured, runJoined, stopAndReap } from './kit.js';
+import { commOf, runCaptured, runJoined, stopAndReap } from './kit.js';
 
 const INIT = ['sleep', '86401'];
 const ORPHAN = ['sleep', '86402'];
@@ -37,6 +37,18 @@ const lastOf = (nspid: number[]) => nspid[nspid.length - 1];
 /** Host PIDs of the live processes whose /proc/PID/ns/pid is `ns` (zombies have ended: left out). */
 function liveIn(ns: number): number[] {
   return listPids().filter((p) => namespaceId(p, 'pid') === ns && isAlive(p));
+}
+
+/**
+ * A process's ARGS column as busybox ps prints it: the command line, preceded by the short name in
+ * braces when the two differ (systemd, started as /sbin/init, names itself "systemd": "{systemd}
+ * /sbin/init").
+ */
+function psArgs(pid: number): string {
+  const args = commandLine(pid);
+  const comm = commOf(pid);
+  const argv0 = args.split(' ')[0] ?? '';
+  return comm && argv0.split('/').pop() !== comm ? `{${comm}} ${args}` : args;
 }
 
 const lab: Lab = {
@@ -90,11 +102,11 @@ const lab: Lab = {
         const { pid } = ctx.state.first as Tracked;
         const rows: PsLine[] = ctx.state.staleRows;
         const init = rows.find((r) => r.pid === 1)?.args ?? 'absent';
-        const hostInit = commandLine(1).split(' ')[0];
+        const hostInit = psArgs(1);
         const sleep = rows.find((r) => r.args === INIT.join(' '));
         const self = rows.some((r) => r.pid === process.pid);
         return [
-          observeThat('PID 1 in that ps output', `the host's init (${hostInit})`, init.slice(0, 60), hostInit !== '' && init.startsWith(hostInit)),
+          observeThat('PID 1 in that ps output', `the host's init (${hostInit.slice(0, 40)})`, init.slice(0, 60), hostInit !== '' && (init.startsWith(hostInit.slice(0, 40)) || hostInit.startsWith(init))),
           observeThat(`nestbox (host PID ${process.pid}, outside the namespace) in it`, 'listed', self ? 'listed' : 'absent', self),
           observe(`the namespace's own "${INIT.join(' ')}" in it`, `listed as ${pid}, its host PID`, sleep ? `listed as ${sleep.pid}${sleep.pid === pid ? ', its host PID' : ''}` : 'absent'),
         ];
