@@ -13,6 +13,8 @@ export function lockDir(): string {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 let serial = 0;
+/** Longer than any critical section takes, even under emulation (a bridge and its rules: ~5 s). */
+const HOLDER_LIMIT_MS = 120_000;
 
 /** Try once to take the lock; true when this call created the file. */
 function tryTake(path: string, token: string): boolean {
@@ -44,21 +46,30 @@ export class LockTimeout extends Error {
 }
 
 /**
- * Run `fn` holding the lock `name`; waits (polling every few ms) up to `timeoutMs`. Held only for
- * short critical sections: check-then-create of a shared bridge, picking an address.
+ * Run `fn` holding the lock `name`, polling every few ms until it is free. Held only for short
+ * critical sections: check-then-create of a shared bridge, picking an address. With `timeoutMs`,
+ * give up after that long. Without it, wait as long as the holders keep changing: on a slow or
+ * loaded machine twenty containers starting at once queue up and all start, slower. Only one
+ * holder keeping the lock for HOLDER_LIMIT_MS (a process hung inside its section) ends the wait.
  */
-export async function withLock<T>(name: string, fn: () => Promise<T> | T, timeoutMs = 10_000): Promise<T> {
+export async function withLock<T>(name: string, fn: () => Promise<T> | T, timeoutMs?: number): Promise<T> {
   mkdirSync(lockDir(), { recursive: true, mode: 0o700 });
   const path = join(lockDir(), `${name}.lock`);
   // pid + start time name this process for good; the counter tells this process's tasks apart.
   const token = `${process.pid} ${startTime(process.pid) ?? 0} ${++serial}`;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
+  let holder = '';
+  let holderSince = Date.now();
   for (let delay = 1; !tryTake(path, token); delay = Math.min(delay * 2, 20)) {
     if (isStale(path)) {
       breakStale(path, token);
       continue;
     }
-    if (Date.now() > deadline) throw new LockTimeout(path, Number(safeRead(path)?.split(' ')[0]) || undefined);
+    const now = safeRead(path);
+    if (now !== holder) [holder, holderSince] = [now, Date.now()];
+    if (Date.now() > deadline || Date.now() - holderSince > HOLDER_LIMIT_MS) {
+      throw new LockTimeout(path, Number(holder.split(' ')[0]) || undefined);
+    }
     await sleep(delay);
   }
   try {

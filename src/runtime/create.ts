@@ -66,8 +66,13 @@ export interface Stdio { stdin: number; stdout: number; stderr: number }
  * Create the container, held before its command runs. Everything made on the host is recorded in
  * `ledger` as it is made; on failure the caller undoes the ledger and removes the container.
  */
-export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger): Promise<Created> {
+export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger, abort?: AbortSignal): Promise<Created> {
   let t = performance.now();
+  // A signal to nestbox stops the creation between two steps (run.ts undoes what was made).
+  const step = (label: string) => {
+    t = trace(label, t);
+    abort?.throwIfAborted();
+  };
   warmThreads(2); // already warm when called from the run command
   const p = paths(spec.id);
   const lower = await resolveImage(spec.image);
@@ -89,7 +94,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   // 1. The root filesystem: the image's layers read-only, the container's own layer on top.
   for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true });
   const etc = writeEtcFiles(p.dir, spec);
-  t = trace(`state in ${p.dir}, name "${spec.name}" claimed`, t);
+  step(`state in ${p.dir}, name "${spec.name}" claimed`);
 
   // 2. The cgroup, recorded first so a crash from here on still removes it.
   const controllers = containerControllers(spec);
@@ -97,7 +102,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   ledger.record({ kind: 'cgroup', dirs: cgroup.allDirs() });
   state.Cgroup = cgroup.allDirs();
   state.Controllers = controllers;
-  t = trace(`cgroup ${cgroup.dir()}`, t);
+  step(`cgroup ${cgroup.dir()}`);
 
   // 3. The namespaces and the held first process.
   let flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
@@ -130,17 +135,18 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     closeSync(holdRead);
   }
   ledger.record({ kind: 'process', pid, starttime: startTime(pid), note: `PID 1 of ${spec.name}` });
-  t = trace(`namespaces created, root mounted, PID 1 held (host PID ${pid}; ${spec.capabilities.length} capabilities${filter ? `, seccomp filter of ${filter.length / 8} instructions` : ''})`, t);
-  applyLimits(cgroup, spec);
-  t = trace('limits written', t);
 
   try {
+    step(`namespaces created, root mounted, PID 1 held (host PID ${pid}; ${spec.capabilities.length} capabilities${filter ? `, seccomp filter of ${filter.length / 8} instructions` : ''})`);
+    applyLimits(cgroup, spec);
+    step('limits written');
+
     // 4. The network, configured from the host before the command runs.
     const net = await setupNetwork(spec, pid, ledger);
     if (net.ip) writeEtcFiles(p.dir, spec, net.ip);
     // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
     if (spec.ports.length) rewriteConfig(spec);
-    t = trace(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, t);
+    step(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`);
 
     // 5. /proc must be mounted by a process inside the new PID namespace (a procfs shows the PID
     // namespace of whoever mounts it): the thread joins the namespaces and runs `mount` there. Then
@@ -157,7 +163,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       ],
     });
     // Is the command there? Checked through /proc/PID/root, now the container's root.
-    t = trace('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached', t);
+    step('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached');
     checkCommand(spec, pid);
 
     Object.assign(state, { Status: 'created', Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });

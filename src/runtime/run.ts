@@ -39,12 +39,15 @@ const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 export async function runForeground(spec: ContainerSpec): Promise<number> {
   const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run ${spec.name}`);
   const devNull = openSync('/dev/null', 'r');
+  const interrupt = interruptible();
   let created: Created;
   try {
-    created = await createContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: 1, stderr: 2 }, ledger);
+    created = await createContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: 1, stderr: 2 }, ledger, interrupt.signal);
+    interrupt.signal.throwIfAborted();
   } catch (err) {
     await discard(spec, ledger);
-    throw err;
+    interrupt.stop();
+    throw interrupt.error() ?? err;
   } finally {
     closeSync(devNull);
   }
@@ -54,9 +57,12 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
   } catch (err) {
     try { process.kill(created.pid, 'SIGKILL'); } catch { /* gone */ }
     await finishContainer(spec.id, await waitForExit(created.pid), ledger);
+    interrupt.stop();
     throw err;
   }
+  // From here a signal is the container's: forwarded to PID 1 (the handlers overlap, so none is lost).
   const forward = forwardSignals(created.pid);
+  interrupt.stop();
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
   terminal?.attach(spec.interactive);
   created.release(terminal?.path);
@@ -105,19 +111,22 @@ export async function runDetached(): Promise<number> {
 export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<never> {
   const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run -d ${spec.name}`);
   const devNull = openSync('/dev/null', 'r+');
+  const interrupt = interruptible();
   let created: Created;
   try {
     saveConfig(spec);
     const log = openSync(paths(spec.id).log, 'a');
-    created = await createContainer(spec, { stdin: devNull, stdout: log, stderr: log }, ledger);
+    created = await createContainer(spec, { stdin: devNull, stdout: log, stderr: log }, ledger, interrupt.signal);
     closeSync(log);
+    interrupt.signal.throwIfAborted();
   } catch (err) {
     await discard(spec, ledger);
     await threadsSettled(); // process.exit below must not meet a thread loading libc
-    const e = err as Error & { exitCode?: number };
+    const e = (interrupt.error() ?? err) as Error & { exitCode?: number };
     process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0], code: e.exitCode ?? EXIT_RUNTIME }) + '\n');
     process.exit(e.exitCode ?? EXIT_RUNTIME);
   }
+  interrupt.stop();
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString(), MonitorPid: process.pid });
   created.release();
   await new Promise<void>((r) => process.stdout.write(JSON.stringify({ id: spec.id }) + '\n', () => r()));
@@ -140,6 +149,28 @@ async function discard(spec: ContainerSpec, ledger: Ledger): Promise<void> {
   if (spec.net.mode === 'bridge') await leaveBridge(ledger).catch(() => undefined); // a no-op unless it had joined
   ledger.clear();
   removeContainerFiles(spec.id, spec.name);
+}
+
+/**
+ * While a container is being made, SIGINT, SIGTERM and SIGHUP (a `timeout` wrapper, a closed
+ * terminal, Ctrl-C) must not end nestbox half-way: that would leave the veth pair, the cgroups and
+ * the rules it has made so far. They abort the creation at its next step instead; the caller then
+ * undoes the ledger and exits 128+signal, as a killed process would.
+ */
+function interruptible(): { signal: AbortSignal; stop(): void; error(): UserError | undefined } {
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const handler = (sig: NodeJS.Signals) => {
+    caught ??= sig;
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, handler);
+  return {
+    signal: controller.signal,
+    stop: () => { for (const sig of signals) process.removeListener(sig, handler); },
+    error: () => caught && new UserError(`interrupted by ${caught} while the container was being made: nothing of it was kept`, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[caught]),
+  };
 }
 
 /**

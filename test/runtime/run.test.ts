@@ -398,6 +398,31 @@ test('a run killed with SIGKILL leaves objects that `nestbox cleanup` removes', 
   assert.not.ok(Ledger.owners().some((o) => o.startsWith('ctr-')));
 });
 
+test('a run ended by SIGTERM while the container is being made leaves nothing behind, at any step', async () => {
+  // --trace prints each step as it ends: the signal is sent right after a chosen one.
+  for (const after of ['state in', 'cgroup', 'namespaces created', 'limits written']) {
+    const child = spawn(process.execPath, [bin, 'run', '--rm', '--trace', '-p', '18089:80', 'default', '--', 'sleep', '30'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let sent = false;
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (!sent && err.split('\n').some((l) => l.includes(after))) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    assert.ok(sent, `the step "${after}" was reached: ${err}`);
+    assert.is(code, 143, `exit 128+15 after "${after}": ${err}`);
+    assert.match(err, /interrupted by SIGTERM while the container was being made/);
+    assert.equal(containerDirs(), [], `no container directory after "${after}"`);
+    assert.equal(cgroupsLeft(), [], `no cgroup after "${after}"`);
+    assert.not.match(spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout, /: nb/, `no link after "${after}"`);
+    assert.not.match(spawnSync('iptables', ['-w', '-t', 'nat', '-S'], { encoding: 'utf8' }).stdout, /NESTBOX|nestbox/, `no nat rule after "${after}"`);
+    assert.not.ok(Ledger.owners().some((o) => o.startsWith('ctr-')), `no ledger after "${after}"`);
+  }
+});
+
 test('20 containers started and removed concurrently, on one bridge, without collisions', async () => {
   // Addresses go back to the pool when a container ends, so a later container may rightly get one an
   // earlier one had. To test for collisions all twenty must be alive at once: each prints its name and
