@@ -118,6 +118,8 @@ export function runChecks(): DoctorReport {
     detail: backend ? `${iptables} (${backend === 'nft' ? 'nf_tables backend' : 'legacy backend'})` : 'not found',
     fix: backend ? undefined : 'apt-get install -y iptables', labs: backend ? undefined : ['nat', 'ports', 'run'] });
 
+  if (backend && isRoot) add(forwardPolicyCheck());
+
   const forward = read('/proc/sys/net/ipv4/ip_forward');
   add({ id: 'ip_forward', title: 'net.ipv4.ip_forward', required: false, status: forward === '1' ? 'pass' : 'warn',
     detail: forward === '1' ? 'on' : 'off: the nat and ports labs turn it on while they run and restore it after',
@@ -164,6 +166,23 @@ function cgroupCheck(layout: CgroupLayout): Check {
   return { id: 'cgroup', title: 'cgroups', required: true, status: layout.mode === 'none' ? 'fail' : 'pass',
     detail: describe[layout.mode], fix: layout.mode === 'none' ? 'mount -t cgroup2 none /sys/fs/cgroup' : undefined,
     labs: layout.mode === 'none' ? Object.values(CONTROLLER_LABS).flat() : undefined };
+}
+
+/**
+ * The FORWARD chain's policy decides the fate of every packet routed between a container and the
+ * rest of the world. Docker sets it to DROP when it starts (and loads br_netfilter, so traffic
+ * inside a bridge is filtered too). nestbox never changes the policy or Docker's rules: it inserts
+ * ACCEPT rules for its own bridges at the top of FORWARD and removes them afterwards.
+ */
+function forwardPolicyCheck(): Check {
+  let rules = '';
+  try { rules = execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }); } catch { /* unreadable */ }
+  const policy = /^-P FORWARD (\S+)/m.exec(rules)?.[1] ?? 'unknown';
+  const docker = existsSync('/sys/class/net/docker0') || /^-N DOCKER/m.test(rules);
+  const what = docker ? `Docker is installed here (docker0, its DOCKER chains${policy === 'DROP' ? ', FORWARD policy DROP' : ''})` : `policy ${policy}`;
+  return { id: 'forward', title: 'iptables FORWARD chain', required: false, status: 'pass',
+    detail: policy === 'ACCEPT' && !docker ? 'policy ACCEPT' :
+      `${what}: nestbox inserts its own ACCEPT rules for its bridges at the top of FORWARD (chain NESTBOX-FORWARD for nb0, one rule set per network lab) and removes them afterwards; ${docker ? "Docker's rules and the policy" : 'the policy'} stay as they are` };
 }
 
 /**

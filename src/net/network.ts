@@ -1,6 +1,7 @@
 // A bridge network the way Docker builds its default one, for `nestbox run`: one bridge (nb0, the
 // docker0 of nestbox) shared by every container, with a /24 of its own, MASQUERADE for traffic
-// leaving it, a NESTBOX chain for published ports, and net.ipv4.ip_forward on. The first container
+// leaving it, a NESTBOX chain for published ports, ACCEPT rules in FORWARD (a NESTBOX-FORWARD
+// chain) and net.ipv4.ip_forward on. The first container
 // creates all of it, the last one out removes it (shared.ts); each container adds its own veth,
 // address and published ports, recorded in its own ledger.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,8 +65,31 @@ export async function joinBridgeNetwork(net: NetCtx, bridge = 'nb0', chain = 'NE
       { table: 'nat', chain: 'PREROUTING', spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', ...comment(RULE_COMMENT), '-j', chain] },
       { table: 'nat', chain: 'OUTPUT', spec: ['-m', 'addrtype', '--dst-type', 'LOCAL', ...comment(RULE_COMMENT), '-j', chain] },
     ], [chain]);
+    await allowForwarding(shared, bridge, `${chain}-FORWARD`);
   });
   return JSON.parse(readFileSync(networkFile(bridge), 'utf8'));
+}
+
+/**
+ * What the FORWARD chain of the filter table must let through for the bridge, whatever its policy:
+ * Docker sets FORWARD's policy to DROP when it starts (and a host firewall may end the chain in a
+ * REJECT), which would stop every routed packet from or to the containers. Docker's own answer is
+ * a few ACCEPT rules for docker0; these are the same for BRIDGE, in a chain of nestbox's own
+ * reached by one jump at the top of FORWARD, so nothing of Docker's is touched or reordered.
+ *   - out of the bridge to anywhere else (the containers' own connections, masqueraded after);
+ *   - back into it, for connections already made (replies);
+ *   - into it, for connections whose destination a DNAT rule rewrote (published ports);
+ *   - from the bridge to the bridge: with br_netfilter loaded (Docker loads it), traffic between
+ *     two containers on one bridge passes through FORWARD too.
+ */
+async function allowForwarding(shared: NetCtx, bridge: string, chain: string): Promise<void> {
+  await addRules(shared, 'filter', [
+    { table: 'filter', chain, spec: ['-i', bridge, '!', '-o', bridge, '-j', 'ACCEPT'] },
+    { table: 'filter', chain, spec: ['-o', bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
+    { table: 'filter', chain, spec: ['-o', bridge, '-m', 'conntrack', '--ctstate', 'DNAT', '-j', 'ACCEPT'] },
+    { table: 'filter', chain, spec: ['-i', bridge, '-o', bridge, '-j', 'ACCEPT'] },
+  ], [chain]);
+  await addRule(shared, { table: 'filter', chain: 'FORWARD', spec: [...comment(RULE_COMMENT), '-j', chain] }, { insert: true });
 }
 
 /** Leave the shared bridge network; the last user removes it. */

@@ -162,6 +162,40 @@ test('--net bridge (the default): eth0 on nb0 with an address, a default route, 
   assert.not.match(links, /: nb/, 'the last container out removed nb0 and its veth');
 });
 
+test('FORWARD policy DROP, as Docker sets it: a container still reaches the outside, and the outside its published port', () => {
+  // "The outside" is a network namespace of the test's own, reached through the host by its own
+  // veth and subnet, as a machine behind eth0 would be; nothing leaves this host.
+  const sh = (cmd: string) => spawnSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
+  const policy = /^-P FORWARD (\S+)/m.exec(sh('iptables -w -S FORWARD').stdout)?.[1] ?? 'ACCEPT';
+  const www = tempDir('nestbox-outside-');
+  writeFileSync(join(www.path, 'index.html'), 'the outside\n');
+  try {
+    const setup = sh([
+      'ip netns add nbtout', 'ip link add nbtout0 type veth peer name nbtoutp', 'ip link set nbtoutp netns nbtout',
+      'ip addr add 10.212.77.1/24 dev nbtout0', 'ip link set nbtout0 up',
+      'ip -n nbtout addr add 10.212.77.2/24 dev nbtoutp', 'ip -n nbtout link set nbtoutp up', 'ip -n nbtout link set lo up',
+      // The outside knows only its own subnet, like any network beyond the host: replies need NAT.
+      `ip netns exec nbtout /bin/busybox httpd -p 80 -h ${www.path}`,
+      'iptables -w -P FORWARD DROP',
+    ].join(' && '));
+    assert.is(setup.status, 0, setup.stderr);
+    const out = inside([], 'timeout 5 wget -q -O - http://10.212.77.2/'); // busybox 1.35's own -T crashes
+    assert.is(out.status, 0, `container -> outside: ${out.stderr}`);
+    assert.match(out.stdout, /the outside/);
+    const web = nb(['run', '-d', '--name', 'fwd-web', '-p', '18090:80', 'default', '--', 'httpd', '-f', '-p', '80', '-h', '/etc']);
+    assert.is(web.status, 0, web.stderr);
+    const host = spawnSync('ip', ['netns', 'exec', 'nbtout', '/bin/busybox', 'timeout', '5', '/bin/busybox', 'wget', '-q', '-O', '-', 'http://10.212.77.1:18090/hostname'], { encoding: 'utf8' });
+    assert.is(host.status, 0, `outside -> published port: ${host.stderr}`);
+    assert.is(host.stdout.trim(), web.stdout.trim().slice(0, 12), 'the container answered with its hostname (its id)');
+  } finally {
+    nb(['rm', '-f', 'fwd-web']);
+    sh(`iptables -w -P FORWARD ${policy}; ip netns pids nbtout | xargs -r kill; ip netns del nbtout; ip link del nbtout0`);
+    www.remove();
+  }
+  assert.match(spawnSync('iptables', ['-w', '-S', 'FORWARD'], { encoding: 'utf8' }).stdout, new RegExp(`^-P FORWARD ${policy}$`, 'm'), 'the policy is as before');
+  assert.not.match(spawnSync('iptables', ['-w', '-S'], { encoding: 'utf8' }).stdout, /NESTBOX|nestbox/, 'no filter rule of nestbox is left');
+});
+
 test('memory: a process past --memory is OOM-killed; inspect shows OOMKilled and exit 137', () => {
   const r = nb(['run', '--name', 'oom', '--net', 'none', '--memory', '16m', 'default', '--', '/bin/sh', '-c', 'head -c 200m /dev/zero | tail']);
   try {
