@@ -1,7 +1,9 @@
 // Runs every compiled test file (dist/test/**/*.test.js) in its own Node process, one after the
 // other (kernel tests must not race each other), and ends with one line: "N passed, N failed".
 // uvu prints per-file totals; this script adds them up. A file that crashes before printing its
-// totals counts as one failure. Usage: npm test [-- filter]
+// totals counts as one failure. Usage: npm test [-- filter...] (a file runs when its path contains
+// one of the filters). NESTBOX_TEST_FILE_TIMEOUT (seconds, default 600) stops a whole file; each
+// test has its own, shorter limit (NESTBOX_TEST_TIMEOUT, test/helpers.ts).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testDir = join(root, 'dist', 'test');
-const filter = process.argv[2];
+const filters = process.argv.slice(2);
+const fileTimeout = Number(process.env.NESTBOX_TEST_FILE_TIMEOUT ?? 600) * 1000;
 
 if (!existsSync(testDir)) {
   console.error('no compiled tests: run `npm run build` first');
@@ -25,7 +28,7 @@ function find(dir) {
   }).sort();
 }
 
-const files = find(testDir).filter((f) => !filter || f.includes(filter));
+const files = find(testDir).filter((f) => !filters.length || filters.some((x) => relative(testDir, f).includes(x)));
 let passed = 0, failed = 0, skipped = 0;
 const failures = [];
 const started = Date.now();
@@ -36,7 +39,7 @@ for (const file of files) {
   const r = spawnSync(process.execPath, [file], {
     encoding: 'utf8',
     env: { ...process.env, NODE_DISABLE_COLORS: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
-    timeout: 300_000,
+    timeout: fileTimeout,
     maxBuffer: 64 << 20,
   });
   const out = (r.stdout ?? '') + (r.stderr ?? '');

@@ -6,14 +6,31 @@ import { join } from 'node:path';
 
 export const isRoot = process.getuid?.() === 0;
 
-/** A uvu suite whose tests are skipped (with one printed reason) when not root. */
+/**
+ * How long one test may take, in seconds (NESTBOX_TEST_TIMEOUT; default 180). A test past it fails
+ * with its own name, and the file goes on with the next: on a slow machine (a VM under emulation)
+ * a hang is reported as the test that hung, not as a whole file killed.
+ */
+const testTimeout = Number(process.env.NESTBOX_TEST_TIMEOUT ?? 180) * 1000;
+
+function timed(name: string, fn: (ctx: any) => unknown) {
+  return (ctx: any) => {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`"${name}" timed out after ${testTimeout / 1000} s`)), testTimeout);
+    });
+    return Promise.race([Promise.resolve().then(() => fn(ctx)), limit]).then(() => undefined).finally(() => clearTimeout(timer));
+  };
+}
+
+/** A uvu suite whose tests are skipped (with one printed reason) when not root, each with a time limit. */
 export function kernelSuite(name: string) {
   const s = suite(name);
   if (!isRoot) {
     console.log(`SKIP ${name}: kernel tests need root (run the suite with sudo)`);
     return Object.assign(((n: string, fn: any) => s.skip(n, fn)) as any, s, { run: s.run, skip: s.skip, only: s.only });
   }
-  return s;
+  return Object.assign(((n: string, fn: any) => s(n, timed(n, fn))) as any, s, { run: s.run, skip: s.skip, only: s.only, before: s.before, after: s.after });
 }
 
 export { uvuTest as test };
