@@ -1,11 +1,13 @@
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../cli/course-flags.js';
 
 export default class Tutorial extends NestboxCommand {
   static summary = 'The guided course: every lab in syllabus order, from processes to your own container runtime.';
   static description = 'Shows a checklist of the labs with your progress, offers each lab\'s lesson, and resumes at the first lab you have not finished.';
   static examples = ['sudo nestbox tutorial', 'sudo nestbox tutorial --yes --pace 1000'];
   static flags = {
+    ...courseFlags,
     yes: Flags.boolean({ char: 'y', description: 'run every remaining lab unattended (classroom demo)' }),
     pace: Flags.integer({ description: 'with --yes: pause this many milliseconds after each step', min: 0, max: 60000 }),
     explain: Flags.boolean({ description: 'show the equivalent shell command and system call of each step' }),
@@ -13,6 +15,7 @@ export default class Tutorial extends NestboxCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Tutorial);
+    applyCourseFlags(flags);
     requireRoot('nestbox tutorial');
     const { runTutorial } = await import('../lab/tutorial.js');
     process.exitCode = await runTutorial(flags);

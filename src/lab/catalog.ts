@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lab } from './types.js';
+import type { Lab, Shown } from './types.js';
+import { tr } from '../i18n/lang.js';
 import { loadAllLabs, loadLab, LAB_ORDER } from '../../labs/index.js';
 import { runChecks } from '../doctor/checks.js';
 import { loadProgress } from './progress.js';
@@ -11,6 +12,7 @@ import { UserError } from '../kernel/errors.js';
 
 export interface LabListing {
   id: string;
+  /** In this run's language. */
   title: string;
   module: number;
   lesson: string;
@@ -21,7 +23,7 @@ export interface LabListing {
 }
 
 /** What `lab list` and the tutorial's checklist show of a lab, without its code. */
-export interface CatalogEntry { id: string; title: string; module: number; lesson: string; needs: string[]; steps: number }
+export interface CatalogEntry { id: string; title: Shown; module: number; lesson: string; needs: string[]; steps: number }
 
 export function catalogEntry(lab: Lab): CatalogEntry {
   return { id: lab.id, title: lab.title, module: lab.module, lesson: lab.lesson, needs: [...lab.needs], steps: lab.steps.length };
@@ -50,7 +52,7 @@ export async function listLabs(): Promise<LabListing[]> {
     const why = unavailableReason(lab, report);
     const p = progress.labs[lab.id];
     const status: LabListing['status'] = why ? 'unavailable' : p?.status === 'done' ? 'done' : p ? 'in progress' : 'not started';
-    return { id: lab.id, title: lab.title, module: lab.module, lesson: lab.lesson, status, step: p?.step, steps: lab.steps, reason: why };
+    return { id: lab.id, title: tr(lab.title), module: lab.module, lesson: lab.lesson, status, step: p?.step, steps: lab.steps, reason: why };
   });
 }
 

@@ -7,11 +7,11 @@ import { labsWorkRoot } from '../host/paths.js';
 import { run, runOk } from '../host/exec.js';
 import { spawnInNamespaces } from '../kernel/spawn.js';
 import { ensureDefaultRootfs } from '../rootfs/build.js';
-import type { LabContext } from './types.js';
+import type { LabContext, Shown } from './types.js';
 
 export interface LabSession extends LabContext {
   /** Lines said by the steps since the last take(). */
-  takeSaid(): string[];
+  takeSaid(): Shown[];
   /** Undo everything the ledger recorded (processes first), newest first. */
   cleanup(): Promise<CleanupReport>;
 }
@@ -27,7 +27,7 @@ export function createLabContext(labId: string): LabSession {
   const workDir = join(labsWorkRoot(), `${labId}-${unique}`);
   ledger.record({ kind: 'dir', path: workDir });
   mkdirSync(workDir, { recursive: true, mode: 0o755 });
-  let said: string[] = [];
+  let said: Shown[] = [];
   return {
     labId,
     unique,

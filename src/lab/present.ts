@@ -1,15 +1,18 @@
 // How a lab looks in the terminal: step headers, the explanation, the equivalent command and
-// syscall (--explain), what was done, and what the kernel shows now, in colour, wrapped to the
-// terminal's width.
+// syscall, what was done, and what the kernel shows now, in colour, wrapped to the terminal's
+// width (by display width: a Chinese character takes two columns), in the learner's language.
 import chalk from 'chalk';
-import type { Lab, Observation, Step } from './types.js';
+import type { Lab, Observation, Shown, Step } from './types.js';
 import type { StepResult } from './unattended.js';
-import { renderMarkdown, wrap, visibleLength } from '../render/markdown.js';
+import { renderMarkdown, wrap } from '../render/markdown.js';
+import { displayWidth } from '../render/text-width.js';
+import { glyphs } from '../render/glyphs.js';
+import { tr, pick } from '../i18n/lang.js';
 
 export interface PresentOptions { explain?: boolean; width?: number }
 
 const out = (s = '') => process.stdout.write(s + '\n');
-const columns = () => Math.max(60, Math.min(process.stdout.columns || 100, 120));
+const columns = () => Math.max(40, Math.min(process.stdout.columns || 100, 120));
 
 /** Inline `code` in a plain line (hints, labels, messages) drawn as code, as the lessons do. */
 export function inline(text: string): string {
@@ -19,36 +22,43 @@ export function inline(text: string): string {
 /** A line wrapped to the terminal with a hanging indent, so nothing breaks in the middle of a word. */
 function wrapped(first: string, rest: string, text: string): string {
   // A line that fits is left alone: its runs of spaces may be columns (iptables -nvL, ps).
-  if (!text.includes('\n') && visibleLength(first) + visibleLength(text) <= columns()) return first + text;
-  const [head, ...tail] = wrap(text, columns() - visibleLength(first));
-  return [first + head, ...tail.flatMap((l) => wrap(l, columns() - rest.length)).map((l) => rest + l)].join('\n');
+  if (!text.includes('\n') && displayWidth(first) + displayWidth(text) <= columns()) return first + text;
+  const [head, ...tail] = wrap(text, columns() - displayWidth(first));
+  return [first + head, ...tail.flatMap((l) => wrap(l, columns() - displayWidth(rest))).map((l) => rest + l)].join('\n');
 }
 
 export function labHeader(lab: Lab): void {
-  out(chalk.bold.cyan(`\n${lab.title}`));
-  out(chalk.dim(`lab ${lab.id}, module ${lab.module}; the lesson: nestbox lesson show ${lab.lesson}`));
+  out(chalk.bold.cyan(`\n${tr(lab.title)}`));
+  out(chalk.dim(pick(`lab ${lab.id}, module ${lab.module}; the lesson: nestbox lesson show ${lab.lesson}`,
+    `实验 ${lab.id}，第 ${lab.module} 单元；对应的课：nestbox lesson show ${lab.lesson}`)));
 }
 
 export function stepHeader(step: Step, index: number, total: number, opts: PresentOptions, state: Record<string, any> = {}): void {
-  const label = step.exercise ? 'Exercise' : 'Step';
-  const title = `── ${label} ${index + 1}/${total}: ${fill(step.title, state)} `;
-  out('\n' + chalk.bold(title) + chalk.dim('─'.repeat(Math.max(0, Math.min(columns(), 80) - visibleLength(title)))));
-  out(renderMarkdown(fill(step.explain, state), { width: opts.width ?? columns() }).trimEnd());
-  // An exercise's command is its answer: shown with --explain only after it is done.
-  if (opts.explain && !step.exercise && (step.command || step.syscall)) explainLines(step, state);
+  const label = step.exercise ? pick('Exercise', '练习') : pick('Step', '步骤');
+  const h = glyphs().h;
+  const title = `${h}${h} ${label} ${index + 1}/${total}${pick(': ', '：')}${fill(tr(step.title), state)} `;
+  out('\n' + chalk.bold(title) + chalk.dim(h.repeat(Math.max(0, Math.min(columns(), 80) - displayWidth(title)))));
+  out(renderMarkdown(fill(tr(step.explain), state), { width: opts.width ?? columns() }).trimEnd());
+  // An exercise's command is its answer: shown only once it is done.
+  if (opts.explain && !step.exercise) explainLines(step, state);
 }
 
-export function explainLines(step: Step, state: Record<string, any>): void {
-  if (step.command) out(wrapped(chalk.dim('  shell:   '), '           ', chalk.yellow(fill(step.command, state))));
-  if (step.syscall) out(wrapped(chalk.dim('  syscall: '), '           ', chalk.magenta(fill(step.syscall, state))));
+/** The shell command and the system calls a step stands for. */
+export function explainLines(step: Step, state: Record<string, any>, label?: string): void {
+  if (label) out(chalk.dim(`  ${label}`));
+  const shell = pick('  shell:   ', '  命令：    ');
+  const syscall = pick('  syscall: ', '  系统调用：');
+  if (step.command) out(wrapped(chalk.dim(shell), ' '.repeat(displayWidth(shell)), chalk.yellow(fill(step.command, state))));
+  if (step.syscall) out(wrapped(chalk.dim(syscall), ' '.repeat(displayWidth(syscall)), chalk.magenta(fill(step.syscall, state))));
 }
 
 export function exerciseTask(step: Step, state: Record<string, any>, opts: PresentOptions): void {
-  out(renderMarkdown('**Your turn.** ' + fill(step.exercise!.task, state), { width: opts.width ?? columns() }).trimEnd());
+  out(renderMarkdown(pick('**Your turn.** ', '**轮到你了**。') + fill(tr(step.exercise!.task), state), { width: opts.width ?? columns() }).trimEnd());
 }
 
-export function hint(text: string, state: Record<string, any>): void {
-  out(wrapped(chalk.yellow('  hint: '), '        ', inline(fill(text, state))));
+export function hint(text: Shown, state: Record<string, any>): void {
+  const label = pick('  hint: ', '  提示：');
+  out(wrapped(chalk.yellow(label), ' '.repeat(displayWidth(label)), inline(fill(tr(text), state))));
 }
 
 /**
@@ -66,28 +76,33 @@ export function fill(text: string, state: Record<string, any>): string {
  */
 export function observations(list: Observation[]): void {
   if (!list.length) return;
-  out(chalk.dim('  what the kernel shows now:'));
+  out(chalk.dim(pick('  what the kernel shows now:', '  内核现在的状态：')));
   const room = columns();
-  const w = Math.min(44, Math.max(...list.map((o) => visibleLength(inline(o.what)))));
-  for (const o of list) {
-    const mark = o.ok ? chalk.green('✔') : chalk.red('✘');
-    const label = inline(o.what);
-    const value = o.ok ? chalk.green(o.observed) : `observed ${chalk.red(o.observed)}, expected ${chalk.yellow(o.expected)}`;
-    const one = `  ${mark} ${label}${' '.repeat(Math.max(0, w - visibleLength(label)))}  `;
-    if (visibleLength(label) <= w && visibleLength(one) + visibleLength(value) <= room) {
+  const labels = list.map((o) => inline(tr(o.what)));
+  const w = Math.min(44, Math.max(...labels.map(displayWidth)));
+  const g = glyphs();
+  list.forEach((o, k) => {
+    const mark = o.ok ? chalk.green(g.tick) : chalk.red(g.cross);
+    const label = labels[k];
+    const value = o.ok ? chalk.green(tr(o.observed)) : pick(`observed ${chalk.red(tr(o.observed))}, expected ${chalk.yellow(tr(o.expected))}`,
+      `看到的是 ${chalk.red(tr(o.observed))}，应当是 ${chalk.yellow(tr(o.expected))}`);
+    const one = `  ${mark} ${label}${' '.repeat(Math.max(0, w - displayWidth(label)))}  `;
+    if (displayWidth(label) <= w && displayWidth(one) + displayWidth(value) <= room) {
       out(one + value);
     } else {
       out(wrapped(`  ${mark} `, '    ', label));
       out(wrapped('      ', '      ', value));
     }
-  }
+  });
 }
 
 /** What a step did and what the kernel shows; `quiet` leaves out the verdict (an exercise's setup). */
 export function stepResult(result: StepResult, opts: { quiet?: boolean } = {}): void {
-  for (const line of result.said) out(wrapped(chalk.dim('  · '), '    ', inline(line)));
-  if (result.did) out(wrapped(chalk.cyan('  done: '), '        ', inline(result.did)));
-  if (result.error) out(wrapped(chalk.red('  error: '), '         ', result.error));
+  for (const line of result.said) out(wrapped(chalk.dim(`  ${glyphs().bullet} `), '    ', inline(tr(line))));
+  const done = pick('  done: ', '  完成：');
+  const error = pick('  error: ', '  出错：');
+  if (result.did) out(wrapped(chalk.cyan(done), ' '.repeat(displayWidth(done)), inline(tr(result.did))));
+  if (result.error) out(wrapped(chalk.red(error), ' '.repeat(displayWidth(error)), result.error));
   observations(result.observations);
-  if (!opts.quiet) out(result.ok ? chalk.green.bold('  PASS') : chalk.red.bold('  FAIL'));
+  if (!opts.quiet) out(result.ok ? chalk.green.bold(pick('  PASS', '  通过')) : chalk.red.bold(pick('  FAIL', '  未通过')));
 }

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 export type LabStatus = 'in-progress' | 'done';
 
 export interface LabProgress { status: LabStatus; step: number; updated: string }
-export interface Progress { version: 1; labs: Record<string, LabProgress> }
+export interface Progress { version: 1; labs: Record<string, LabProgress>; /** --lang, remembered (src/i18n/lang.ts) */ lang?: 'en' | 'zh' }
 
 /** The invoking user's home and ids: SUDO_USER's when run through sudo. */
 function invokingUser(): { home: string; uid?: number; gid?: number } {
@@ -61,6 +61,13 @@ export function recordStep(labId: string, stepsDone: number, total: number): voi
   // Going through a finished lab again does not make it unfinished.
   const done = stepsDone >= total || p.labs[labId]?.status === 'done';
   p.labs[labId] = { status: done ? 'done' : 'in-progress', step: done ? total : stepsDone, updated: new Date().toISOString() };
+  save(p);
+}
+
+export function rememberLanguage(lang: 'en' | 'zh'): void {
+  const p = loadProgress();
+  if (p.lang === lang) return;
+  p.lang = lang;
   save(p);
 }
 

@@ -32,8 +32,8 @@ export async function startLab(id: string, flags: StartFlags): Promise<number> {
     if (answer.v === 'quit') return 130;
     startAt = answer.v === 'resume' ? saved.step : 0;
   }
-  const { runLab } = await import('./interactive.js');
-  const ok = await runLab(lab, { yes: flags.yes, pace: flags.pace, explain: flags.explain, startAt });
+  const { runLabOnTerminal } = await import('./terminal-ui.js');
+  const ok = await runLabOnTerminal(lab, { yes: flags.yes, pace: flags.pace, explain: flags.explain, startAt });
   return ok ? 0 : 1;
 }
 

@@ -4,24 +4,40 @@
 import type { Ledger } from '../host/ledger.js';
 import type { SpawnRequest } from '../kernel/spawn.js';
 import type { RunResult } from '../host/exec.js';
+import type { Text } from '../i18n/lang.js';
+
+export type { Text };
+export { t } from '../i18n/lang.js';
+
+/**
+ * What a learner reads: a Text in both languages. A plain string is for what is not translated:
+ * a path, a command, a value as the kernel prints it (test/i18n.test.ts finds prose left in one).
+ */
+export type Shown = Text | string;
 
 /** One thing read back from the kernel, with what the lab expected to see. */
 export interface Observation {
   /** What was read, e.g. "hostname inside (/proc/sys/kernel/hostname via setns)". */
-  what: string;
-  expected: string;
-  observed: string;
+  what: Shown;
+  expected: Shown;
+  observed: Shown;
   ok: boolean;
 }
 
-/** Shorthand for an observation: ok when observed === expected. */
-export function observe(what: string, expected: unknown, observed: unknown): Observation {
-  return { what, expected: String(expected), observed: String(observed), ok: String(expected) === String(observed) };
+/** A value as shown: a Text stays one, anything else becomes its string. */
+const shown = (v: unknown): Shown => (typeof v === 'object' && v !== null && 'en' in v && 'zh' in v ? (v as Text) : String(v));
+/** The value to compare: a Text by its English (both languages say the same thing). */
+const plain = (v: Shown): string => (typeof v === 'string' ? v : v.en);
+
+/** Shorthand for an observation: ok when observed equals expected. */
+export function observe(what: Shown, expected: unknown, observed: unknown): Observation {
+  const [e, o] = [shown(expected), shown(observed)];
+  return { what, expected: e, observed: o, ok: plain(e) === plain(o) };
 }
 
 /** An observation whose test is a predicate (expected is a description, e.g. "≠ host's 4026531838"). */
-export function observeThat(what: string, expected: string, observed: unknown, ok: boolean): Observation {
-  return { what, expected, observed: String(observed), ok };
+export function observeThat(what: Shown, expected: Shown, observed: unknown, ok: boolean): Observation {
+  return { what, expected, observed: shown(observed), ok };
 }
 
 export interface LabContext {
@@ -44,14 +60,14 @@ export interface LabContext {
   /** Like exec, but throws when the tool fails. */
   execOk(file: string, args: string[], input?: string): Promise<string>;
   /** Narrate what was done (shown under the step). */
-  say(line: string): void;
+  say(line: Shown): void;
 }
 
 export interface Exercise {
   /** What the learner is asked to do (markdown). */
-  task: string;
+  task: Shown;
   /** Shown one at a time when the check fails. */
-  hints: string[];
+  hints: Shown[];
   /**
    * Where the learner works: a shell nestbox opens inside a namespace (join the namespaces of the
    * process in state[pidKey]), or their own second terminal on the host.
@@ -65,15 +81,15 @@ export interface Exercise {
 
 export interface Step {
   id: string;
-  title: string;
+  title: Shown;
   /** The idea, in markdown. */
-  explain: string;
+  explain: Shown;
   /** The shell command a learner would type for the same effect. */
   command?: string;
   /** The system call(s) it stands for. */
   syscall?: string;
   /** Do it for real; may return a one-line summary of what was done. */
-  perform?(ctx: LabContext): Promise<string | void>;
+  perform?(ctx: LabContext): Promise<Shown | void>;
   /** Read the kernel's state back. For an exercise this is the check. */
   verify(ctx: LabContext): Promise<Observation[]>;
   exercise?: Exercise;
@@ -86,7 +102,7 @@ export type Requirement = string;
 
 export interface Lab {
   id: string;
-  title: string;
+  title: Shown;
   /** Syllabus module number (0-14). */
   module: number;
   /** The lesson this lab belongs to (lessons/NN-<lesson>.md). */

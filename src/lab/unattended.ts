@@ -1,21 +1,18 @@
-// Run a lab start to finish without a person: every step performed and verified, exercises answered
-// by their `solve`. Used by `--yes` (classroom demos) and by the tests. Cleanup always runs.
-import type { Lab, Observation, Step } from './types.js';
-import { createLabContext, LabSession } from './context.js';
+// One step of a lab, run and checked, and a whole lab without a person (the tests): every step
+// performed and verified, exercises answered by their `solve` (or their `mistake`). It is the same
+// loop `lab start` runs (runner.ts), with nothing shown and nothing asked.
+import type { Observation, Shown, Step } from './types.js';
+import type { LabSession } from './context.js';
+import type { Lab } from './types.js';
+import { runLab } from './runner.js';
 
-export interface StepResult { id: string; title: string; did?: string; said: string[]; observations: Observation[]; ok: boolean; error?: string }
-export interface LabResult { lab: string; ok: boolean; steps: StepResult[]; cleanupFailed: string[] }
+export interface StepResult { id: string; title: Shown; did?: Shown; said: Shown[]; observations: Observation[]; ok: boolean; error?: string }
+export interface LabResult { lab: string; ok: boolean; steps: StepResult[]; cleanupFailed: string[]; quit?: boolean }
 
-export interface UnattendedOptions {
-  /** Called after each step (the CLI prints it; tests ignore it). */
-  onStep?: (step: Step, result: StepResult) => void | Promise<void>;
-  /** Run each exercise's `mistake` instead of `solve` (tests: the check must fail). */
-  mistakes?: boolean;
-  /** Keep going after a failed step. */
-  keepGoing?: boolean;
-}
+/** How an exercise is answered: its reference `solve`, a typical `mistake` (tests), or by the learner (`none`). */
+export type Answer = 'solve' | 'mistake' | 'none';
 
-export async function runStep(step: Step, ctx: LabSession, mode: 'solve' | 'mistake' | 'none' = 'solve', afterPerform?: () => void): Promise<StepResult> {
+export async function runStep(step: Step, ctx: LabSession, mode: Answer = 'solve', afterPerform?: () => void): Promise<StepResult> {
   const result: StepResult = { id: step.id, title: step.title, said: [], observations: [], ok: false };
   try {
     if (step.perform) result.did = (await step.perform(ctx)) ?? undefined;
@@ -38,21 +35,13 @@ export async function runStep(step: Step, ctx: LabSession, mode: 'solve' | 'mist
   return result;
 }
 
-export async function runLabUnattended(lab: Lab, opts: UnattendedOptions = {}): Promise<LabResult> {
-  const ctx = createLabContext(lab.id);
-  const steps: StepResult[] = [];
-  try {
-    for (const step of lab.steps) {
-      const result = await runStep(step, ctx, step.exercise && opts.mistakes ? 'mistake' : 'solve');
-      steps.push(result);
-      await opts.onStep?.(step, result);
-      if (!result.ok && !opts.keepGoing) break;
-    }
-  } finally {
-    for (const step of [...lab.steps].reverse()) {
-      try { await step.cleanup?.(ctx); } catch { /* the ledger still undoes what it recorded */ }
-    }
-    var report = await ctx.cleanup();
-  }
-  return { lab: lab.id, ok: steps.length === lab.steps.length && steps.every((s) => s.ok) && !report.failed.length, steps, cleanupFailed: report.failed };
+export interface UnattendedOptions {
+  /** Run each exercise's `mistake` instead of `solve` (tests: the check must fail). */
+  mistakes?: boolean;
+  /** Keep going after a failed step. */
+  keepGoing?: boolean;
+}
+
+export function runLabUnattended(lab: Lab, opts: UnattendedOptions = {}): Promise<LabResult> {
+  return runLab(lab, { answer: opts.mistakes ? 'mistake' : 'solve', keepGoing: opts.keepGoing });
 }

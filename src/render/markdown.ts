@@ -6,6 +6,8 @@ import type MarkdownIt from 'markdown-it';
 import type Token from 'markdown-it/lib/token.mjs';
 import chalk from 'chalk';
 import { createRequire } from 'node:module';
+import { displayWidth, wrapText, softBreak, truncate, padEnd } from './text-width.js';
+import { glyphs } from './glyphs.js';
 
 export interface RenderOptions {
   /** Columns to wrap at (default: the terminal's, else 80; never more than 100). */
@@ -16,7 +18,6 @@ let parser: MarkdownIt | undefined;
 
 // Control sequences take no columns on screen.
 const ANSI = /\x1b\[[0-9;]*m/g;
-export const visibleLength = (s: string) => [...s.replace(ANSI, '')].length;
 
 export function renderMarkdown(source: string, opts: RenderOptions = {}): string {
   // markdown-it's single-file build: the same parser, loaded in ~10 ms instead of the ~100 ms its
@@ -40,8 +41,8 @@ function renderBlocks(tokens: Token[], from: number, to: number, width: number):
       case 'heading_open': {
         const text = inline(tokens[i + 1]);
         const level = Number(t.tag.slice(1));
-        if (level === 1) out.push(chalk.bold.cyan(text) + '\n' + chalk.cyan('═'.repeat(Math.min(width, visibleLength(text)))));
-        else if (level === 2) out.push(chalk.bold.cyan(text) + '\n' + chalk.cyan('─'.repeat(Math.min(width, visibleLength(text)))));
+        if (level === 1) out.push(chalk.bold.cyan(text) + '\n' + chalk.cyan(glyphs().hh.repeat(Math.min(width, displayWidth(text)))));
+        else if (level === 2) out.push(chalk.bold.cyan(text) + '\n' + chalk.cyan(glyphs().h.repeat(Math.min(width, displayWidth(text)))));
         else out.push(chalk.bold(text));
         i = skipTo(tokens, i, 'heading_close');
         break;
@@ -75,7 +76,7 @@ function renderBlocks(tokens: Token[], from: number, to: number, width: number):
         break;
       }
       case 'hr':
-        out.push(chalk.dim('─'.repeat(width)));
+        out.push(chalk.dim(glyphs().h.repeat(width)));
         break;
       default:
         break;
@@ -111,11 +112,13 @@ function inline(token: Token): string {
     if (style.includes('link')) r = chalk.blue.underline(r);
     return r;
   };
-  for (const c of token.children ?? []) {
+  const children = token.children ?? [];
+  children.forEach((c, k) => {
     switch (c.type) {
       case 'text': s += apply(c.content); break;
       case 'code_inline': s += chalk.yellow(c.content); break;
-      case 'softbreak': s += ' '; break;
+      // A line break in the source: a space between words, none inside Chinese text.
+      case 'softbreak': s += softBreak(s, children.slice(k + 1).find((n) => n.content)?.content ?? ''); break;
       case 'hardbreak': s += '\n'; break;
       case 'strong_open': style.push('strong'); break;
       case 'em_open': style.push('em'); break;
@@ -130,30 +133,13 @@ function inline(token: Token): string {
       }
       default: s += apply(c.content ?? '');
     }
-  }
+  });
   return s;
 }
 
-/** Greedy word wrap on visible width; words longer than a line are left whole. */
+/** Wrap on display width (Chinese characters take two columns), each line prefixed by `indent`. */
 export function wrap(text: string, width: number, indent = ''): string[] {
-  const lines: string[] = [];
-  for (const para of text.split('\n')) {
-    let line = '';
-    let len = 0;
-    for (const word of para.split(/ +/)) {
-      const w = visibleLength(word);
-      if (len > 0 && len + 1 + w > width - visibleLength(indent)) {
-        lines.push(indent + line);
-        line = word;
-        len = w;
-      } else {
-        line = len > 0 ? `${line} ${word}` : word;
-        len += (len > 0 ? 1 : 0) + w;
-      }
-    }
-    lines.push(indent + line);
-  }
-  return lines;
+  return wrapText(text, width - displayWidth(indent)).map((l) => indent + l);
 }
 
 function renderList(tokens: Token[], open: number, close: number, width: number): string {
@@ -163,7 +149,7 @@ function renderList(tokens: Token[], open: number, close: number, width: number)
   for (let i = open + 1; i < close; i++) {
     if (tokens[i].type !== 'list_item_open') continue;
     const end = matching(tokens, i);
-    const marker = ordered ? `${n++}.` : '•';
+    const marker = ordered ? `${n++}.` : glyphs().bullet;
     const pad = ' '.repeat(marker.length + 1);
     const body = renderBlocks(tokens, i + 1, end, width - pad.length).join('\n');
     const lines = body.split('\n');
@@ -179,7 +165,7 @@ function renderCode(code: string, lang: string, width: number): string {
   return code.split('\n').map((line) => {
     if (shell && line.trim() && !line.startsWith('#')) return '  ' + chalk.dim('$ ') + chalk.yellow(line);
     if (shell && line.startsWith('#')) return '  ' + chalk.dim(line);
-    return '  ' + chalk.green(line.length > width - 2 ? line.slice(0, width - 3) + '…' : line);
+    return '  ' + chalk.green(truncate(line, width - 2, glyphs().ellipsis));
   }).join('\n');
 }
 
@@ -187,8 +173,8 @@ function renderCode(code: string, lang: string, width: number): string {
 function renderQuote(tokens: Token[], from: number, to: number, width: number): string {
   const body = renderBlocks(tokens, from, to, width - 2).join('\n\n');
   const plain = body.replace(ANSI, '');
-  const colour = /^(warning|caution|danger)\b/i.test(plain) ? chalk.red : /^(tip|note)\b/i.test(plain) ? chalk.green : chalk.dim;
-  return body.split('\n').map((l) => colour('│ ') + l).join('\n');
+  const colour = /^(warning|caution|danger|警告|注意：)/i.test(plain) ? chalk.red : /^(tip|note|提示|小贴士)/i.test(plain) ? chalk.green : chalk.dim;
+  return body.split('\n').map((l) => colour(glyphs().pipe) + l).join('\n');
 }
 
 function renderTable(tokens: Token[], open: number, close: number, width: number): string {
@@ -206,28 +192,29 @@ function renderTable(tokens: Token[], open: number, close: number, width: number
   const cols = Math.max(...rows.map((r) => r.length));
   for (const r of rows) while (r.length < cols) r.push('');
   // Column widths: natural width, then the widest columns give way until the table fits.
-  const widths = Array.from({ length: cols }, (_, c) => Math.max(3, ...rows.map((r) => visibleLength(r[c]))));
+  const widths = Array.from({ length: cols }, (_, c) => Math.max(3, ...rows.map((r) => displayWidth(r[c]))));
   const budget = width - (3 * cols + 1);
   while (widths.reduce((a, b) => a + b, 0) > budget) {
     const widest = widths.indexOf(Math.max(...widths));
     if (widths[widest] <= 8) break;
     widths[widest]--;
   }
-  const line = (l: string, m: string, r: string) => chalk.dim(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
-  const out = [line('┌', '┬', '┐')];
+  const g = glyphs();
+  const line = (l: string, m: string, r: string) => chalk.dim(l + widths.map((w) => g.h.repeat(w + 2)).join(m) + r);
+  const out = [line(g.tl, g.tm, g.tr)];
   rows.forEach((row, k) => {
     const cells = row.map((cell, c) => wrap(cell, widths[c]));
     const height = Math.max(...cells.map((c) => c.length));
     for (let h = 0; h < height; h++) {
       const parts = cells.map((c, ci) => {
         const text = c[h] ?? '';
-        const padded = text + ' '.repeat(Math.max(0, widths[ci] - visibleLength(text)));
+        const padded = padEnd(text, widths[ci]);
         return k < header ? chalk.bold(padded) : padded;
       });
-      out.push(chalk.dim('│ ') + parts.join(chalk.dim(' │ ')) + chalk.dim(' │'));
+      out.push(chalk.dim(`${g.v} `) + parts.join(chalk.dim(` ${g.v} `)) + chalk.dim(` ${g.v}`));
     }
-    if (k === header - 1) out.push(line('├', '┼', '┤'));
+    if (k === header - 1) out.push(line(g.ml, g.mm, g.mr));
   });
-  out.push(line('└', '┴', '┘'));
+  out.push(line(g.bl, g.bm, g.br));
   return out.join('\n');
 }

@@ -1,5 +1,6 @@
 import * as Args from '@oclif/core/args';
 import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabCheck extends NestboxCommand {
   static summary = 'Check the current exercise of a running lab (from a second terminal).';
@@ -9,8 +10,11 @@ export default class LabCheck extends NestboxCommand {
     id: Args.string({ description: 'the lab', required: true }),
   };
 
+  static flags = { ...courseFlags };
+
   async run(): Promise<void> {
-    const { args } = await this.parse(LabCheck);
+    const { args, flags } = await this.parse(LabCheck);
+    applyCourseFlags(flags);
     requireRoot('nestbox lab check');
     const { checkRunningLab } = await import('../../lab/start.js');
     process.exitCode = await checkRunningLab(args.id);

@@ -1,16 +1,19 @@
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand } from '../../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabList extends NestboxCommand {
   static summary = 'List the labs, in syllabus order, with your progress.';
   static description = 'Status is one of: not started, in progress (with the step reached), done, or unavailable on this machine (with the reason from `nestbox doctor`).';
   static examples = ['nestbox lab list', 'nestbox lab list --json'];
   static flags = {
+    ...courseFlags,
     json: Flags.boolean({ description: 'print an array of {id, title, module, status, ...}' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(LabList);
+    applyCourseFlags(flags);
     const { listLabs } = await import('../../lab/catalog.js');
     const labs = await listLabs();
     if (flags.json) return void console.log(JSON.stringify(labs, null, 2));

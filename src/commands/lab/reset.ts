@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabReset extends NestboxCommand {
   static summary = 'Forget progress in a lab (or all labs) and remove what a killed lab left behind.';
@@ -9,16 +10,20 @@ export default class LabReset extends NestboxCommand {
     id: Args.string({ description: 'the lab; all labs when omitted (asked first on a terminal)' }),
   };
   static flags = {
+    ...courseFlags,
     yes: Flags.boolean({ char: 'y', description: 'do not ask before forgetting every lab' }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(LabReset);
+    applyCourseFlags(flags);
     requireRoot('nestbox lab reset');
     if (!args.id && !flags.yes && process.stdin.isTTY) {
-      const { ask } = await import('../../lab/interactive.js');
-      const sure = await ask<boolean>({ type: 'confirm', message: 'Forget your progress in every lab?', initial: false });
-      if (!sure) return void console.log('nothing was reset');
+      const { choose } = await import('../../lab/terminal-ui.js');
+      const { pick } = await import('../../i18n/lang.js');
+      const sure = await choose(pick('Forget your progress in every lab?', '清除你在所有实验里的进度吗？'),
+        [{ key: 'no', label: pick('No', '不') }, { key: 'yes', label: pick('Yes, forget it all', '是的，全部清除') }]);
+      if (sure !== 'yes') return void console.log(pick('nothing was reset', '什么都没有清除'));
     }
     const { resetLab } = await import('../../lab/start.js');
     await resetLab(args.id);

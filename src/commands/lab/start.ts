@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabStart extends NestboxCommand {
   static summary = 'Run a lab: each step done for real on the kernel, then verified.';
@@ -10,6 +11,7 @@ export default class LabStart extends NestboxCommand {
     id: Args.string({ description: 'the lab (see nestbox lab list)', required: true }),
   };
   static flags = {
+    ...courseFlags,
     yes: Flags.boolean({ char: 'y', description: 'run start to finish without prompts; exercises are answered by their reference solution (demos, tests)' }),
     pace: Flags.integer({ description: 'with --yes: pause this many milliseconds after each step (for a projector)', min: 0, max: 60000 }),
     explain: Flags.boolean({ description: 'also show the equivalent shell command and the system call of each step' }),
@@ -18,6 +20,7 @@ export default class LabStart extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(LabStart);
+    applyCourseFlags(flags);
     const { startLab } = await import('../../lab/start.js');
     requireRoot('nestbox lab start');
     process.exitCode = await startLab(args.id, flags);

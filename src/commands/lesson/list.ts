@@ -1,19 +1,22 @@
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand } from '../../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LessonList extends NestboxCommand {
   static summary = 'List the lessons, one per module of the course.';
   static examples = ['nestbox lesson list'];
   static flags = {
+    ...courseFlags,
     json: Flags.boolean({ description: 'print an array of {id, module, title}' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(LessonList);
-    const { listLessons } = await import('../../lesson/catalog.js');
-    const lessons = listLessons();
+    applyCourseFlags(flags);
+    const { listLessons, glossary } = await import('../../lesson/catalog.js');
+    const lessons = [...listLessons(), glossary()];
     if (flags.json) return void console.log(JSON.stringify(lessons.map(({ id, module, title }) => ({ id, module, title })), null, 2));
     const w = Math.max(...lessons.map((l) => l.id.length));
-    for (const l of lessons) console.log(`${String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${l.title}`);
+    for (const l of lessons) console.log(`${l.id === 'glossary' ? '  ' : String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${l.title}`);
   }
 }

@@ -1,6 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand } from '../../cli/base.js';
+import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LessonShow extends NestboxCommand {
   static summary = 'Read a lesson in the terminal.';
@@ -10,12 +11,14 @@ export default class LessonShow extends NestboxCommand {
     id: Args.string({ description: 'the lesson id or module number (see nestbox lesson list)', required: true }),
   };
   static flags = {
+    ...courseFlags,
     width: Flags.integer({ description: 'wrap at this many columns (40-100)', min: 40, max: 100 }),
     pager: Flags.boolean({ description: 'page long lessons on a terminal', default: true, allowNo: true }),
   };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(LessonShow);
+    applyCourseFlags(flags);
     const { showLesson } = await import('../../lesson/show.js');
     await showLesson(args.id, { width: flags.width, pager: flags.pager });
   }
