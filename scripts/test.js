@@ -38,7 +38,7 @@ for (const file of files) {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [file], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_DISABLE_COLORS: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
+    env: { NESTBOX_LANG: 'en', ...process.env, NODE_DISABLE_COLORS: '1', NO_COLOR: '1', FORCE_COLOR: '0' },
     timeout: fileTimeout,
     maxBuffer: 64 << 20,
   });

@@ -23,10 +23,14 @@ let chosen: Lang | undefined;
 
 /**
  * The language of this run: `--lang` when given (and then remembered with the learner's progress),
- * else the one remembered, else the locale's (LC_ALL, then LC_MESSAGES, then LANG: zh_* is Chinese).
+ * else NESTBOX_LANG, else the one remembered, else the locale's (LC_ALL, then LC_MESSAGES, then
+ * LANG: zh_* is Chinese).
  */
 export function lang(): Lang {
   if (chosen) return chosen;
+  // NESTBOX_LANG: a script's or a test's choice, for this run only.
+  const forced = process.env.NESTBOX_LANG as Lang | undefined;
+  if (forced && LANGS.includes(forced)) return (chosen = forced);
   const remembered = loadProgress().lang;
   chosen = remembered && LANGS.includes(remembered) ? remembered : localeLang();
   return chosen;

@@ -10,6 +10,9 @@ import type { Netns } from '../net/exec.js';
 import type { LinkInfo } from '../net/parse.js';
 import { readSysctl, IP_FORWARD, BRIDGE_NF_CALL_IPTABLES, routeLocalnet } from '../net/sysctl.js';
 import { listSpecs } from '../net/iptables.js';
+import { readOwners } from './owners.js';
+import { tr, pick } from '../i18n/lang.js';
+import { glyphs, asciiMode } from '../render/glyphs.js';
 
 export interface NetPeer { namespace: string; ifname: string; ifindex: number; inet: string[] }
 export interface NetIface {
@@ -39,6 +42,8 @@ export interface NetNamespace {
   defaultRoute?: string;
   /** Why it could not be read (not root, gone meanwhile). */
   error?: string;
+  /** The container or lab it belongs to, when nestbox made it. */
+  owner?: string;
 }
 /** What forwards and rewrites packets on the host: the switches and nestbox's own nat rules. */
 export interface NatView {
@@ -110,6 +115,11 @@ export async function networkView(): Promise<NetworkView> {
     ...all.map((ns) => readNamespace(ns, ns.name ? { name: ns.name } : { pid: ns.processes[0].pid })),
   ]);
   pairVeths([host, ...all]);
+  const owners = readOwners();
+  for (const ns of all) {
+    const owned = (ns.name ? owners.byNetns.get(ns.name) : undefined) ?? ns.processes.map((p) => owners.byPid.get(p.pid)).find(Boolean);
+    if (owned) ns.owner = tr(owned);
+  }
   return { host, namespaces: all, nat: await natView(host) };
 }
 
@@ -153,20 +163,22 @@ const plain: Paint = { head: (s) => s, dim: (s) => s, ns: (s) => s, up: (s) => s
 /** Plain lines (colour is added by the caller through `paint`). */
 export function drawNetworkView(view: NetworkView, paint: Paint = plain): string[] {
   const out: string[] = [];
-  out.push(paint.head("The host's network namespace") + '  ' + paint.ns(`net:[${view.host.inode}]`));
+  out.push(paint.head(pick("The host's network namespace", '宿主机的网络命名空间')) + '  ' + paint.ns(`net:[${view.host.inode}]`));
   drawInterfaces(view.host, out, paint, '  ');
   drawNat(view.nat, out, paint);
   if (!view.namespaces.length) {
-    out.push('', paint.dim('No other network namespace exists right now.'));
+    out.push('', paint.dim(pick('No other network namespace exists right now.', '现在没有别的网络命名空间。')));
     return out;
   }
-  out.push('', paint.head(`Network namespaces (${view.namespaces.length})`));
+  out.push('', paint.head(pick(`Network namespaces (${view.namespaces.length})`, `网络命名空间（${view.namespaces.length} 个）`)));
   for (const ns of view.namespaces) {
-    const where = ns.name ? `/run/netns/${ns.name}` : 'no name';
+    const where = ns.name ? `/run/netns/${ns.name}` : pick('no name', '没有名字');
+    const shown = ns.processes.slice(0, 3).map((p) => `${p.pid} ${shortCommand(p.command, 60)}`).join(', ');
+    const more = ns.processes.length > 3 ? pick(`, +${ns.processes.length - 3} more`, `，另有 ${ns.processes.length - 3} 个`) : '';
     const procs = ns.processes.length
-      ? `; ${ns.processes.length === 1 ? 'process' : 'processes'} ${ns.processes.slice(0, 3).map((p) => `${p.pid} ${shortCommand(p.command, 60)}`).join(', ')}${ns.processes.length > 3 ? `, +${ns.processes.length - 3} more` : ''}`
-      : '; no process';
-    out.push('', '  ' + paint.ns(ns.name ?? ns.label) + '  ' + paint.dim(`${ns.name ? `net:[${ns.inode}] ` : ''}${where}${procs}`));
+      ? pick(`; ${ns.processes.length === 1 ? 'process' : 'processes'} ${shown}${more}`, `；进程 ${shown}${more}`)
+      : pick('; no process', '；没有进程');
+    out.push('', '  ' + paint.ns(ns.name ?? ns.label) + (ns.owner ? '  ' + paint.head(ns.owner) : '') + '  ' + paint.dim(`${ns.name ? `net:[${ns.inode}] ` : ''}${where}${procs}`));
     drawInterfaces(ns, out, paint, '    ');
   }
   return out;
@@ -176,17 +188,17 @@ function drawNat(nat: NatView | undefined, out: string[], paint: Paint): void {
   if (!nat) return;
   const knobs = [`ip_forward=${nat.ipForward ?? '?'}`];
   if (nat.bridgeNfCallIptables !== undefined) knobs.push(`bridge-nf-call-iptables=${nat.bridgeNfCallIptables}`);
-  if (nat.routeLocalnet.length) knobs.push(`route_localnet=1 on ${nat.routeLocalnet.join(', ')}`);
+  if (nat.routeLocalnet.length) knobs.push(pick(`route_localnet=1 on ${nat.routeLocalnet.join(', ')}`, `${nat.routeLocalnet.join(', ')} 上 route_localnet=1`));
   out.push('  ' + paint.dim(knobs.join('   ')));
-  if (nat.rules === undefined) return void out.push('  ' + paint.dim('(iptables is not installed: no nat rules to read)'));
-  if (!nat.rules.length) return void out.push('  ' + paint.dim('nat table: no rule of nestbox\'s'));
-  out.push('  nat table, nestbox\'s rules (iptables -t nat -S):');
+  if (nat.rules === undefined) return void out.push('  ' + paint.dim(pick('(iptables is not installed: no nat rules to read)', '（没有安装 iptables：读不到 nat 规则）')));
+  if (!nat.rules.length) return void out.push('  ' + paint.dim(pick('nat table: no rule of nestbox\'s', 'nat 表：没有 nestbox 的规则')));
+  out.push(pick('  nat table, nestbox\'s rules (iptables -t nat -S):', '  nat 表里 nestbox 的规则（iptables -t nat -S）：'));
   for (const r of nat.rules) out.push('    ' + r);
 }
 
 function drawInterfaces(ns: NetNamespace, out: string[], paint: Paint, indent: string): void {
   if (ns.error) {
-    out.push(indent + paint.dim(`(cannot read: ${ns.error})`));
+    out.push(indent + paint.dim(pick(`(cannot read: ${ns.error})`, `（读不了：${ns.error}）`)));
     return;
   }
   const ports = new Set(ns.interfaces.filter((i) => i.master && ns.interfaces.some((b) => b.name === i.master && b.kind === 'bridge')).map((i) => i.name));
@@ -195,10 +207,11 @@ function drawInterfaces(ns: NetNamespace, out: string[], paint: Paint, indent: s
   const stateWidth = Math.max(4, ...ns.interfaces.map((i) => i.operstate.length));
   const line = (i: NetIface, prefix: string) => {
     const state = (i.operstate === 'UP' || (i.up && i.operstate === 'UNKNOWN') ? paint.up : paint.down)(i.operstate.padEnd(stateWidth));
+    const arrow = asciiMode() ? '<->' : '⇄';
     const peer = i.peer
-      ? `  ⇄ ${i.peer.ifname} in ${i.peer.namespace === 'host' ? 'the host' : i.peer.namespace}${i.peer.inet.length ? ` (${i.peer.inet.join(' ')})` : ''}`
-      : i.kind === 'veth' && i.iflink !== undefined ? paint.dim(`  ⇄ @if${i.iflink}${i.linkNetnsid !== undefined ? ` in nsid ${i.linkNetnsid}` : ''} (not visible here)`) : '';
-    const master = i.master && !prefix ? paint.dim(`  port of ${i.master}`) : '';
+      ? `  ${arrow} ${i.peer.ifname} ${pick('in', '在')} ${i.peer.namespace === 'host' ? pick('the host', '宿主机') : i.peer.namespace}${i.peer.inet.length ? ` (${i.peer.inet.join(' ')})` : ''}`
+      : i.kind === 'veth' && i.iflink !== undefined ? paint.dim(`  ${arrow} @if${i.iflink}${i.linkNetnsid !== undefined ? ` in nsid ${i.linkNetnsid}` : ''} ${pick('(not visible here)', '（这里看不到）')}`) : '';
+    const master = i.master && !prefix ? paint.dim(pick(`  port of ${i.master}`, `  ${i.master} 的端口`)) : '';
     out.push(`${indent}${(prefix + i.name).padEnd(width)} ${(i.kind ?? '').padEnd(6)} ${state} ${i.inet.join(' ')}`.trimEnd() + peer + master);
   };
   for (const i of ns.interfaces) {
@@ -206,8 +219,8 @@ function drawInterfaces(ns: NetNamespace, out: string[], paint: Paint, indent: s
     line(i, '');
     if (i.kind === 'bridge') {
       const mine = ns.interfaces.filter((p) => p.master === i.name);
-      if (!mine.length) out.push(indent + paint.dim('  (no ports)'));
-      mine.forEach((p, k) => line(p, k === mine.length - 1 ? '└─ ' : '├─ '));
+      if (!mine.length) out.push(indent + paint.dim(pick('  (no ports)', '  （没有端口）')));
+      mine.forEach((p, k) => line(p, `${k === mine.length - 1 ? glyphs().elbow : glyphs().tee} `));
     }
   }
   if (ns.defaultRoute) out.push(indent + paint.dim(ns.defaultRoute));
