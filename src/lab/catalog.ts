@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab, Shown } from './types.js';
-import { tr } from '../i18n/lang.js';
+import { tr, pick } from '../i18n/lang.js';
 import { loadAllLabs, loadLab, LAB_ORDER } from '../../labs/index.js';
 import { runChecks } from '../doctor/checks.js';
 import { loadProgress } from './progress.js';
@@ -56,12 +56,22 @@ export async function listLabs(): Promise<LabListing[]> {
   });
 }
 
+/** A status as the learner reads it ("in progress (2/4)", "进行中（2/4）"). */
+export function statusLabel(l: Pick<LabListing, 'status' | 'step' | 'steps'>): string {
+  switch (l.status) {
+    case 'done': return pick('done', '已完成');
+    case 'not started': return pick('not started', '未开始');
+    case 'unavailable': return pick('unavailable', '做不了');
+    case 'in progress': return pick(`in progress (${l.step}/${l.steps})`, `进行中（${l.step}/${l.steps}）`);
+  }
+}
+
 /** Why this lab cannot run here, from the doctor checks it needs; undefined when it can. */
 export function unavailableReason(lab: Pick<Lab, 'id' | 'needs'>, report = runChecks()): string | undefined {
   for (const need of lab.needs) {
     const check = report.checks.find((c) => c.id === need);
     if (check && check.status !== 'pass' && (check.required || check.status === 'fail' || check.status === 'warn')) {
-      return `${check.title}: ${check.detail}${check.fix ? ` (fix: ${check.fix})` : ''}`;
+      return `${check.title}: ${check.detail}${check.fix ? pick(` (fix: ${check.fix})`, `（修复：${check.fix}）`) : ''}`;
     }
   }
   return report.unavailableLabs[lab.id];
@@ -69,6 +79,6 @@ export function unavailableReason(lab: Pick<Lab, 'id' | 'needs'>, report = runCh
 
 export async function findLab(id: string): Promise<Lab> {
   const lab = await loadLab(id);
-  if (!lab) throw new UserError(`no lab "${id}": the labs are ${LAB_ORDER.join(', ')}`, 2);
+  if (!lab) throw new UserError(pick(`no lab "${id}": the labs are ${LAB_ORDER.join(', ')}`, `没有叫 "${id}" 的实验：实验有 ${LAB_ORDER.join('、')}`), 2);
   return lab;
 }
