@@ -11,7 +11,9 @@
 // allocations or forks would have been charged to the wrong cgroup, or not limited at all.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabContext } from '../src/lab/types.js';
+import type { LabContext, Text } from '../src/lab/types.js';
+import { t } from '../src/lab/types.js';
+import { pick } from '../src/i18n/lang.js';
 import type { Cgroup } from '../src/kernel/cgroup.js';
 import { pipe } from '../src/kernel/process.js';
 import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
@@ -61,7 +63,7 @@ export async function startHeld(ctx: LabContext, cg: Cgroup, argv: string[], nam
   const wait = () => (reaped ??= waitForExit(pid));
   try {
     cg.addProcess(pid);
-    if (!isMember(cg, pid)) throw new Error(`PID ${pid} is not listed in ${cg.name}'s cgroup.procs`);
+    if (!isMember(cg, pid)) throw new Error(pick(`PID ${pid} is not listed in ${cg.name}'s cgroup.procs`, `${cg.name} 的 cgroup.procs 里没有 PID ${pid}`));
     sayWrites(ctx, cg);
   } catch (err) {
     // Never let it go outside the cgroup: SIGKILL takes effect before it runs another instruction.
@@ -89,6 +91,21 @@ export async function startHeld(ctx: LabContext, cg: Cgroup, argv: string[], nam
 /** "killed by SIGKILL (status 137)" / "exited with code 0": what waitpid reported. */
 export function exitText(e: ExitStatus): string {
   return e.signal === null ? describeExit(e) : `${describeExit(e)} (status ${e.code})`;
+}
+
+/** describeExit in both languages: "killed by SIGKILL" / "被 SIGKILL 杀死", "exited with code 0" / "以退出码 0 退出". */
+export function exitWords(e: ExitStatus): Text {
+  const en = describeExit(e);
+  return e.signal === null ? t(en, `以退出码 ${e.code} 退出`) : t(en, `被 ${en.replace(/^killed by /, '')} 杀死`);
+}
+
+/**
+ * exitText in both languages, for a summary or an observed value: "killed by SIGKILL (status 137)" /
+ * "被 SIGKILL 杀死（状态 137）". Compared by its English, so it equals exitText's string.
+ */
+export function exitShown(e: ExitStatus): Text {
+  const words = exitWords(e);
+  return e.signal === null ? words : t(exitText(e), `${words.zh}（状态 ${e.code}）`);
 }
 
 /** Poll `test` every 10 ms until it holds or `ms` pass; returns whether it held. */

@@ -3,7 +3,9 @@
 // short script in one.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabContext } from '../src/lab/types.js';
+import type { LabContext, Text } from '../src/lab/types.js';
+import { t } from '../src/lab/types.js';
+import { pick, tr } from '../src/i18n/lang.js';
 import { Cgroup } from '../src/kernel/cgroup.js';
 import type { Controller } from '../src/kernel/cgroup-layout.js';
 import { baseEnv } from '../src/kernel/spawn.js';
@@ -20,7 +22,9 @@ export function createCgroup(ctx: LabContext, controllers: Controller[], suffix 
     // v2 hands a controller to children only when the parent lists it in cgroup.subtree_control.
     const parent = join(cg.dir(), '..');
     const enabled = readFileSync(join(parent, 'cgroup.subtree_control'), 'utf8').trim();
-    ctx.say(`${join(parent, 'cgroup.subtree_control')} reads "${enabled}": the controllers its children get (v1 needs no such step: each controller has its own tree)`);
+    const file = join(parent, 'cgroup.subtree_control');
+    ctx.say(t(`${file} reads "${enabled}": the controllers its children get (v1 needs no such step: a controller is always on in its hierarchy's tree)`,
+      `${file} 的内容是 "${enabled}"：这些就是它交给子组的控制器（v1 不需要这一步：控制器在它所在层级的那棵树里总是开着的）`));
   }
   return cg;
 }
@@ -34,21 +38,36 @@ export function createChild(ctx: LabContext, parent: Cgroup, name: string): Cgro
 
 const shown = new WeakMap<Cgroup, number>();
 
+/** "on cgroup vN: NAME" in Chinese; the one name that is words rather than a file is put in Chinese. */
+function otherVersionZh(version: number, name: string): string {
+  return name === 'a BPF_CGROUP_DEVICE program, no file'
+    ? `在 cgroup v${version} 上是一个 BPF_CGROUP_DEVICE 程序，没有对应的文件`
+    : `在 cgroup v${version} 上是 ${name}`;
+}
+
 /** Narrate the files written since the last call: the path on this host, and the same knob's name on the other version. */
 export function sayWrites(ctx: LabContext, ...groups: Cgroup[]): void {
   for (const cg of groups) {
     const from = shown.get(cg) ?? 0;
     for (const w of cg.writes.slice(from)) {
       const other = w.otherVersion ? `; on cgroup v${3 - cg.version}: ${w.otherVersion}` : '';
-      ctx.say(`wrote "${w.value}" to ${w.path}  (cgroup v${cg.version}${other})`);
+      const otherZh = w.otherVersion ? `；${otherVersionZh(3 - cg.version, w.otherVersion)}` : '';
+      ctx.say(t(`wrote "${w.value}" to ${w.path}  (cgroup v${cg.version}${other})`,
+        `把 "${w.value}" 写入了 ${w.path}（cgroup v${cg.version}${otherZh}）`));
     }
     shown.set(cg, cg.writes.length);
   }
 }
 
-/** "/sys/fs/cgroup/cpuset/nestbox/x (v1)" or "/sys/fs/cgroup/nestbox/x (v2)". */
+/** "/sys/fs/cgroup/cpuset/nestbox/x (cgroup v1, host layout hybrid)", in both languages. */
+export function whereText(cg: Cgroup): Text {
+  return t(`${cg.allDirs().join(', ')} (cgroup v${cg.version}, host layout ${cg.layout.mode})`,
+    `${cg.allDirs().join('、')}（cgroup v${cg.version}，宿主机的布局：${cg.layout.mode}）`);
+}
+
+/** The same as whereText, in this run's language (for a message built in place). */
 export function where(cg: Cgroup): string {
-  return `${cg.allDirs().join(', ')} (cgroup v${cg.version}, host layout ${cg.layout.mode})`;
+  return tr(whereText(cg));
 }
 
 /** "0-2,5" -> [0, 1, 2, 5] (the kernel's CPU list format). */
@@ -76,9 +95,9 @@ export function statField(pid: number, field: number): string | undefined {
 export function statusField(pid: number, key: string): string {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(key + ':'));
-    return line ? line.slice(key.length + 1).trim() : '(absent)';
+    return line ? line.slice(key.length + 1).trim() : pick('(absent)', '（没有这一行）');
   } catch {
-    return '(gone)';
+    return pick('(gone)', '（进程已不在）');
   }
 }
 

@@ -3,12 +3,13 @@
 // parent's numbers include its children's; a job in a child with a 64 MiB limit is still killed at
 // the parent's 32 MiB.
 import type { Lab, LabContext, Observation } from '../src/lab/types.js';
-import { observe, observeThat } from '../src/lab/types.js';
+import { observe, observeThat, t } from '../src/lab/types.js';
+import type { Text } from '../src/lab/types.js';
 import type { Cgroup } from '../src/kernel/cgroup.js';
-import { describeExit } from '../src/kernel/reap.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCgroup, createChild, mib, runInCgroup, sayWrites, startIn, startJoined, where } from './cgroup-lab-kit.js';
+import { createCgroup, createChild, mib, runInCgroup, sayWrites, startIn, startJoined, whereText } from './cgroup-lab-kit.js';
+import { exitWords } from './cgroup-held.js';
 import { sleep, stopAndReap } from './kit.js';
 
 const MiB = 1024 * 1024;
@@ -52,25 +53,29 @@ function hitsFile(cg: Cgroup): string {
 }
 
 /** Run the 48 MiB job in child a and say how it ended. */
-async function runJob(ctx: LabContext): Promise<string> {
+async function runJob(ctx: LabContext): Promise<Text> {
   const { exit } = await runInCgroup(ctx, ctx.state.a, JOB, 'job');
-  return describeExit(exit);
+  return exitWords(exit);
 }
 
 const lab: Lab = {
   id: 'cgroup-tree',
-  title: 'cgroup-tree: a parent limit binds its children; usage adds up',
+  title: t('cgroup-tree: a parent limit binds its children; usage adds up', 'cgroup-tree：父组的限制管住子组，用量层层累加'),
   module: 11,
   lesson: 'cgroups',
   needs: ['root', 'cgroup-memory', 'cgroup-cpu', 'cgroup-pids'],
   steps: [
     {
       id: 'tree',
-      title: 'Build a parent with two children',
-      explain:
+      title: t('Build a parent with two children', '建一个父组，下面带两个子组'),
+      explain: t(
         'A cgroup directory can hold more cgroup directories, and every limit applies to the whole subtree below it: a child can set its own, tighter limit, never a looser one in effect. ' +
         'Docker uses this shape: every container is a child of one parent (`docker/` or `system.slice/`). ' +
         'On v2 a parent passes a controller to its children through `cgroup.subtree_control`. On v1 the memory controller was once flat unless `memory.use_hierarchy` was 1; since Linux 5.11 it is always 1.',
+        '控制组的目录里还可以再建控制组目录，每个限制都管着它下面的整棵子树：子组可以给自己设一个更紧的限制，却没法让一个更宽的限制真正生效。' +
+        'Docker 用的就是这种结构：每个容器都是同一个父组（`docker/` 或 `system.slice/`）下的子组。' +
+        '在 v2 上，父组通过 `cgroup.subtree_control` 把控制器交给子组。在 v1 上，内存控制器原本是平的，除非 `memory.use_hierarchy` 为 1；从 Linux 5.11 起，它恒为 1。',
+      ),
       command: 'mkdir -p /sys/fs/cgroup/nestbox/tree/a /sys/fs/cgroup/nestbox/tree/b; echo 32M > /sys/fs/cgroup/nestbox/tree/memory.max; echo 64M > /sys/fs/cgroup/nestbox/tree/a/memory.max',
       syscall: 'mkdir(2) three times; write(2) to memory.max (v1: memory.limit_in_bytes)',
       async perform(ctx) {
@@ -84,34 +89,41 @@ const lab: Lab = {
         if (ctx.state.swapLimited) parent.disableSwap(PARENT_LIMIT);
         a.setMemoryMax(CHILD_LIMIT);
         sayWrites(ctx, parent, a, b);
-        ctx.say(`parent: ${where(parent)}`);
-        ctx.say(`children: ${a.allDirs()[0]}, ${b.allDirs()[0]}${parent.version === 1 ? ' (and the same names in each controller\'s tree)' : ''}`);
-        return `${parent.name} limited to ${mib(PARENT_LIMIT)}, child a to ${mib(CHILD_LIMIT)}, child b unlimited`;
+        const place = whereText(parent);
+        ctx.say(t(`parent: ${place.en}`, `父组：${place.zh}`));
+        ctx.say(t(`children: ${a.allDirs()[0]}, ${b.allDirs()[0]}${parent.version === 1 ? ' (and the same names in each controller\'s tree)' : ''}`,
+          `子组：${a.allDirs()[0]}、${b.allDirs()[0]}${parent.version === 1 ? '（每个控制器的树里都有同名的目录）' : ''}`));
+        return t(`${parent.name} limited to ${mib(PARENT_LIMIT)}, child a to ${mib(CHILD_LIMIT)}, child b unlimited`,
+          `${parent.name} 的上限是 ${mib(PARENT_LIMIT)}，子组 a 是 ${mib(CHILD_LIMIT)}，子组 b 不设上限`);
       },
       async verify(ctx) {
         const { parent, a, b } = ctx.state as Record<string, Cgroup>;
         const out: Observation[] = [
-          observe('parent: memory limit', mib(PARENT_LIMIT), mib(parent.memoryMax())),
-          observe('child a: memory limit', mib(CHILD_LIMIT), mib(a.memoryMax())),
-          observe('child b: memory limit', 'max', mib(b.memoryMax())),
+          observe(t('parent: memory limit', '父组：内存上限'), mib(PARENT_LIMIT), mib(parent.memoryMax())),
+          observe(t('child a: memory limit', '子组 a：内存上限'), mib(CHILD_LIMIT), mib(a.memoryMax())),
+          observe(t('child b: memory limit', '子组 b：内存上限'), 'max', mib(b.memoryMax())),
         ];
         if (parent.version === 2) {
           const control = readFileSync(join(parent.dir(), 'cgroup.subtree_control'), 'utf8').trim();
-          out.push(observeThat('parent: cgroup.subtree_control', 'has memory cpu pids', control, ['memory', 'cpu', 'pids'].every((c) => control.split(' ').includes(c))));
+          out.push(observeThat(t('parent: cgroup.subtree_control', '父组：cgroup.subtree_control'), t('has memory cpu pids', '包含 memory cpu pids'), control, ['memory', 'cpu', 'pids'].every((c) => control.split(' ').includes(c))));
         } else {
           const file = join(parent.dir('memory'), 'memory.use_hierarchy');
-          out.push(observe('parent: memory.use_hierarchy', '1', existsSync(file) ? readFileSync(file, 'utf8').trim() : '(absent)'));
+          out.push(observe(t('parent: memory.use_hierarchy', '父组：memory.use_hierarchy'), '1', existsSync(file) ? readFileSync(file, 'utf8').trim() : t('(absent)', '（没有这个文件）')));
         }
         return out;
       },
     },
     {
       id: 'stats',
-      title: 'Read usage like docker stats',
-      explain:
+      title: t('Read usage like docker stats', '像 docker stats 那样读取用量'),
+      explain: t(
         'Every controller also counts. `docker stats` reads, for each container\'s cgroup, the memory in use and its limit, the CPU time used (a CPU % is its growth over the time between two readings), and the number of tasks. ' +
         'Child a runs a busy loop, child b a shell that keeps 4 MiB in a variable. A parent\'s counters include all its descendants, so the parent\'s numbers are at least the sum of its children\'s. ' +
         '(Docker also subtracts reclaimable page cache, `inactive_file` in memory.stat, from the memory shown.)',
+        '每个控制器也都在统计。`docker stats` 为每个容器的控制组读取这几样：在用的内存和它的上限，已用的 CPU 时间（CPU 百分比就是两次读数之间它增长了多少，占这段时间的比例），还有任务数。' +
+        '子组 a 里跑着一个忙循环，子组 b 里是一个 shell，它在一个变量里存着 4 MiB。父组的计数器包含它所有的后代，所以父组的数字至少是各个子组之和。' +
+        '（Docker 显示内存时，还会减去可回收的页缓存，也就是 memory.stat 里的 `inactive_file`。）',
+      ),
       command: 'cat /sys/fs/cgroup/nestbox/tree/{memory.current,memory.max,cpu.stat,pids.current}   # v1: memory.usage_in_bytes, memory.limit_in_bytes, cpuacct.usage, pids.current',
       syscall: 'read(2) of the cgroup files, twice, 250 ms apart',
       async perform(ctx) {
@@ -120,13 +132,16 @@ const lab: Lab = {
         // The holder joins b before it allocates, so its 4 MiB are charged to b from the start.
         ctx.state.holder = await startJoined(ctx, b, `x=$(head -c ${4 * MiB} /dev/zero | tr '\\000' x); sleep 3600`, 'memory holder in cgroup-tree child b');
         sayWrites(ctx, a);
-        ctx.say(`child b's shell wrote its own PID to cgroup.procs in ${b.allDirs().join(', ')}`);
+        ctx.say(t(`child b's shell wrote its own PID to cgroup.procs in ${b.allDirs().join(', ')}`,
+          `子组 b 的 shell 把自己的 PID 写进了这些目录里的 cgroup.procs：${b.allDirs().join('、')}`));
         for (let waited = 0; waited < 2000 && b.memoryCurrent() < 4 * MiB; waited += 20) await sleep(20);
         const first = readTree(ctx);
         await sleep(250);
         const second = readTree(ctx);
         const files = parent.version === 2 ? 'memory.current / memory.max, cpu.stat usage_usec, pids.current' : 'memory.usage_in_bytes / memory.limit_in_bytes, cpuacct.usage, pids.current';
-        ctx.say(`read from ${files} (cgroup v${parent.version}); on v${3 - parent.version}: ${parent.version === 2 ? 'memory.usage_in_bytes / memory.limit_in_bytes, cpuacct.usage, pids.current' : 'memory.current / memory.max, cpu.stat usage_usec, pids.current'}`);
+        const others = parent.version === 2 ? 'memory.usage_in_bytes / memory.limit_in_bytes, cpuacct.usage, pids.current' : 'memory.current / memory.max, cpu.stat usage_usec, pids.current';
+        ctx.say(t(`read from ${files} (cgroup v${parent.version}); on v${3 - parent.version}: ${others}`,
+          `读的是 ${files}（cgroup v${parent.version}）；在 v${3 - parent.version} 上是 ${others}`));
         ctx.say('NAME                 CPU %    MEM USAGE / LIMIT       PIDS');
         for (const [name, cg] of [['parent', parent], ['a', a], ['b', b]] as const) {
           const u1 = first[name as 'parent'];
@@ -134,74 +149,95 @@ const lab: Lab = {
           const cpu = ((u2.cpuUsec - u1.cpuUsec) / 250000) * 100;
           ctx.say(`${cg.name.padEnd(20)} ${cpu.toFixed(1).padStart(5)}%   ${`${mib(u2.memory)} / ${mib(u2.limit)}`.padEnd(22)}  ${u2.pids}`);
         }
-        return `busy loop PID ${ctx.state.busy} in a, memory holder PID ${ctx.state.holder} in b`;
+        return t(`busy loop PID ${ctx.state.busy} in a, memory holder PID ${ctx.state.holder} in b`,
+          `忙循环（PID ${ctx.state.busy}）在 a 里，占着内存的 shell（PID ${ctx.state.holder}）在 b 里`);
       },
       async verify(ctx) {
-        const t = readTree(ctx);
+        const u = readTree(ctx);
         return [
-          observeThat('tasks (pids.current): parent = a + b', `${t.a.pids + t.b.pids}`, `${t.parent.pids} (a ${t.a.pids} + b ${t.b.pids})`, t.parent.pids === t.a.pids + t.b.pids),
-          observeThat('memory in use: parent ≥ a + b', `≥ ${mib(t.a.memory + t.b.memory)}`, `${mib(t.parent.memory)} (a ${mib(t.a.memory)} + b ${mib(t.b.memory)})`, t.parent.memory >= t.a.memory + t.b.memory),
+          observeThat(t('tasks (pids.current): parent = a + b', '任务数（pids.current）：父组 = a + b'), `${u.a.pids + u.b.pids}`, `${u.parent.pids} (a ${u.a.pids} + b ${u.b.pids})`, u.parent.pids === u.a.pids + u.b.pids),
+          observeThat(t('memory in use: parent ≥ a + b', '在用内存：父组 ≥ a + b'), `≥ ${mib(u.a.memory + u.b.memory)}`, `${mib(u.parent.memory)} (a ${mib(u.a.memory)} + b ${mib(u.b.memory)})`, u.parent.memory >= u.a.memory + u.b.memory),
           // The kernel adds each slice of CPU time to the task's cgroup and then to each ancestor in
           // turn, so a reading can catch the parent one slice behind: allow a few milliseconds.
-          observeThat('CPU time: parent ≥ a + b', `≥ ${ms(t.a.cpuUsec + t.b.cpuUsec)} (to a few ms)`, `${ms(t.parent.cpuUsec)} (a ${ms(t.a.cpuUsec)} + b ${ms(t.b.cpuUsec)})`, t.parent.cpuUsec + 5000 >= t.a.cpuUsec + t.b.cpuUsec),
-          observeThat('memory in use: child b (the holder)', '≥ 4.0 MiB', mib(t.b.memory), t.b.memory >= 4 * MiB),
-          observeThat('CPU time: child a (the busy loop)', '> 0 ms', ms(t.a.cpuUsec), t.a.cpuUsec > 0),
+          observeThat(t('CPU time: parent ≥ a + b', 'CPU 时间：父组 ≥ a + b'),
+            t(`≥ ${ms(u.a.cpuUsec + u.b.cpuUsec)} (to a few ms)`, `≥ ${ms(u.a.cpuUsec + u.b.cpuUsec)}（允许差几毫秒）`),
+            `${ms(u.parent.cpuUsec)} (a ${ms(u.a.cpuUsec)} + b ${ms(u.b.cpuUsec)})`, u.parent.cpuUsec + 5000 >= u.a.cpuUsec + u.b.cpuUsec),
+          observeThat(t('memory in use: child b (the holder)', '在用内存：子组 b（占着内存的 shell）'), '≥ 4.0 MiB', mib(u.b.memory), u.b.memory >= 4 * MiB),
+          observeThat(t('CPU time: child a (the busy loop)', 'CPU 时间：子组 a（忙循环）'), '> 0 ms', ms(u.a.cpuUsec), u.a.cpuUsec > 0),
         ];
       },
     },
     {
       id: 'oom',
-      title: "A 48 MiB job in child a meets the parent's limit",
-      explain:
+      title: t("A 48 MiB job in child a meets the parent's limit", '子组 a 里 48 MiB 的任务撞上了父组的上限'),
+      explain: t(
         'Child a may use 64 MiB by its own limit, but every page it takes is also charged to the parent, which allows 32 MiB for a and b together. ' +
         'When a charge would cross the parent\'s limit, the kernel reclaims what it can in the parent\'s subtree and, failing that, the OOM killer picks the largest task in that subtree: the job.',
+        '按子组 a 自己的上限，它可以用 64 MiB；可它占用的每一页也同时记在父组头上，而父组只允许 a 和 b 加起来用 32 MiB。' +
+        '一次记账将要越过父组的上限时，内核先在父组的子树里尽量回收；回收不出来，OOM killer 就在这棵子树里挑出最大的任务，挑中的正是它。',
+      ),
       command: `echo $$ > /sys/fs/cgroup/nestbox/tree/a/cgroup.procs; dd if=/dev/zero of=/dev/null bs=48M count=1`,
       syscall: 'write(2) of its own PID to cgroup.procs; execve("dd"); the page faults are charged up the tree',
       async perform(ctx) {
-        ctx.state.jobEnd = await runJob(ctx);
-        return `the job in ${ctx.state.a.name}: ${ctx.state.jobEnd}`;
+        const end: Text = await runJob(ctx);
+        ctx.state.jobEnd = end;
+        return t(`the job in ${ctx.state.a.name}: ${end.en}`, `${ctx.state.a.name} 里的任务：${end.zh}`);
       },
       async verify(ctx) {
         const { parent, a } = ctx.state as Record<string, Cgroup>;
         const peak = a.memoryPeak();
         const out: Observation[] = [
-          observe('the 48 MiB dd in child a', 'killed by SIGKILL', ctx.state.jobEnd),
-          observeThat(`parent: ${hitsFile(parent)} (its limit hit)`, '≥ 1', limitHits(parent), limitHits(parent) >= 1),
-          observe(`child a: ${hitsFile(a)} (its own limit)`, 0, limitHits(a)),
-          observeThat(`child a: ${a.version === 2 ? 'memory.events' : 'oom_control'} oom_kill`, '≥ 1', a.memoryEvents().oomKill, a.memoryEvents().oomKill >= 1),
+          observe(t('the 48 MiB dd in child a', '子组 a 里 48 MiB 的 dd'), t('killed by SIGKILL', '被 SIGKILL 杀死'), ctx.state.jobEnd),
+          observeThat(t(`parent: ${hitsFile(parent)} (its limit hit)`, `父组：${hitsFile(parent)}（上限被触顶的次数）`), '≥ 1', limitHits(parent), limitHits(parent) >= 1),
+          observe(t(`child a: ${hitsFile(a)} (its own limit)`, `子组 a：${hitsFile(a)}（它自己的上限）`), 0, limitHits(a)),
+          observeThat(t(`child a: ${a.version === 2 ? 'memory.events' : 'oom_control'} oom_kill`, `子组 a：${a.version === 2 ? 'memory.events' : 'oom_control'} oom_kill`), '≥ 1', a.memoryEvents().oomKill, a.memoryEvents().oomKill >= 1),
         ];
         if (peak !== undefined) {
-          out.push(observeThat(`child a: peak (${a.version === 2 ? 'memory.peak' : 'max_usage_in_bytes'})`, `≤ ${mib(PARENT_LIMIT)}, the parent's limit`, mib(peak), peak <= PARENT_LIMIT));
+          const peakFile = a.version === 2 ? 'memory.peak' : 'max_usage_in_bytes';
+          out.push(observeThat(t(`child a: peak (${peakFile})`, `子组 a：峰值（${peakFile}）`),
+            t(`≤ ${mib(PARENT_LIMIT)}, the parent's limit`, `≤ ${mib(PARENT_LIMIT)}，即父组的上限`), mib(peak), peak <= PARENT_LIMIT));
         }
         return out;
       },
     },
     {
       id: 'exercise',
-      title: 'Make room for the job',
-      explain:
+      title: t('Make room for the job', '给这个任务腾出地方'),
+      explain: t(
         'To let the job finish you must change the limit that stopped it. The check runs the same 48 MiB `dd` in child a again.',
+        '要让这个任务跑完，就得改掉拦住它的那个限制。检查时，会在子组 a 里再跑一次同样的 48 MiB `dd`。',
+      ),
       command: '{answerCommand}',
       syscall: 'write(2) to memory.max (v1: memory.limit_in_bytes)',
       async perform(ctx) {
         const { parent, a, b } = ctx.state as Record<string, Cgroup>;
         // The directories and files as they are named on this host, for the task and the hints.
         const v2 = parent.version === 2;
-        Object.assign(ctx.state, { parentDir: parent.dir('memory'), aDir: a.dir('memory'), bDir: b.dir('memory'), hitsWhere: v2 ? 'the `max` line of `memory.events`' : '`memory.failcnt`' });
+        Object.assign(ctx.state, {
+          parentDir: parent.dir('memory'), aDir: a.dir('memory'), bDir: b.dir('memory'),
+          hitsWhere: v2 ? 'the `max` line of `memory.events`' : '`memory.failcnt`',
+          hitsWhereZh: v2 ? '`memory.events` 里的 `max` 这一行' : '`memory.failcnt`',
+        });
         const limit = join(parent.dir('memory'), v2 ? 'memory.max' : 'memory.limit_in_bytes');
         // v1 with swap limited too: memory plus swap may never be below memory, so it goes up first.
         const memsw = !v2 && ctx.state.swapLimited && parent.memorySwapLimit() !== undefined ? join(parent.dir('memory'), 'memory.memsw.limit_in_bytes') : undefined;
         ctx.state.answerCommand = `${memsw ? `echo 128M > ${memsw}; ` : ''}echo 128M > ${limit}`;
         ctx.state.limitOther = v2 ? 'on cgroup v1: memory.limit_in_bytes' : 'on cgroup v2: memory.max';
+        ctx.state.limitOtherZh = v2 ? '在 cgroup v1 上是 memory.limit_in_bytes' : '在 cgroup v2 上是 memory.max';
         ctx.state.answer = `\`${ctx.state.answerCommand}\`${memsw ? ' (memory plus swap first: it may never be below the memory limit)' : ''}`;
+        ctx.state.answerZh = `\`${ctx.state.answerCommand}\`${memsw ? '（先改内存加 swap 的上限：它永远不能低于内存上限）' : ''}`;
       },
       exercise: {
-        task:
+        task: t(
           'Change one memory limit so that a 48 MiB job in child **a** completes; child b keeps its 4 MiB. ' +
           'The parent is `{parentDir}`, child a `{aDir}`, child b `{bDir}`.',
+          '只改一个内存上限，让子组 **a** 里 48 MiB 的任务顺利跑完；子组 b 仍然占着它的 4 MiB。' +
+          '父组是 `{parentDir}`，子组 a 是 `{aDir}`，子组 b 是 `{bDir}`。',
+        ),
         hints: [
-          "Child a's own limit is already 64 MiB. Which limit did the kernel count as hit? Compare {hitsWhere} in the parent and in child a.",
-          'Raise the parent\'s limit ({limitOther}): {answer}',
+          t("Child a's own limit is already 64 MiB. Which limit did the kernel count as hit? Compare {hitsWhere} in the parent and in child a.",
+            '子组 a 自己的上限已经是 64 MiB 了。内核记下被触顶的是哪个上限？比较一下父组和子组 a 里的 {hitsWhereZh}。'),
+          t('Raise the parent\'s limit ({limitOther}): {answer}', '调高父组的上限（{limitOtherZh}）：{answerZh}'),
         ],
         shell: 'host',
         async solve(ctx) {
@@ -222,8 +258,8 @@ const lab: Lab = {
         const end = await runJob(ctx);
         const limit = parent.memoryMax();
         return [
-          observe('the 48 MiB dd in child a, run again', 'exited with code 0', end),
-          observeThat('parent: memory limit', '> 48 MiB (room for the job)', mib(limit), limit === 'max' || limit > 48 * MiB),
+          observe(t('the 48 MiB dd in child a, run again', '子组 a 里 48 MiB 的 dd，再跑一次'), t('exited with code 0', '以退出码 0 退出'), end),
+          observeThat(t('parent: memory limit', '父组：内存上限'), t('> 48 MiB (room for the job)', '> 48 MiB（给任务留出地方）'), mib(limit), limit === 'max' || limit > 48 * MiB),
         ];
       },
       async cleanup(ctx) {

@@ -9,6 +9,7 @@ import { baseEnv, waitForExit, ExitStatus, SpawnRequest } from '../src/kernel/sp
 import { isAlive, childrenOf } from '../src/kernel/proc.js';
 import { tryReap } from '../src/kernel/reap.js';
 import { startTime } from '../src/host/ledger.js';
+import { pick } from '../src/i18n/lang.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -17,7 +18,8 @@ export function hostTool(name: string): string {
   for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
     if (existsSync(join(dir, name))) return join(dir, name);
   }
-  throw new Error(`${name} was not found on this host (it comes with util-linux or coreutils)`);
+  throw new Error(pick(`${name} was not found on this host (it comes with util-linux or coreutils)`,
+    `这台宿主机上找不到 ${name}（它属于 util-linux 或 coreutils 软件包）`));
 }
 
 /** How a short command ended, and what it printed (stdout and stderr together, trimmed). */
@@ -136,8 +138,8 @@ async function until(req: { argv: string[] }, log: string, pid: number, ready: (
   const deadline = Date.now() + 3000;
   while (!ready()) {
     if (!isAlive(pid) || Date.now() > deadline) {
-      const why = readFileSync(log, 'utf8').trim() || 'no message';
-      throw new Error(`${req.argv.join(' ')} did not start: ${why}`);
+      const why = readFileSync(log, 'utf8').trim() || pick('no message', '没有任何信息');
+      throw new Error(pick(`${req.argv.join(' ')} did not start: ${why}`, `${req.argv.join(' ')} 没能启动：${why}`));
     }
     await sleep(2);
   }
