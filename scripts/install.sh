@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs nestbox on a Linux VM (run as root, from the repository): the few Debian/Ubuntu packages
-# the labs use, the npm dependencies, the build, and a `nestbox` command in /usr/local/bin.
+# the labs use, the npm dependencies, the build, and a `nestbox` command in /usr/local/bin; then
+# checks the machine with `nestbox doctor`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,11 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables >/dev/null 2>&1 || missing+=(iptables)
 [ -x /bin/busybox ] || missing+=(busybox-static)
+# The lessons' commands use ping, ps and sysctl; a minimal VM image may lack them.
+command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
+command -v ps >/dev/null 2>&1 || missing+=(procps)
+command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+command -v perl >/dev/null 2>&1 || missing+=(perl-base)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]}"
@@ -28,3 +34,6 @@ npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 ln -sf "$PWD/bin/run.js" /usr/local/bin/nestbox
 echo "nestbox installed: $(command -v nestbox)"
+echo
+# What this machine can do; a failed check is reported, not fatal to the install.
+nestbox doctor || true

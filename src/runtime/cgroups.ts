@@ -33,6 +33,7 @@ export const CONTAINER_DEVICES: DeviceRule[] = [
   'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', // null zero full random urandom
   'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', // tty console ptmx
   'c 136:* rwm', // the pty slaves, /dev/pts/N
+  'c 10:200 rwm', // /dev/net/tun: allowed, as runc does, though nestbox's /dev has no node for it
 ].map(parseDeviceRule);
 
 export function applyLimits(cg: Cgroup, spec: ContainerSpec): void {

@@ -1,0 +1,49 @@
+// Statements that were once in the course and are false: none may come back, in any language, in a
+// lesson or a lab. Each pattern is the wrong claim itself, not the topic.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const files = [
+  ...readdirSync(join(root, 'lessons')).filter((f) => f.endsWith('.md')).map((f) => join('lessons', f)),
+  ...readdirSync(join(root, 'lessons', 'zh')).map((f) => join('lessons', 'zh', f)),
+  ...readdirSync(join(root, 'labs')).filter((f) => f.endsWith('.ts')).map((f) => join('labs', f)),
+];
+const text = (f: string) => readFileSync(join(root, f), 'utf8');
+
+const WRONG: [RegExp, string][] = [
+  [/private is the kernel'?s default(?! only)|kernel makes (new )?mounts private by default|mounts? (are|is) private by default/i,
+    'a new mount takes its parent\'s propagation (shared under a shared parent); private is not the default on systemd hosts'],
+  [/nsenter[^.\n]*-a[^.\n]*(is|does) (exactly )?what docker exec does/i, 'docker exec also joins the cgroup and applies capabilities, seccomp, LSM, user, env'],
+  [/exactly as docker stop does/i, 'docker stop signals PID 1 only; the kernel kills the rest of the PID namespace'],
+  [/nsenter -f\b|nsenter [^\n`]*--fork/, 'nsenter forks by default; its option is -F/--no-fork'],
+  [/gives each controller a tree of its own|each controller (has|gets) (a|its own) (tree|hierarchy)/i, 'one v1 hierarchy can carry several controllers'],
+  [/net_prio[^.\n]*(sets|set) (a |the )?(traffic[- ]control )?class/i, 'only net_cls sets a class id; net_prio sets per-interface priorities'],
+  [/(open_by_handle_at|bpf)[^.\n]*always[^.\n]*EPERM/i, 'Docker allows open_by_handle_at and bpf to containers holding the capabilities'],
+  [/the notes (say|use|load|stop|teach)/i, '"the notes" without saying which: name them (older Docker guides, ...)'],
+];
+
+test('no lesson or lab repeats a statement known to be false', () => {
+  for (const f of files) {
+    const body = text(f);
+    for (const [pattern, truth] of WRONG) {
+      const m = pattern.exec(body);
+      assert.not.ok(m, `${f}: "${m?.[0]}" (${truth})`);
+    }
+  }
+});
+
+test('lesson 12 builds its bridge by hand on a subnet nestbox never takes (not 10.213-10.219)', () => {
+  for (const f of ['lessons/12-veth-bridge.md', 'lessons/zh/12-veth-bridge.md']) {
+    const code = [...text(f).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
+    assert.not.match(code, /\b10\.21[3-9]\.\d+\.\d+/, `${f} uses nestbox's own subnets in its commands`);
+  }
+});
+
+test('runc\'s device allowlist is described with /dev/net/tun', () => {
+  for (const f of ['lessons/14-run.md', 'lessons/zh/14-run.md']) assert.match(text(f), /\/dev\/net\/tun/, f);
+});
+test.run();
