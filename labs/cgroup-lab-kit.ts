@@ -62,7 +62,7 @@ export function sayWrites(ctx: LabContext, ...groups: Cgroup[]): void {
 /** "/sys/fs/cgroup/cpuset/nestbox/x (cgroup v1, host layout hybrid)", in both languages. */
 export function whereText(cg: Cgroup): Text {
   return t(`${cg.allDirs().join(', ')} (cgroup v${cg.version}, host layout ${cg.layout.mode})`,
-    `${cg.allDirs().join('、')}（cgroup v${cg.version}，宿主机的布局：${cg.layout.mode}）`);
+    `${cg.allDirs().join('、')}（cgroup v${cg.version}，宿主机的布局：${({ v2: '纯 v2', v1: 'v1', hybrid: '混合', none: '无' } as Record<string, string>)[cg.layout.mode] ?? cg.layout.mode}）`);
 }
 
 /** The same as whereText, in this run's language (for a message built in place). */

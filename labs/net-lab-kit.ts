@@ -15,6 +15,7 @@ import { parseProcNetDev, parseListeningPorts, DevCounters } from '../src/net/pa
 import { linkName } from '../src/host/paths.js';
 import { listSpecs, detectIptables, deleteRule } from '../src/net/iptables.js';
 import { sleep } from './kit.js';
+import { pick } from '../src/i18n/lang.js';
 
 /** The lab's NetCtx: objects go into its ledger, and each command run is shown as "$ command". */
 export function netOf(ctx: LabContext): NetCtx {
@@ -151,7 +152,9 @@ export function webRoot(ctx: LabContext, name: string, text: string): string {
   try {
     accessSync(join(dir, 'cgi-bin', 'peer'), constants.X_OK);
   } catch {
-    throw new Error(`the web server could not run ${join(dir, 'cgi-bin', 'peer')}: its filesystem does not allow programs to run (mounted noexec; see nestbox doctor, "work directories")`);
+    const script = join(dir, 'cgi-bin', 'peer');
+    throw new Error(pick(`the web server could not run ${script}: its filesystem does not allow programs to run (mounted noexec; see nestbox doctor, "work directories")`,
+      `Web 服务器无法运行 ${script}：它所在的文件系统不允许运行程序（挂载时带了 noexec；见 nestbox doctor 的“工作目录”一项）`));
   }
   return dir;
 }
@@ -194,14 +197,14 @@ export async function waitListening(pid: number, port: number, ms = 1500): Promi
 /** A TCP echo server (busybox nc, persistent with -ll) inside a namespace. */
 export async function startEchoServer(ctx: LabContext, ns: Netns, port: number, note: string): Promise<number> {
   const { pid } = await startInside(ctx, ns, [busybox(ctx), 'nc', '-ll', '-p', String(port), '-e', '/bin/cat'], note);
-  if (!(await waitListening(pid, port))) throw new Error(`the echo server in ${JSON.stringify(ns)} did not start listening on port ${port}`);
+  if (!(await waitListening(pid, port))) throw new Error(pick(`the echo server in ${JSON.stringify(ns)} did not start listening on port ${port}`, `${JSON.stringify(ns)} 里的回显服务器没有开始监听端口 ${port}`));
   return pid;
 }
 
 /** A web server (busybox httpd in the foreground, logging each request) inside a namespace. */
 export async function startWebServer(ctx: LabContext, ns: Netns, bind: string, root: string, note: string): Promise<{ pid: number; log: string }> {
   const server = await startInside(ctx, ns, [busybox(ctx), 'httpd', '-f', '-vv', '-p', bind, '-h', root], note);
-  if (!(await waitListening(server.pid, Number(bind.split(':').pop())))) throw new Error(`the web server in ${JSON.stringify(ns)} did not start listening on ${bind}`);
+  if (!(await waitListening(server.pid, Number(bind.split(':').pop())))) throw new Error(pick(`the web server in ${JSON.stringify(ns)} did not start listening on ${bind}`, `${JSON.stringify(ns)} 里的 Web 服务器没有开始监听 ${bind}`));
   return server;
 }
 

@@ -2,7 +2,8 @@
 // bomb started inside a cgroup with pids.max 20 hits the cap, its forks fail, the host does not
 // notice, and the whole cgroup is killed. The file names are the same on cgroup v1 and v2.
 import type { Lab, LabContext } from '../src/lab/types.js';
-import { observe, observeThat } from '../src/lab/types.js';
+import { observe, observeThat, t } from '../src/lab/types.js';
+import { pick } from '../src/i18n/lang.js';
 import type { Cgroup } from '../src/kernel/cgroup.js';
 import type { ExitStatus } from '../src/kernel/spawn.js';
 import { listPids } from '../src/kernel/proc.js';
@@ -11,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCgroup, sayWrites } from './cgroup-lab-kit.js';
 import { sleep } from './kit.js';
-import { startHeld, exitText, until } from './cgroup-held.js';
+import { startHeld, exitShown, until } from './cgroup-held.js';
 
 const LIMIT = '20';
 /** A shell function that starts two copies of itself in the background, forever. */
@@ -43,7 +44,10 @@ async function killAll(cg: Cgroup, ms = 3000): Promise<number> {
     rounds++;
     await sleep(10);
   }
-  if (cg.procs().length) throw new Error(`processes still in ${cg.name} after ${rounds} rounds of SIGKILL: ${cg.procs().join(' ')}`);
+  if (cg.procs().length) {
+    const left = cg.procs().join(' ');
+    throw new Error(pick(`processes still in ${cg.name} after ${rounds} rounds of SIGKILL: ${left}`, `发了 ${rounds} 轮 SIGKILL 之后，${cg.name} 里还有进程：${left}`));
+  }
   return rounds;
 }
 
@@ -56,20 +60,27 @@ async function runJob(ctx: LabContext, cg: Cgroup): Promise<{ exit: ExitStatus; 
   return { exit, refused: cg.pidsRefused() - before, output: job.output().trim() };
 }
 
+/** "no processes" in cgroup.procs. */
+const NONE = t('(none)', '（无）');
+
 const lab: Lab = {
   id: 'pids',
-  title: 'pids: a fork bomb in a cage',
+  title: t('pids: a fork bomb in a cage', 'pids：关进笼子的 fork 炸弹'),
   module: 11,
   lesson: 'cgroups',
   needs: ['root', 'cgroup-pids'],
   steps: [
     {
       id: 'limit',
-      title: 'Create a cgroup that may hold 20 processes',
-      explain:
+      title: t('Create a cgroup that may hold 20 processes', '创建一个最多容纳 20 个进程的控制组'),
+      explain: t(
         'Every new process or thread takes a PID and kernel memory, and both run out for the whole machine: a fork bomb (a program that forks copies of itself that fork again) can make a host unusable, and namespaces do nothing against it. ' +
         'The pids controller counts every task of the cgroup in `pids.current` and refuses any fork or clone that would go past `pids.max`: the fork(2) fails with EAGAIN in the caller, nothing is killed. ' +
         'The files have the same names on v1 and v2; Docker\'s `--pids-limit` writes `pids.max`.',
+        '每个新进程或线程都要占用一个 PID 和一些内核内存，而这两样对整台机器来说都是有限的：一个 fork 炸弹（不断 fork 出自己的副本、副本又接着 fork 的程序）就能让宿主机没法用，命名空间对它毫无办法。' +
+        'pids 控制器在 `pids.current` 里统计控制组的每一个任务，凡是会让数量超过 `pids.max` 的 fork 或 clone 一律拒绝：调用者的 fork(2) 以 EAGAIN 失败，没有任何进程被杀。' +
+        '这些文件在 v1 和 v2 上同名；Docker 的 `--pids-limit` 写的就是 `pids.max`。',
+      ),
       command: 'mkdir /sys/fs/cgroup/nestbox/pids-lab; echo 20 > /sys/fs/cgroup/nestbox/pids-lab/pids.max   # v1: /sys/fs/cgroup/pids/nestbox/pids-lab/pids.max',
       syscall: 'mkdir(2) in cgroupfs; write(2) "20" to pids.max',
       async perform(ctx) {
@@ -77,27 +88,33 @@ const lab: Lab = {
         ctx.state.cg = cg;
         cg.setPidsMax(parsePidsLimit(LIMIT));
         sayWrites(ctx, cg);
-        return `created ${cg.dir('pids')} (cgroup v${cg.version}, host layout ${cg.layout.mode}) with pids.max ${LIMIT}`;
+        return t(`created ${cg.dir('pids')} (cgroup v${cg.version}, host layout ${cg.layout.mode}) with pids.max ${LIMIT}`,
+          `创建了 ${cg.dir('pids')}（cgroup v${cg.version}，宿主机的布局：${cg.layout.mode}），pids.max 为 ${LIMIT}`);
       },
       async verify(ctx) {
         const cg: Cgroup = ctx.state.cg;
-        return [observe('pids.max (same name on v1 and v2)', LIMIT, cg.pidsMax()), observe('pids.current', 0, cg.pidsCurrent())];
+        return [observe(t('pids.max (same name on v1 and v2)', 'pids.max（v1 和 v2 上同名）'), LIMIT, cg.pidsMax()), observe('pids.current', 0, cg.pidsCurrent())];
       },
     },
     {
       id: 'bomb',
-      title: 'Start a fork bomb inside it',
-      explain:
+      title: t('Start a fork bomb inside it', '在里面启动一个 fork 炸弹'),
+      explain: t(
         '`f(){ f|f& }; f` defines a shell function that starts two copies of itself in the background and returns; each copy does the same. Unchecked, the number of processes doubles at every generation. ' +
         'It starts only once pids.max is in place and the shell that runs it is in the cgroup: every process it forks is charged there from the first one. ' +
         'nestbox samples `pids.current` while it runs, reads `pids.events` (forks refused at the cap) and counts the host\'s processes, then kills the whole cgroup.',
+        '`f(){ f|f& }; f` 定义了一个 shell 函数：它在后台启动自己的两个副本，然后返回；每个副本又做同样的事。不加限制的话，进程数每一代翻一番。' +
+        '只有等 pids.max 设好、运行炸弹的 shell 也已经在控制组里了，炸弹才会启动：它 fork 出的每个进程，从第一个起就都记在这个控制组上。' +
+        '炸弹运行期间，nestbox 对 `pids.current` 采样，读取 `pids.events`（在上限处被拒绝的 fork），并数一数宿主机上的进程，最后杀掉整个控制组。',
+      ),
       command: `sh -c 'echo $$ > /sys/fs/cgroup/nestbox/pids-lab/cgroup.procs; exec timeout -s KILL 5 sh -c "f(){ f|f& }; f; exec sleep 10"' & cat /sys/fs/cgroup/nestbox/pids-lab/pids.current /sys/fs/cgroup/nestbox/pids-lab/pids.events; echo 1 > /sys/fs/cgroup/nestbox/pids-lab/cgroup.kill`,
       syscall: 'fork(2) refused with EAGAIN at pids.max; kill(2) SIGKILL to each PID in cgroup.procs (v2: write "1" to cgroup.kill)',
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         const limit = parsePidsLimit(LIMIT);
         // Never start a bomb without its cage: the limit must read back from the kernel first.
-        if (cg.pidsMax() !== limit) throw new Error(`pids.max of ${cg.name} reads ${cg.pidsMax()}, not ${limit}: the fork bomb is not started`);
+        const max = cg.pidsMax();
+        if (max !== limit) throw new Error(pick(`pids.max of ${cg.name} reads ${max}, not ${limit}: the fork bomb is not started`, `${cg.name} 的 pids.max 读出来是 ${max}，不是 ${limit}：fork 炸弹没有启动`));
         await untilEmpty(cg);
         const hostBefore = listPids().length;
         const refusedBefore = cg.pidsRefused();
@@ -124,10 +141,17 @@ const lab: Lab = {
         }
         ctx.state.bomb = { samples, refused: cg.pidsRefused() - refusedBefore, hostBefore, hostPeak };
         const failures = readFileSync(join(ctx.workDir, 'fork-bomb.log'), 'utf8').split('\n').filter((l) => /fork/i.test(l)).length;
-        ctx.say(`the bomb's shells reported ${failures} failed forks ("Cannot fork": EAGAIN from fork)`);
+        ctx.say(t(`the bomb's shells reported ${failures} failed forks ("Cannot fork": EAGAIN from fork)`,
+          `炸弹的 shell 报告了 ${failures} 次 fork 失败（"Cannot fork"：fork 返回了 EAGAIN）`));
         // An exited process still counts until its parent collects it; the bomb's orphans belong to PID 1.
-        ctx.say(`killed in ${ctx.state.killRounds} round(s) of SIGKILL; ` + (ctx.state.emptied ? `pids.current read 0 after ${ctx.state.stopMs} ms, once PID 1 had collected the orphans` : `pids.current still reads ${cg.pidsCurrent()}: exited processes not collected yet`));
-        return `pids.current stayed at or below ${limit} (${samples.join(' ')}), then the cgroup was emptied`;
+        const still = cg.pidsCurrent();
+        ctx.say(ctx.state.emptied
+          ? t(`killed in ${ctx.state.killRounds} round(s) of SIGKILL; pids.current read 0 after ${ctx.state.stopMs} ms, once PID 1 had collected the orphans`,
+            `用 ${ctx.state.killRounds} 轮 SIGKILL 杀光；${ctx.state.stopMs} ms 后 pids.current 读到 0，这时 1 号进程已经回收了这些孤儿进程`)
+          : t(`killed in ${ctx.state.killRounds} round(s) of SIGKILL; pids.current still reads ${still}: exited processes not collected yet`,
+            `用 ${ctx.state.killRounds} 轮 SIGKILL 杀光；pids.current 仍然是 ${still}：已退出的进程还没有被回收`));
+        return t(`pids.current stayed at or below ${limit} (${samples.join(' ')}), then the cgroup was emptied`,
+          `pids.current 始终没有超过 ${limit}（${samples.join(' ')}），随后控制组被清空`);
       },
       async verify(ctx) {
         const cg: Cgroup = ctx.state.cg;
@@ -135,23 +159,29 @@ const lab: Lab = {
         const limit = Number(LIMIT);
         const top = Math.max(...samples);
         return [
-          observeThat('pids.current while the bomb ran (12 samples, 40 ms apart)', `reaches ${limit}, never more`, samples.join(' '), top === limit),
-          observeThat('forks refused (max in pids.events)', '> 0', refused, refused > 0),
+          observeThat(t('pids.current while the bomb ran (12 samples, 40 ms apart)', '炸弹运行时的 pids.current（采样 12 次，间隔 40 ms）'),
+            t(`reaches ${limit}, never more`, `达到 ${limit}，从不超过`), samples.join(' '), top === limit),
+          observeThat(t('forks refused (max in pids.events)', '被拒绝的 fork（pids.events 里的 max）'), '> 0', refused, refused > 0),
           // Other programs on the host start and end processes too: allow them a margin. Unchecked,
           // the bomb would add thousands.
-          observeThat('processes on the host (/proc): before → highest', `about ${limit} more (margin 50 for other programs), not thousands`, `${hostBefore} → ${hostPeak}`, hostPeak - hostBefore <= limit + 50),
-          observe('pids.current after the kill', 0, cg.pidsCurrent()),
-          observe('processes left in cgroup.procs', '(none)', cg.procs().join(' ') || '(none)'),
+          observeThat(t('processes on the host (/proc): before → highest', '宿主机上的进程数（/proc）：之前 → 最高'),
+            t(`about ${limit} more (margin 50 for other programs), not thousands`, `大约多 ${limit} 个（给其他程序留 50 的余量），而不是成千上万`), `${hostBefore} → ${hostPeak}`, hostPeak - hostBefore <= limit + 50),
+          observe(t('pids.current after the kill', '杀掉之后的 pids.current'), 0, cg.pidsCurrent()),
+          observe(t('processes left in cgroup.procs', 'cgroup.procs 里剩下的进程'), NONE, cg.procs().join(' ') || NONE),
         ];
       },
     },
     {
       id: 'exercise',
-      title: 'Give a job exactly what it needs',
-      explain:
+      title: t('Give a job exactly what it needs', '给作业恰好够用的额度'),
+      explain: t(
         `nestbox lowers pids.max to 3 and runs a job in the cgroup: a shell that starts five \`sleep\`s in the background and waits for them (\`sh -c '${JOB}'\`). ` +
         'With three processes allowed, the shell and two sleeps fill the cgroup, the third sleep cannot be forked, and the shell gives up. ' +
         'Find the smallest pids.max that lets the job run to the end.',
+        `nestbox 把 pids.max 降到 3，然后在控制组里运行一个作业：一个 shell 在后台启动五个 \`sleep\`，再等它们结束（\`sh -c '${JOB}'\`）。` +
+        '只允许三个进程时，shell 加上两个 sleep 就把控制组占满了，第三个 sleep fork 不出来，shell 只好放弃。' +
+        '请找出能让这个作业顺利跑完的最小 pids.max。',
+      ),
       command: `echo ${JOB_NEEDS} > {pidsMaxFile}`,
       syscall: 'write(2) to pids.max',
       async perform(ctx) {
@@ -160,18 +190,23 @@ const lab: Lab = {
         cg.setPidsMax(3);
         sayWrites(ctx, cg);
         const run = await runJob(ctx, cg);
-        if (run.output) ctx.say(`the job printed: ${run.output.split('\n')[0]}`);
-        return `with pids.max 3 the job ${exitText(run.exit)}; forks refused: ${run.refused}`;
+        if (run.output) ctx.say(t(`the job printed: ${run.output.split('\n')[0]}`, `作业的输出：${run.output.split('\n')[0]}`));
+        const exit = exitShown(run.exit);
+        return t(`with pids.max 3 the job ${exit.en}; forks refused: ${run.refused}`, `pids.max 为 3 时，作业${exit.zh}；被拒绝的 fork：${run.refused} 次`);
       },
       exercise: {
-        task:
+        task: t(
           'Set `pids.max` of the lab cgroup to the **smallest** value that lets the job (a shell plus the five sleeps it starts) succeed, from a shell on the host. ' +
           'The file is `{pidsMaxFile}` (pids.max on cgroup v1 and v2 alike). ' +
           'The check runs the job again.',
+          '在宿主机的 shell 里，把实验控制组的 `pids.max` 设成能让作业（一个 shell 加上它启动的五个 sleep）成功的**最小**值。' +
+          '文件是 `{pidsMaxFile}`（在 cgroup v1 和 v2 上都叫 pids.max）。' +
+          '检查时会再运行一次这个作业。',
+        ),
         hints: [
-          'Count every process that is in the cgroup at the busiest moment, when all five sleeps run.',
-          'The shell that runs the loop is a process of the cgroup too: 1 + 5.',
-          `\`echo ${JOB_NEEDS} > {pidsMaxFile}\``,
+          t('Count every process that is in the cgroup at the busiest moment, when all five sleeps run.', '数一数最忙的时刻（五个 sleep 都在运行时）控制组里一共有几个进程。'),
+          t('The shell that runs the loop is a process of the cgroup too: 1 + 5.', '运行这个循环的 shell 本身也是控制组里的一个进程：1 + 5。'),
+          t(`\`echo ${JOB_NEEDS} > {pidsMaxFile}\``, `参考答案：\`echo ${JOB_NEEDS} > {pidsMaxFile}\``),
         ],
         shell: 'host',
         async solve(ctx) {
@@ -188,11 +223,11 @@ const lab: Lab = {
         const cg: Cgroup = ctx.state.cg;
         const max = cg.pidsMax();
         const run = await runJob(ctx, cg);
-        if (run.output) ctx.say(`the job printed: ${run.output.split('\n')[0]}`);
+        if (run.output) ctx.say(t(`the job printed: ${run.output.split('\n')[0]}`, `作业的输出：${run.output.split('\n')[0]}`));
         return [
           observe('pids.max', JOB_NEEDS, max),
-          observe('the job, exit status from waitpid', 'exited with code 0', exitText(run.exit)),
-          observe('forks refused during the job (max in pids.events)', 0, run.refused),
+          observe(t('the job, exit status from waitpid', '作业的退出状态（来自 waitpid）'), t('exited with code 0', '以退出码 0 退出'), exitShown(run.exit)),
+          observe(t('forks refused during the job (max in pids.events)', '作业运行期间被拒绝的 fork（pids.events 里的 max）'), 0, run.refused),
         ];
       },
     },

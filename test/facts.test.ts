@@ -15,7 +15,7 @@ const files = [
 const text = (f: string) => readFileSync(join(root, f), 'utf8');
 
 const WRONG: [RegExp, string][] = [
-  [/private is the kernel'?s default(?! only)|kernel makes (new )?mounts private by default|mounts? (are|is) private by default/i,
+  [/private is the kernel'?s default(?! only)|the kernel'?s default for a new mount|内核给新挂载的默认|kernel makes (new )?mounts private by default|mounts? (are|is) private by default/i,
     'a new mount takes its parent\'s propagation (shared under a shared parent); private is not the default on systemd hosts'],
   [/nsenter[^.\n]*-a[^.\n]*(is|does) (exactly )?what docker exec does/i, 'docker exec also joins the cgroup and applies capabilities, seccomp, LSM, user, env'],
   [/exactly as docker stop does/i, 'docker stop signals PID 1 only; the kernel kills the rest of the PID namespace'],

@@ -47,3 +47,13 @@ export function outputFile(dir: string, name = 'out.txt') {
   const fd = openSync(path, 'w');
   return { fd, path, close: () => closeSync(fd), read: () => readFileSync(path, 'utf8') };
 }
+
+/**
+ * A string a learner reads as a sentence (three words in a row, outside `code`, paths and
+ * commands): such a text must be in both languages, not a plain string.
+ */
+export function looksLikeProse(s: string): boolean {
+  if (s.startsWith('$ ')) return false;
+  const words = s.replace(/`[^`]*`/g, ' ').replace(/\S*[/=:\[\]]\S*/g, ' ');
+  return /\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\b/.test(words);
+}

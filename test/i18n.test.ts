@@ -11,6 +11,7 @@ import { renderMarkdown } from '../src/render/markdown.js';
 import { stripAnsi } from '../src/render/text-width.js';
 import { isText } from '../src/i18n/lang.js';
 import type { Shown } from '../src/lab/types.js';
+import { looksLikeProse } from './helpers.js';
 
 const CJK = /[\u3400-\u9fff]/;
 
@@ -67,13 +68,6 @@ test('no lesson renders a stray ** or __ (markdown emphasis that did not parse, 
     }
   }
 });
-
-/** A string a learner reads as a sentence: three words in a row, outside `code`, paths and commands. */
-export function looksLikeProse(s: string): boolean {
-  if (s.startsWith('$ ')) return false;
-  const words = s.replace(/`[^`]*`/g, ' ').replace(/\S*[/=:\[\]]\S*/g, ' ');
-  return /\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\b/.test(words);
-}
 
 function bilingual(where: string, text: Shown | undefined): void {
   assert.ok(isText(text), `${where} is not in both languages: ${JSON.stringify(text)}`);

@@ -74,6 +74,12 @@ export function fill(text: string, state: Record<string, any>): string {
  * Observed against expected, one line each: "✔ what  observed". A label too long for a column
  * gets a line of its own, with the value on the next.
  */
+/** A value as shown: a yes/no the kernel gave as true/false reads as 是/否 in Chinese. */
+const value = (v: Shown) => {
+  const s = tr(v);
+  return s === 'true' || s === 'false' ? pick(s, s === 'true' ? '是' : '否') : s;
+};
+
 export function observations(list: Observation[]): void {
   if (!list.length) return;
   out(chalk.dim(pick('  what the kernel shows now:', '  内核现在的状态：')));
@@ -84,14 +90,14 @@ export function observations(list: Observation[]): void {
   list.forEach((o, k) => {
     const mark = o.ok ? chalk.green(g.tick) : chalk.red(g.cross);
     const label = labels[k];
-    const value = o.ok ? chalk.green(tr(o.observed)) : pick(`observed ${chalk.red(tr(o.observed))}, expected ${chalk.yellow(tr(o.expected))}`,
-      `看到的是 ${chalk.red(tr(o.observed))}，应当是 ${chalk.yellow(tr(o.expected))}`);
+    const shown = o.ok ? chalk.green(value(o.observed)) : pick(`observed ${chalk.red(value(o.observed))}, expected ${chalk.yellow(value(o.expected))}`,
+      `看到的是 ${chalk.red(value(o.observed))}，应当是 ${chalk.yellow(value(o.expected))}`);
     const one = `  ${mark} ${label}${' '.repeat(Math.max(0, w - displayWidth(label)))}  `;
-    if (displayWidth(label) <= w && displayWidth(one) + displayWidth(value) <= room) {
-      out(one + value);
+    if (displayWidth(label) <= w && displayWidth(one) + displayWidth(shown) <= room) {
+      out(one + shown);
     } else {
       out(wrapped(`  ${mark} `, '    ', label));
-      out(wrapped('      ', '      ', value));
+      out(wrapped('      ', '      ', shown));
     }
   });
 }

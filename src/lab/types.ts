@@ -65,9 +65,9 @@ export interface LabContext {
 
 export interface Exercise {
   /** What the learner is asked to do (markdown). */
-  task: Shown;
+  task: Text;
   /** Shown one at a time when the check fails. */
-  hints: Shown[];
+  hints: Text[];
   /**
    * Where the learner works: a shell nestbox opens inside a namespace (join the namespaces of the
    * process in state[pidKey]), or their own second terminal on the host.
@@ -81,9 +81,9 @@ export interface Exercise {
 
 export interface Step {
   id: string;
-  title: Shown;
+  title: Text;
   /** The idea, in markdown. */
-  explain: Shown;
+  explain: Text;
   /** The shell command a learner would type for the same effect. */
   command?: string;
   /** The system call(s) it stands for. */
@@ -102,7 +102,7 @@ export type Requirement = string;
 
 export interface Lab {
   id: string;
-  title: Shown;
+  title: Text;
   /** Syllabus module number (0-14). */
   module: number;
   /** The lesson this lab belongs to (lessons/NN-<lesson>.md). */

@@ -7,6 +7,7 @@
 import { NetCtx, runArgv, runArgvOk, shellQuote, tool, toolPath } from './exec.js';
 import { parseIptablesListing, parseIptablesSpecs, parseIptablesVersion, ChainListing, ListedRule } from './parse.js';
 import { existsSync } from 'node:fs';
+import { pick } from '../i18n/lang.js';
 
 export interface IptablesInfo {
   backend: 'nft' | 'legacy';
@@ -88,7 +89,7 @@ export async function addRules(net: NetCtx, table: string, rules: Rule[], newCha
   for (const chain of newChains) net.ledger.record({ kind: 'chain', table, chain, backend: bin });
   for (const r of rules) net.ledger.record({ kind: 'iptables', table, args: [r.chain, ...r.spec], backend: bin });
   const lines = [`*${table}`, ...newChains.map((c) => `:${c} - [0:0]`), ...rules.map((r) => ['-A', r.chain, ...r.spec].map(restoreQuote).join(' ')), 'COMMIT', ''];
-  net.trace?.(`${bin}-restore -w --noflush  (one transaction of what the next lines do)`);
+  net.trace?.(`${bin}-restore -w --noflush  ${pick('(one transaction of what the next lines do)', '（下面几行在一个事务里一起完成）')}`);
   for (const c of newChains) net.trace?.(`iptables -t ${table} -N ${c}`);
   for (const r of rules) net.trace?.(ruleCommand('-A', r));
   await runArgvOk([`${bin}-restore`, '-w', '--noflush'], { input: lines.join('\n') });

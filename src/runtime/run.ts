@@ -6,7 +6,7 @@
 // then replaces itself with execve() by a few lines of Perl (perl-base is part of every Debian and
 // Ubuntu system) that wait for PID 1 and write its status, the job conmon or containerd-shim does
 // for Docker. So while the container runs, no Node process stays alive for it.
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { Ledger } from '../host/ledger.js';
@@ -101,10 +101,22 @@ export async function runDetached(): Promise<number> {
   if (!line) throw new UserError(err.trim().split('\n').pop()?.replace(/^nestbox: /, '') || 'the container could not be started', EXIT_RUNTIME);
   const report = JSON.parse(line) as { id?: string; error?: string; code?: number };
   if (report.error) throw new UserError(report.error, report.code ?? EXIT_RUNTIME);
+  // The creator closes its end of the pipes a moment before it execs the monitor: return once it
+  // has, so whoever looks next (ps, a lab's check) finds perl waiting for PID 1, not nestbox.
+  await monitorInPlace(child.pid!);
   // --trace: the steps were printed by the creator; pass them on.
   if (process.env.NESTBOX_TRACE) process.stderr.write(err);
   console.log(report.id);
   return 0;
+}
+
+async function monitorInPlace(pid: number): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    let comm: string;
+    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return; } // gone
+    if (comm !== 'node' && comm !== 'nestbox') return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** The detached creator: make the container, report, then become the monitor. */

@@ -5,11 +5,30 @@
 // Filter with NESTBOX_LABS=uts,pid.
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { kernelSuite } from '../helpers.js';
+import { kernelSuite, looksLikeProse } from '../helpers.js';
 import { LAB_ORDER, loadLab } from '../../labs/index.js';
 import { runLabUnattended } from '../../src/lab/unattended.js';
 import { runChecks } from '../../src/doctor/checks.js';
 import { Ledger } from '../../src/host/ledger.js';
+import type { Shown } from '../../src/lab/types.js';
+import type { StepResult } from '../../src/lab/unattended.js';
+
+
+const en = (x: Shown | undefined) => (x === undefined ? '' : typeof x === 'string' ? x : x.en);
+
+/**
+ * What a step did and what it read back are told in both languages: no English sentence left as a
+ * plain string in a summary or an observation's label. (Values and narrated lines are often what a
+ * program printed, which stays as printed.)
+ */
+function untranslated(steps: StepResult[]): string[] {
+  const out: string[] = [];
+  for (const s of steps) {
+    const shown: [string, Shown | undefined][] = [['summary', s.did], ...s.observations.map((o): [string, Shown] => ['label', o.what])];
+    for (const [kind, v] of shown) if (typeof v === 'string' && looksLikeProse(v) && !/^[\w.-]+\(/.test(v)) out.push(`${s.id} ${kind}: ${v}`);
+  }
+  return out;
+}
 
 const test = kernelSuite('labs');
 const only = process.env.NESTBOX_LABS?.split(',');
@@ -29,10 +48,11 @@ for (const id of LAB_ORDER.filter((id) => !only || only.includes(id))) {
     const lab = (await loadLab(id))!;
     const result = await runLabUnattended(lab);
     for (const s of result.steps) {
-      const bad = s.observations.filter((o) => !o.ok).map((o) => `${o.what}: expected ${o.expected}, observed ${o.observed}`);
+      const bad = s.observations.filter((o) => !o.ok).map((o) => `${en(o.what)}: expected ${en(o.expected)}, observed ${en(o.observed)}`);
       assert.ok(s.ok, `step ${s.id}: ${s.error ?? bad.join('; ')}`);
     }
     assert.is(result.steps.length, lab.steps.length, 'all steps ran');
+    assert.equal(untranslated(result.steps), [], 'every sentence shown is in both languages');
     assert.equal(result.cleanupFailed, []);
     assert.equal(leftover(), [], 'the lab ledger was emptied');
   });
