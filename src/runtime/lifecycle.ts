@@ -43,21 +43,26 @@ export function signalContainer(c: Container, signal: string): void {
  * Wait until the container's end has been fully handled: its ledger is gone once whoever waited for
  * PID 1 (the foreground nestbox, or the monitor of a -d container) has recorded the exit and
  * released the cgroup and network. If that waiter is gone too (killed), do its job here.
+ * `ms` bounds only the wait for PID 1 to end. Once it has, the waiter's work (a nestbox process that
+ * undoes the ledger) is waited for as long as the waiter lives: a slow machine makes it slower, and
+ * must not make it fail.
  */
 async function waitFinished(id: string, ms: number): Promise<boolean> {
   const ledger = new Ledger(`ctr-${id}`);
   const deadline = Date.now() + ms;
+  const patience = Date.now() + ms + 300_000;
   for (;;) {
     if (!existsSync(ledger.path)) return true;
     // A --rm container's directory goes while its end is still being handled (its ledger removes
     // it before the bridge is left): gone from the store is not finished yet.
     let c: Container | undefined;
     try { c = findContainer(id); } catch { c = undefined; }
-    if (!ledger.ownerAlive() && !(c?.state.PidStart && startTime(c.state.Pid) === c.state.PidStart)) {
+    const pid1 = !!c?.state.PidStart && startTime(c.state.Pid) === c.state.PidStart;
+    if (!ledger.ownerAlive() && !pid1) {
       await finishContainer(id, readMonitorStatus(id), ledger);
       return true;
     }
-    if (Date.now() >= deadline) return false;
+    if (Date.now() >= (pid1 ? deadline : patience)) return false;
     await sleep(20);
   }
 }
