@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { LabContext, Text } from '../src/lab/types.js';
 import { t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
-import type { Cgroup } from '../src/kernel/cgroup.js';
+import type { Cgroup, Knob } from '../src/kernel/cgroup.js';
 import { pipe } from '../src/kernel/process.js';
 import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
 import { kill } from '../src/kernel/syscalls.js';
@@ -118,7 +118,7 @@ export async function until(test: () => boolean, ms: number): Promise<boolean> {
   }
 }
 
-/** The name of the knob's file on the other cgroup version, for observation labels: "memory.limit_in_bytes (v2: memory.max)". */
-export function bothNames(cg: Cgroup, names: { v1: string; v2: string }): string {
-  return cg.version === 2 ? `${names.v2} (v1: ${names.v1})` : `${names.v1} (v2: ${names.v2})`;
+/** A knob's file here and on the other cgroup version, for observation labels: "memory.limit_in_bytes (v2: memory.max)". */
+export function bothNames(cg: Cgroup, knob: Knob): string {
+  return `${cg.file(knob)} (v${3 - cg.version}: ${cg.otherFile(knob)})`;
 }

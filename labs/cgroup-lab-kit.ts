@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { LabContext, Text } from '../src/lab/types.js';
 import { t } from '../src/lab/types.js';
 import { pick, tr } from '../src/i18n/lang.js';
-import { Cgroup } from '../src/kernel/cgroup.js';
+import { Cgroup, createCgroup as makeCgroup } from '../src/kernel/cgroup.js';
 import type { Controller } from '../src/kernel/cgroup-layout.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { Ran, runCaptured } from './kit.js';
@@ -16,7 +16,7 @@ import { Ran, runCaptured } from './kit.js';
  * cleanup removes it (killing what is inside first), whatever happens to the lab.
  */
 export function createCgroup(ctx: LabContext, controllers: Controller[], suffix = ''): Cgroup {
-  const cg = Cgroup.create(`${ctx.labId}-${ctx.unique}${suffix}`, controllers);
+  const cg = makeCgroup(`${ctx.labId}-${ctx.unique}${suffix}`, controllers);
   ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
   if (cg.version === 2) {
     // v2 hands a controller to children only when the parent lists it in cgroup.subtree_control.

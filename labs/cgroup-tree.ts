@@ -43,14 +43,8 @@ function readTree(ctx: LabContext): { a: Usage; b: Usage; parent: Usage } {
 }
 
 /** The parent's own count of refused charges: memory.events "max" on v2, memory.failcnt on v1. */
-function limitHits(cg: Cgroup): number {
-  const e = cg.memoryEvents();
-  return cg.version === 2 ? e.max : e.failcnt ?? 0;
-}
-
-function hitsFile(cg: Cgroup): string {
-  return cg.version === 2 ? 'memory.events max' : 'memory.failcnt';
-}
+const limitHits = (cg: Cgroup) => cg.memoryOverLimit();
+const hitsFile = (cg: Cgroup) => cg.file('memoryOverLimit');
 
 /** Run the 48 MiB job in child a and say how it ended. */
 async function runJob(ctx: LabContext): Promise<Text> {
@@ -91,8 +85,8 @@ const lab: Lab = {
         sayWrites(ctx, parent, a, b);
         const place = whereText(parent);
         ctx.say(t(`parent: ${place.en}`, `父组：${place.zh}`));
-        ctx.say(t(`children: ${a.allDirs()[0]}, ${b.allDirs()[0]}${parent.version === 1 ? ' (and the same names in each controller\'s tree)' : ''}`,
-          `子组：${a.allDirs()[0]}、${b.allDirs()[0]}${parent.version === 1 ? '（每个控制器的树里都有同名的目录）' : ''}`));
+        ctx.say(t(`children: ${a.allDirs()[0]}, ${b.allDirs()[0]}${a.allDirs().length > 1 ? ' (and the same names in each controller\'s tree)' : ''}`,
+          `子组：${a.allDirs()[0]}、${b.allDirs()[0]}${a.allDirs().length > 1 ? '（每个控制器的树里都有同名的目录）' : ''}`));
         return t(`${parent.name} limited to ${mib(PARENT_LIMIT)}, child a to ${mib(CHILD_LIMIT)}, child b unlimited`,
           `${parent.name} 的上限是 ${mib(PARENT_LIMIT)}，子组 a 是 ${mib(CHILD_LIMIT)}，子组 b 不设上限`);
       },
@@ -103,6 +97,8 @@ const lab: Lab = {
           observe(t('child a: memory limit', '子组 a：内存上限'), mib(CHILD_LIMIT), mib(a.memoryMax())),
           observe(t('child b: memory limit', '子组 b：内存上限'), 'max', mib(b.memoryMax())),
         ];
+        // Each version has its own way of making a parent's limit bind its children, and the lab
+        // shows this host's: v2's cgroup.subtree_control, v1's memory.use_hierarchy.
         if (parent.version === 2) {
           const control = readFileSync(join(parent.dir(), 'cgroup.subtree_control'), 'utf8').trim();
           out.push(observeThat(t('parent: cgroup.subtree_control', '父组：cgroup.subtree_control'), t('has memory cpu pids', '包含 memory cpu pids'), control, ['memory', 'cpu', 'pids'].every((c) => control.split(' ').includes(c))));
@@ -138,8 +134,8 @@ const lab: Lab = {
         const first = readTree(ctx);
         await sleep(250);
         const second = readTree(ctx);
-        const files = parent.version === 2 ? 'memory.current / memory.max, cpu.stat usage_usec, pids.current' : 'memory.usage_in_bytes / memory.limit_in_bytes, cpuacct.usage, pids.current';
-        const others = parent.version === 2 ? 'memory.usage_in_bytes / memory.limit_in_bytes, cpuacct.usage, pids.current' : 'memory.current / memory.max, cpu.stat usage_usec, pids.current';
+        const files = `${parent.file('memoryCurrent')} / ${parent.file('memoryMax')}, ${parent.file('cpuUsage')}, ${parent.file('pidsCurrent')}`;
+        const others = `${parent.otherFile('memoryCurrent')} / ${parent.otherFile('memoryMax')}, ${parent.otherFile('cpuUsage')}, ${parent.otherFile('pidsCurrent')}`;
         ctx.say(t(`read from ${files} (cgroup v${parent.version}); on v${3 - parent.version}: ${others}`,
           `读的是 ${files}（cgroup v${parent.version}）；在 v${3 - parent.version} 上是 ${others}`));
         ctx.say('NAME                 CPU %    MEM USAGE / LIMIT       PIDS');
@@ -190,10 +186,10 @@ const lab: Lab = {
           observe(t('the 48 MiB dd in child a', '子组 a 里 48 MiB 的 dd'), t('killed by SIGKILL', '被 SIGKILL 杀死'), ctx.state.jobEnd),
           observeThat(t(`parent: ${hitsFile(parent)} (its limit hit)`, `父组：${hitsFile(parent)}（上限被触顶的次数）`), '≥ 1', limitHits(parent), limitHits(parent) >= 1),
           observe(t(`child a: ${hitsFile(a)} (its own limit)`, `子组 a：${hitsFile(a)}（它自己的上限）`), 0, limitHits(a)),
-          observeThat(t(`child a: ${a.version === 2 ? 'memory.events' : 'oom_control'} oom_kill`, `子组 a：${a.version === 2 ? 'memory.events' : 'oom_control'} oom_kill`), '≥ 1', a.memoryEvents().oomKill, a.memoryEvents().oomKill >= 1),
+          observeThat(t(`child a: ${a.file('memoryEvents')} oom_kill`, `子组 a：${a.file('memoryEvents')} oom_kill`), '≥ 1', a.memoryEvents().oomKill, a.memoryEvents().oomKill >= 1),
         ];
         if (peak !== undefined) {
-          const peakFile = a.version === 2 ? 'memory.peak' : 'max_usage_in_bytes';
+          const peakFile = a.file('memoryPeak');
           out.push(observeThat(t(`child a: peak (${peakFile})`, `子组 a：峰值（${peakFile}）`),
             t(`≤ ${mib(PARENT_LIMIT)}, the parent's limit`, `≤ ${mib(PARENT_LIMIT)}，即父组的上限`), mib(peak), peak <= PARENT_LIMIT));
         }
@@ -212,18 +208,18 @@ const lab: Lab = {
       async perform(ctx) {
         const { parent, a, b } = ctx.state as Record<string, Cgroup>;
         // The directories and files as they are named on this host, for the task and the hints.
-        const v2 = parent.version === 2;
         Object.assign(ctx.state, {
           parentDir: parent.dir('memory'), aDir: a.dir('memory'), bDir: b.dir('memory'),
-          hitsWhere: v2 ? 'the `max` line of `memory.events`' : '`memory.failcnt`',
-          hitsWhereZh: v2 ? '`memory.events` 里的 `max` 这一行' : '`memory.failcnt`',
+          hitsWhere: `\`${hitsFile(parent)}\``,
+          hitsWhereZh: `\`${hitsFile(parent)}\``,
         });
-        const limit = join(parent.dir('memory'), v2 ? 'memory.max' : 'memory.limit_in_bytes');
-        // v1 with swap limited too: memory plus swap may never be below memory, so it goes up first.
-        const memsw = !v2 && ctx.state.swapLimited && parent.memorySwapLimit() !== undefined ? join(parent.dir('memory'), 'memory.memsw.limit_in_bytes') : undefined;
+        const limit = join(parent.dir('memory'), parent.file('memoryMax'));
+        // v1 with swap limited too: memory plus swap (memsw) may never be below memory, so it goes up
+        // first. v2's swap knob is swap alone and needs no such care.
+        const memsw = parent.version === 1 && ctx.state.swapLimited && parent.memorySwapLimit() !== undefined ? join(parent.dir('memory'), parent.file('memorySwapMax')) : undefined;
         ctx.state.answerCommand = `${memsw ? `echo 128M > ${memsw}; ` : ''}echo 128M > ${limit}`;
-        ctx.state.limitOther = v2 ? 'on cgroup v1: memory.limit_in_bytes' : 'on cgroup v2: memory.max';
-        ctx.state.limitOtherZh = v2 ? '在 cgroup v1 上是 memory.limit_in_bytes' : '在 cgroup v2 上是 memory.max';
+        ctx.state.limitOther = `on cgroup v${3 - parent.version}: ${parent.otherFile('memoryMax')}`;
+        ctx.state.limitOtherZh = `在 cgroup v${3 - parent.version} 上是 ${parent.otherFile('memoryMax')}`;
         ctx.state.answer = `\`${ctx.state.answerCommand}\`${memsw ? ' (memory plus swap first: it may never be below the memory limit)' : ''}`;
         ctx.state.answerZh = `\`${ctx.state.answerCommand}\`${memsw ? '（先改内存加 swap 的上限：它永远不能低于内存上限）' : ''}`;
       },
@@ -242,8 +238,7 @@ const lab: Lab = {
         shell: 'host',
         async solve(ctx) {
           const parent: Cgroup = ctx.state.parent;
-          // On v1, memory+swap must stay ≥ memory: raise that one first.
-          if (ctx.state.swapLimited && parent.version === 1) parent.disableSwap(RAISED);
+          // On v1 with swap limited, the cgroup raises memory plus swap first itself.
           parent.setMemoryMax(RAISED);
           sayWrites(ctx, parent);
         },

@@ -4,9 +4,9 @@ import type { Lab, LabContext, Observation, Text } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
 import { CLONE_NEWCGROUP } from '../src/kernel/constants.js';
-import { Cgroup } from '../src/kernel/cgroup.js';
+import { Cgroup, createCgroup, openCgroup } from '../src/kernel/cgroup.js';
 import type { Controller } from '../src/kernel/cgroup-layout.js';
-import { parseProcCgroup, processCgroups, ProcessCgroup } from '../src/kernel/cgroup-layout.js';
+import { lineForController, parseProcCgroup, processCgroups, ProcessCgroup } from '../src/kernel/cgroup-layout.js';
 import { namespaceId } from '../src/kernel/proc.js';
 import { hostTool, runCaptured, startSleeper, reapHelpers } from './kit.js';
 import { posix } from 'node:path';
@@ -19,18 +19,16 @@ import { posix } from 'node:path';
 const CONTROLLERS: Controller[] = ['pids'];
 
 function labCgroup(ctx: LabContext): Cgroup {
-  return Cgroup.open(ctx.state.cgName, CONTROLLERS);
+  return openCgroup(ctx.state.cgName, CONTROLLERS);
 }
 
-/** The line of /proc/PID/cgroup for the tree the lab's cgroup lives in. */
-function treeLine(lines: ProcessCgroup[], version: 1 | 2): ProcessCgroup | undefined {
-  return version === 2 ? lines.find((l) => l.hierarchy === 0) : lines.find((l) => l.controllers.includes('pids'));
-}
+/** The line of /proc/PID/cgroup for the tree the lab's cgroup lives in (its pids controller's). */
+const treeLine = (lines: ProcessCgroup[]) => lineForController(lines, 'pids');
 
 /** The cgroup path of `pid` in the lab's tree as the host sees it (nestbox reads /proc itself). */
 function hostView(ctx: LabContext, pid: number | 'self'): string {
   try {
-    return treeLine(processCgroups(pid), labCgroup(ctx).version)?.path ?? pick('(no line)', '（没有这一行）');
+    return treeLine(processCgroups(pid))?.path ?? pick('(no line)', '（没有这一行）');
   } catch {
     return pick('(process gone)', '（进程已不在）');
   }
@@ -43,7 +41,7 @@ function hostView(ctx: LabContext, pid: number | 'self'): string {
 async function insideView(ctx: LabContext, pid: number): Promise<string> {
   const r = await runCaptured(ctx, { argv: [hostTool('cat'), `/proc/${pid}/cgroup`], join: { pid, types: ['cgroup'] } });
   if (r.code !== 0) return r.out || pick(`cat failed (exit ${r.code})`, `cat 失败了（退出码 ${r.code}）`);
-  return treeLine(parseProcCgroup(r.out), labCgroup(ctx).version)?.path ?? pick('(no line)', '（没有这一行）');
+  return treeLine(parseProcCgroup(r.out))?.path ?? pick('(no line)', '（没有这一行）');
 }
 
 /** The exercise's first observation: the learner's process, found in the lab cgroup. */
@@ -77,7 +75,7 @@ const lab: Lab = {
         ctx.state.hostCgroupNs = namespaceId('self', 'cgroup');
         // Recorded before it exists: whatever happens next, cleanup knows the directories to remove.
         ctx.ledger.record({ kind: 'cgroup', dirs: labCgroup(ctx).allDirs() });
-        const cg = Cgroup.create(ctx.state.cgName, CONTROLLERS);
+        const cg = createCgroup(ctx.state.cgName, CONTROLLERS);
         ctx.state.pid = await startSleeper(ctx, { argv: [hostTool('sleep'), 'infinity'] }, 'a process in the lab cgroup');
         cg.addProcess(ctx.state.pid);
         // The directory the exercise names (v1: in the pids tree; v2: the one tree).
@@ -89,7 +87,7 @@ const lab: Lab = {
         const cg = labCgroup(ctx);
         const own = hostView(ctx, 'self');
         return [
-          observe(t(`/proc/${ctx.state.pid}/cgroup on the host (${cg.version === 2 ? '0::' : 'pids'} line)`, `宿主机上看到的 /proc/${ctx.state.pid}/cgroup（${cg.version === 2 ? '0::' : 'pids'} 那一行）`),
+          observe(t(`/proc/${ctx.state.pid}/cgroup on the host (its pids tree's line)`, `宿主机上看到的 /proc/${ctx.state.pid}/cgroup（pids 所在的那棵树的那一行）`),
             `/nestbox/${ctx.state.cgName}`, hostView(ctx, ctx.state.pid)),
           observeThat(`${cg.dir()}/cgroup.procs`, t(`lists ${ctx.state.pid}`, `列出 ${ctx.state.pid}`), cg.procs().join(' ') || t('(empty)', '（空）'), cg.procs().includes(ctx.state.pid)),
           observeThat(t('/proc/self/cgroup of nestbox (same line)', 'nestbox 自己的 /proc/self/cgroup（同一行）'), t('somewhere else', '在别处'), own, own !== `/nestbox/${ctx.state.cgName}`),

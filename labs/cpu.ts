@@ -3,7 +3,7 @@
 // quota, and two loops fighting for one CPU split it by their weights.
 import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
-import { Cgroup, FILE_NAMES } from '../src/kernel/cgroup.js';
+import { Cgroup, createCgroup as makeCgroup, sharesToWeight } from '../src/kernel/cgroup.js';
 import { parseCpus, parseCpuShares } from '../src/limits/parse.js';
 import { pick } from '../src/i18n/lang.js';
 import { readFileSync } from 'node:fs';
@@ -57,7 +57,7 @@ async function measureLoop(ctx: LabContext, cg: Cgroup, setPercent: number, name
 }
 
 function quotaFiles(cg: Cgroup): string {
-  return bothNames(cg, { v1: 'cpu.cfs_quota_us cpu.cfs_period_us', v2: 'cpu.max' });
+  return bothNames(cg, 'cpuMax');
 }
 
 function quotaText(cg: Cgroup): string {
@@ -139,7 +139,7 @@ const lab: Lab = {
         const cg: Cgroup = ctx.state.cg;
         const m = ctx.state.measured;
         const thr = ctx.state.throttled;
-        const usage = bothNames(cg, { v1: 'cpuacct.usage', v2: 'cpu.stat usage_usec' });
+        const usage = bothNames(cg, 'cpuUsage');
         return [
           observeThat(t(`CPU time / wall time (${usage})`, `CPU 时间 / 墙钟时间（${usage}）`), t('50% of one CPU, ±10%', '一个 CPU 的 50%，±10%'),
             t(`${m.percent.toFixed(1)}% of one CPU (set 50%)`, `一个 CPU 的 ${m.percent.toFixed(1)}%（设定 50%）`), within(m.percent, 50)),
@@ -167,7 +167,7 @@ const lab: Lab = {
         const cpu = firstCpu();
         const groups: Cgroup[] = [];
         for (const [name, shares] of [['hi', '1024'], ['lo', '512']]) {
-          const cg = Cgroup.create(`cpuweight-${ctx.unique}-${name}`, ['cpu', 'cpuacct']);
+          const cg = makeCgroup(`cpuweight-${ctx.unique}-${name}`, ['cpu', 'cpuacct']);
           ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
           cg.setCpuShares(parseCpuShares(shares));
           sayWrites(ctx, cg);
@@ -198,10 +198,11 @@ const lab: Lab = {
         const [hiCg, loCg]: Cgroup[] = ctx.state.weightGroups;
         const { hi, lo, expected } = ctx.state.weightRun;
         const ratio = hi.usageUs / lo.usageUs;
-        const weightName = bothNames(hiCg, FILE_NAMES.cpuWeight);
+        const weightName = bothNames(hiCg, 'cpuWeight');
         return [
-          observe(t(`${weightName} of the first group`, `第一个组的 ${weightName}`), hiCg.version === 2 ? 39 : 1024, hiCg.cpuWeight()),
-          observe(t(`${weightName} of the second group`, `第二个组的 ${weightName}`), loCg.version === 2 ? 20 : 512, loCg.cpuWeight()),
+          // The weights were given as v1 shares, 1024 and 512; v2 stores them converted (cpu.weight 39 and 20).
+          observe(t(`${weightName} of the first group`, `第一个组的 ${weightName}`), hiCg.version === 2 ? sharesToWeight(1024) : 1024, hiCg.cpuWeight()),
+          observe(t(`${weightName} of the second group`, `第二个组的 ${weightName}`), loCg.version === 2 ? sharesToWeight(512) : 512, loCg.cpuWeight()),
           observeThat(t('CPU time, first group : second group', 'CPU 时间，第一个组 : 第二个组'), t(`${expected.toFixed(2)} : 1, ±10%`, `${expected.toFixed(2)} : 1，±10%`),
             t(`${ratio.toFixed(2)} : 1 (${(hi.usageUs / 1000).toFixed(0)} ms and ${(lo.usageUs / 1000).toFixed(0)} ms)`, `${ratio.toFixed(2)} : 1（${(hi.usageUs / 1000).toFixed(0)} ms 和 ${(lo.usageUs / 1000).toFixed(0)} ms）`), within(ratio, expected)),
         ];
@@ -220,7 +221,8 @@ const lab: Lab = {
       syscall: 'write(2) to cpu.max (v1: cpu.cfs_quota_us)',
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
-        // The file as it is named on this host, for the task and the hints.
+        // The file as it is named on this host, for the task and the hints: the versions differ in
+        // shape (v2 one line with both numbers, v1 a file per number), so each has its own answer.
         if (cg.version === 2) {
           ctx.state.quotaFile = join(cg.dir('cpu'), 'cpu.max');
           // The task's placeholders are filled with strings: in this run's language.

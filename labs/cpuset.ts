@@ -10,10 +10,7 @@ import { createCgroup, parseCpuList, sayWrites, startIn, statField, statusField,
 import { sleep, stopAndReap } from './kit.js';
 
 /** The CPUs a cgroup may use right now: cpuset.cpus.effective on v2, cpuset.effective_cpus on v1. */
-function effectiveCpus(cg: Cgroup): string {
-  const file = cg.version === 2 ? 'cpuset.cpus.effective' : 'cpuset.effective_cpus';
-  return readFileSync(join(cg.dir('cpuset'), file), 'utf8').trim();
-}
+const effectiveCpus = (cg: Cgroup) => cg.cpusetEffective();
 
 function cpusetCpus(cg: Cgroup): string {
   return readFileSync(join(cg.dir('cpuset'), 'cpuset.cpus'), 'utf8').trim();
@@ -68,8 +65,9 @@ const lab: Lab = {
         ctx.state.cg = cg;
         ctx.state.cpus = parseCpuList(effectiveCpus(cg));
         ctx.state.pid = await startIn(ctx, cg, ['/bin/sh', '-c', 'while :; do :; done'], 'busy loop for the cpuset lab');
+        // v1 starts a cpuset cgroup empty, and no process may join until both files are set: nestbox
+        // filled them, and the lab says so (v2 has nothing to say here).
         if (cg.version === 1) {
-          // v1 starts a cpuset cgroup empty, and no process may join until both files are set.
           const read = (f: string) => readFileSync(join(cg.dir('cpuset'), f), 'utf8').trim();
           const [cpus, mems] = [read('cpuset.cpus'), read('cpuset.mems')];
           ctx.say(t(`cgroup v1: nestbox filled cpuset.cpus = "${cpus}" and cpuset.mems = "${mems}" from the parent (on v2 both may stay empty: empty means "the parent's")`,
@@ -78,7 +76,7 @@ const lab: Lab = {
         sayWrites(ctx, cg);
         const where = whereText(cg);
         ctx.say(t(`the cgroup: ${where.en}`, `控制组：${where.zh}`));
-        const file = cg.version === 2 ? 'cpuset.cpus.effective' : 'cpuset.effective_cpus';
+        const file = cg.file('cpusetEffective');
         ctx.say(t(`CPUs it may use: ${effectiveCpus(cg)} (${file})`, `它可以用的 CPU：${effectiveCpus(cg)}（${file}）`));
         if (ctx.state.cpus.length < 2) ctx.say(t('this machine offers one CPU only: pinning still works, but there is no other CPU to move to', '这台机器只有一个 CPU：钉住照样有效，只是没有别的 CPU 可以挪过去'));
         return t(`busy loop PID ${ctx.state.pid} runs in ${cg.name}`, `忙循环 PID ${ctx.state.pid} 在 ${cg.name} 里运行`);

@@ -29,17 +29,9 @@ async function counterOver(ctx: LabContext, ms: number): Promise<[number, number
   return [a, await counter(ctx)];
 }
 
-/** What the cgroup itself says: cgroup.events "frozen" on v2, freezer.state on v1. */
-function stateFileText(cg: Cgroup): string {
-  if (cg.version === 2) {
-    const line = readFileSync(join(cg.dir(), 'cgroup.events'), 'utf8').split('\n').find((l) => l.startsWith('frozen'));
-    return line ?? '(no frozen line)';
-  }
-  return readFileSync(join(cg.dir('freezer'), 'freezer.state'), 'utf8').trim();
-}
-
+/** The file that says whether the cgroup is frozen (cgroup.events on v2, freezer.state on v1), named for the learner. */
 function stateFileName(cg: Cgroup): string {
-  return cg.version === 2 ? `${cg.name}/cgroup.events` : `${cg.name}/freezer.state`;
+  return `${cg.name}/${cg.file('frozenState')}`;
 }
 
 /** Where in the kernel the process sleeps (/proc/PID/wchan): the freezer's own function when frozen. */
@@ -64,10 +56,10 @@ async function frozenObservations(ctx: LabContext): Promise<Observation[]> {
   // v1 parks each task in __refrigerator() in uninterruptible sleep (D); v2 traps it like a
   // job-control stop, in interruptible sleep (S), so that SIGKILL still gets through.
   const state = statusField(pid, 'State');
-  const expectState = cg.version === 2 ? 'S' : 'D';
+  const expectState = cg.frozenTaskState();
   const sleepsIn = wchan(pid);
   return [
-    observe(stateFileName(cg), cg.version === 2 ? 'frozen 1' : 'FROZEN', stateFileText(cg)),
+    observe(stateFileName(cg), cg.frozenReport(true), cg.frozenStateText()),
     observeThat(t('counter over 300 ms', '300 毫秒内的计数'), t('unchanged', '不变'), `${a} → ${b}`, a === b),
     observeThat(t(`State in /proc/${pid}/status`, `/proc/${pid}/status 里的 State`),
       t(`${expectState} (cgroup v${cg.version} freezer)`, `${expectState}（cgroup v${cg.version} 的冻结）`), state, state.startsWith(expectState)),
@@ -107,10 +99,12 @@ const lab: Lab = {
         ctx.say(t(`the cgroup: ${place.en}`, `控制组：${place.zh}`));
         ctx.say(t(`the counter: ${ctx.state.counterFile}`, `计数文件：${ctx.state.counterFile}`));
         // The file that freezes and thaws it on this host, for the exercise.
-        ctx.state.freezeFile = join(cg.dir('freezer'), cg.version === 2 ? 'cgroup.freeze' : 'freezer.state');
-        ctx.state.thawValue = cg.version === 2 ? '0' : 'THAWED';
-        ctx.state.freezeOther = cg.version === 2 ? 'cgroup v2; on v1: THAWED into freezer.state' : 'cgroup v1; on v2: 0 into cgroup.freeze';
-        ctx.state.freezeOtherZh = cg.version === 2 ? 'cgroup v2；在 v1 上是往 freezer.state 写 THAWED' : 'cgroup v1；在 v2 上是往 cgroup.freeze 写 0';
+        ctx.state.freezeFile = join(cg.dir('freezer'), cg.file('freeze'));
+        ctx.state.thawValue = cg.freezeValue(false);
+        // The other version's way, for a learner who will meet it there.
+        const other = cg.version === 2 ? 'THAWED' : '0';
+        ctx.state.freezeOther = `cgroup v${cg.version}; on v${3 - cg.version}: ${other} into ${cg.otherFile('freeze')}`;
+        ctx.state.freezeOtherZh = `cgroup v${cg.version}；在 v${3 - cg.version} 上是往 ${cg.otherFile('freeze')} 写 ${other}`;
         return t(`counting shell PID ${ctx.state.pid} runs in ${cg.name}`, `计数的 shell（PID ${ctx.state.pid}）在 ${cg.name} 里运行`);
       },
       async verify(ctx) {
@@ -119,7 +113,7 @@ const lab: Lab = {
         const [a, b] = await counterOver(ctx, 200);
         return [
           observeThat(t(`cgroup.procs of ${cg.name}`, `${cg.name} 的 cgroup.procs`), t(`lists ${ctx.state.pid}`, `列出 ${ctx.state.pid}`), cg.procs().join(' '), cg.procs().includes(ctx.state.pid)),
-          observe(stateFileName(cg), cg.version === 2 ? 'frozen 0' : 'THAWED', stateFileText(cg)),
+          observe(stateFileName(cg), cg.frozenReport(false), cg.frozenStateText()),
           observeThat(t('counter over 200 ms', '200 毫秒内的计数'), t('grows', '在增长'), `${a} → ${b}`, b > a),
         ];
       },
@@ -213,7 +207,7 @@ const lab: Lab = {
           b = await counter(ctx);
         }
         return [
-          observe(stateFileName(cg), cg.version === 2 ? 'frozen 0' : 'THAWED', stateFileText(cg)),
+          observe(stateFileName(cg), cg.frozenReport(false), cg.frozenStateText()),
           observeThat(t('counter within 400 ms', '400 毫秒内的计数'), t('grows', '在增长'), `${a} → ${b}`, b > a),
         ];
       },

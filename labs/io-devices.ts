@@ -7,7 +7,7 @@ import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
 import type { Cgroup } from '../src/kernel/cgroup.js';
 import { detectCgroupLayout } from '../src/kernel/cgroup-layout.js';
-import { UserError } from '../src/kernel/errors.js';
+import { UserError } from '../src/errors.js';
 import { parseDeviceRule } from '../src/kernel/bpf.js';
 import { closeSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
@@ -49,9 +49,7 @@ function ioFiles(cg: Cgroup): string[] {
   return readdirSync(cg.dir()).filter((f) => /^(io|blkio)\./.test(f)).sort();
 }
 
-function limitFile(cg: Cgroup): string {
-  return cg.version === 2 ? 'io.max' : 'blkio.throttle.read_bps_device';
-}
+const limitFile = (cg: Cgroup) => cg.file('ioReadBps');
 
 /** Can nestbox itself (on the host, in no lab cgroup) open /dev/null? */
 function hostOpensDevNull(): string {
@@ -143,6 +141,7 @@ const lab: Lab = {
       async verify(ctx) {
         const cg: Cgroup = ctx.state.dev;
         const out: Observation[] = [];
+        // v1 lists the rules in a file; v2 has none to read (the rules live in the BPF program).
         if (cg.version === 1) out.push(observe(`${join(cg.dir('devices'), 'devices.list')}`, 'c 1:5 rwm', readFileSync(join(cg.dir('devices'), 'devices.list'), 'utf8').trim()));
         out.push(
           observeThat(t('shell in the cgroup: open /dev/null (1:3)', '控制组里的 shell：打开 /dev/null（1:3）'), 'Operation not permitted (EPERM)', ctx.state.probe, /Operation not permitted/.test(ctx.state.probe)),
@@ -166,11 +165,9 @@ const lab: Lab = {
         const disk: Disk = ctx.state.disk;
         // The disk and the file as they are named on this host, for the task and the hints.
         Object.assign(ctx.state, { diskName: disk.name, majMin: disk.majMin, limitFile: join(cg.dir(), limitFile(cg)) });
-        ctx.state.limitOther = cg.version === 2 ? 'cgroup v2; on v1: blkio.throttle.read_bps_device' : 'cgroup v1; on v2: rbps= in io.max';
-        ctx.state.limitOtherZh = cg.version === 2 ? 'cgroup v2；在 v1 上是 blkio.throttle.read_bps_device' : 'cgroup v1；在 v2 上是 io.max 里的 rbps=';
-        ctx.state.answerCommand = cg.version === 2
-          ? `echo "${disk.majMin} rbps=${LIMIT}" > ${ctx.state.limitFile}`
-          : `echo "${disk.majMin} ${LIMIT}" > ${ctx.state.limitFile}`;
+        ctx.state.limitOther = `cgroup v${cg.version}; on v${3 - cg.version}: ${cg.otherFile('ioReadBps')}`;
+        ctx.state.limitOtherZh = `cgroup v${cg.version}；在 v${3 - cg.version} 上是 ${cg.otherFile('ioReadBps')}`;
+        ctx.state.answerCommand = `echo "${cg.ioReadBpsLine(disk.majMin, LIMIT)}" > ${ctx.state.limitFile}`;
       },
       exercise: {
         task: t(
@@ -203,9 +200,9 @@ const lab: Lab = {
         const disk: Disk = ctx.state.disk;
         const text = readFileSync(join(cg.dir(), limitFile(cg)), 'utf8').trim();
         return [
-          observe(t(`read limit for ${disk.majMin} (${cg.version === 2 ? 'io.max rbps' : 'read_bps_device'})`, `${disk.majMin} 的读限速（${cg.version === 2 ? 'io.max rbps' : 'read_bps_device'}）`),
+          observe(t(`read limit for ${disk.majMin} (${limitFile(cg)})`, `${disk.majMin} 的读限速（${limitFile(cg)}）`),
             LIMIT, cg.ioReadBps(disk.majMin) ?? t('none', '没有')),
-          observeThat(t(`${cg.version === 2 ? 'io.max' : 'read_bps_device'}, read back whole`, `整个读回 ${cg.version === 2 ? 'io.max' : 'read_bps_device'}`),
+          observeThat(t(`${limitFile(cg)}, read back whole`, `整个读回 ${limitFile(cg)}`),
             t(`a line for ${disk.majMin}`, `有一行是 ${disk.majMin} 的`), text || t('(empty)', '（空）'), text.split('\n').some((l) => l.startsWith(disk.majMin + ' '))),
         ];
       },

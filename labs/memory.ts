@@ -6,7 +6,7 @@ import type { Lab, LabContext, Observation } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
 import type { Text } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
-import { Cgroup, FILE_NAMES, MemoryEvents } from '../src/kernel/cgroup.js';
+import { Cgroup, MemoryEvents } from '../src/kernel/cgroup.js';
 import type { ExitStatus } from '../src/kernel/spawn.js';
 import { parseMemory } from '../src/limits/parse.js';
 import { writeFileSync } from 'node:fs';
@@ -29,10 +29,20 @@ async function allocate(ctx: LabContext, cg: Cgroup, n: number): Promise<ExitSta
 }
 
 function oomFile(cg: Cgroup): Text {
-  return cg.version === 2
-    ? t('oom_kill in memory.events (v1: memory.oom_control)', 'memory.events 里的 oom_kill（v1：memory.oom_control）')
-    : t('oom_kill in memory.oom_control (v2: memory.events)', 'memory.oom_control 里的 oom_kill（v2：memory.events）');
+  const [here, there, other] = [cg.file('memoryEvents'), cg.otherFile('memoryEvents'), 3 - cg.version];
+  return t(`oom_kill in ${here} (v${other}: ${there})`, `${here} 里的 oom_kill（v${other}：${there}）`);
 }
+
+/**
+ * The two versions' swap files do not mean the same: v2's is swap alone, v1's memory plus swap. The
+ * label says which one is read, and what the other would hold.
+ */
+const SWAP_LABEL: Record<1 | 2, Text> = {
+  2: t('memory.swap.max: swap alone (v1: memory.memsw.limit_in_bytes, memory plus swap, would read the limit)',
+    'memory.swap.max：只限 swap（v1 的 memory.memsw.limit_in_bytes 限的是内存加 swap，会读到上限值）'),
+  1: t('memory.memsw.limit_in_bytes: memory plus swap (v2: memory.swap.max, swap alone, would read 0)',
+    'memory.memsw.limit_in_bytes：内存加 swap（v2 的 memory.swap.max 只限 swap，会读到 0）'),
+};
 
 /** The exit status from waitpid, as the check expects it. */
 const EXITED_0 = t('exited with code 0', '以退出码 0 退出');
@@ -75,19 +85,11 @@ const lab: Lab = {
         const cg: Cgroup = ctx.state.cg;
         const limit = parseMemory(LIMIT);
         const swap = cg.memorySwapLimit();
-        const out: Observation[] = [observe(bothNames(cg, FILE_NAMES.memoryMax), limit, cg.memoryMax())];
+        const out: Observation[] = [observe(bothNames(cg, 'memoryMax'), limit, cg.memoryMax())];
         // memory.swap.max limits swap alone (0 = none); memsw limits memory plus swap (= the limit: none left for swap).
-        if (swap !== undefined) {
-          // The two files do not mean the same: say which one is read, and what the other holds.
-          const what = cg.version === 2
-            ? t('memory.swap.max: swap alone (v1: memory.memsw.limit_in_bytes, memory plus swap, would read the limit)',
-              'memory.swap.max：只限 swap（v1 的 memory.memsw.limit_in_bytes 限的是内存加 swap，会读到上限值）')
-            : t('memory.memsw.limit_in_bytes: memory plus swap (v2: memory.swap.max, swap alone, would read 0)',
-              'memory.memsw.limit_in_bytes：内存加 swap（v2 的 memory.swap.max 只限 swap，会读到 0）');
-          out.push(observe(what, cg.version === 2 ? 0 : limit, swap));
-        }
+        if (swap !== undefined) out.push(observe(SWAP_LABEL[cg.version], cg.swapLimitWithoutSwap(limit), swap));
         const current = cg.memoryCurrent();
-        out.push(observeThat(bothNames(cg, FILE_NAMES.memoryCurrent), t('< 1 MiB: nothing runs in it yet', '< 1 MiB：里面还没有进程在跑'),
+        out.push(observeThat(bothNames(cg, 'memoryCurrent'), t('< 1 MiB: nothing runs in it yet', '< 1 MiB：里面还没有进程在跑'),
           t(`${current} bytes`, `${current} 字节`), current < 1024 ** 2));
         return out;
       },
@@ -133,9 +135,9 @@ const lab: Lab = {
           ...(cg.version === 2 ? [observeThat(t('max in memory.events (v1: memory.failcnt)', 'memory.events 里的 max（v1：memory.failcnt）'),
             t(`> ${before.max}: charges refused at the limit`, `> ${before.max}：在上限处被拒绝的记账`), after.max, after.max > before.max)] : []),
           peak === undefined
-            ? observeThat(bothNames(cg, FILE_NAMES.memoryPeak), t('a high-water mark', '一个最高水位'), t('not reported by this kernel', '这个内核不提供'), true)
-            : observeThat(bothNames(cg, FILE_NAMES.memoryPeak), t(`up to the limit, ${mib(limit)}, never above`, `最多到上限 ${mib(limit)}，从不超过`), mib(peak), peak <= limit && peak >= 0.9 * limit),
-          observeThat(bothNames(cg, FILE_NAMES.memoryCurrent), t('< 2 MiB: the killed process\'s pages were freed', '< 2 MiB：被杀进程的内存页已经释放'), mib(current), current < 2 * 1024 ** 2),
+            ? observeThat(bothNames(cg, 'memoryPeak'), t('a high-water mark', '一个最高水位'), t('not reported by this kernel', '这个内核不提供'), true)
+            : observeThat(bothNames(cg, 'memoryPeak'), t(`up to the limit, ${mib(limit)}, never above`, `最多到上限 ${mib(limit)}，从不超过`), mib(peak), peak <= limit && peak >= 0.9 * limit),
+          observeThat(bothNames(cg, 'memoryCurrent'), t('< 2 MiB: the killed process\'s pages were freed', '< 2 MiB：被杀进程的内存页已经释放'), mib(current), current < 2 * 1024 ** 2),
         ];
       },
     },
@@ -153,16 +155,14 @@ const lab: Lab = {
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         // The files as they are named on this host, for the task and the hints.
-        const v2 = cg.version === 2;
-        ctx.state.limitFile = join(cg.dir('memory'), v2 ? FILE_NAMES.memoryMax.v2 : FILE_NAMES.memoryMax.v1);
+        ctx.state.limitFile = join(cg.dir('memory'), cg.file('memoryMax'));
         // The task's placeholders are filled with strings: in this run's language.
-        ctx.state.limitOther = v2
-          ? pick(`cgroup v2; on v1 the file is ${FILE_NAMES.memoryMax.v1}`, `cgroup v2；在 v1 上，这个文件是 ${FILE_NAMES.memoryMax.v1}`)
-          : pick(`cgroup v1; on v2 the file is ${FILE_NAMES.memoryMax.v2}`, `cgroup v1；在 v2 上，这个文件是 ${FILE_NAMES.memoryMax.v2}`);
+        ctx.state.limitOther = pick(`cgroup v${cg.version}; on v${3 - cg.version} the file is ${cg.otherFile('memoryMax')}`,
+          `cgroup v${cg.version}；在 v${3 - cg.version} 上，这个文件是 ${cg.otherFile('memoryMax')}`);
         // v1 limits memory plus swap in a second file, which step 1 set to the old limit: it must come
         // down too, or a host with swap could swap out the excess instead of killing. v2's
         // memory.swap.max limits swap alone: it stays 0 whatever memory.max says.
-        const memsw = !v2 && cg.memorySwapLimit() !== undefined ? join(cg.dir('memory'), FILE_NAMES.memorySwapMax.v1) : undefined;
+        const memsw = cg.version === 1 && cg.memorySwapLimit() !== undefined ? join(cg.dir('memory'), cg.file('memorySwapMax')) : undefined;
         ctx.state.swapFile = memsw;
         ctx.state.swapTask = memsw
           ? pick(` Step 1 also set \`${memsw}\` (memory plus swap) to 32M: lower it to 16M too, after the limit (it may never be below it). Otherwise, on a host with swap, the kernel could swap out what does not fit instead of killing.`,
@@ -194,15 +194,14 @@ const lab: Lab = {
         shell: 'host',
         async solve(ctx) {
           const cg: Cgroup = ctx.state.cg;
+          // On v1 the cgroup brings memory plus swap down after the limit itself.
           cg.setMemoryMax(parseMemory(LOWER));
-          // v1: memory plus swap follows the limit down (after it: memsw may never be below memory).
-          if (cg.version === 1) cg.disableSwap(parseMemory(LOWER));
           sayWrites(ctx, cg);
         },
         async mistake(ctx) {
           // A soft limit (what Docker's --memory-reservation writes): reclaim guidance, no kill.
           const cg: Cgroup = ctx.state.cg;
-          const file = cg.version === 2 ? 'memory.low' : 'memory.soft_limit_in_bytes';
+          const file = cg.file('memoryLow');
           writeFileSync(join(cg.dir('memory'), file), '16M');
           ctx.say(t(`wrote "16M" to ${join(cg.dir('memory'), file)}`, `把 "16M" 写入了 ${join(cg.dir('memory'), file)}`));
         },
@@ -214,11 +213,9 @@ const lab: Lab = {
         const after = cg.memoryEvents();
         const swap = cg.memorySwapLimit();
         return [
-          observe(bothNames(cg, FILE_NAMES.memoryMax), parseMemory(LOWER), cg.memoryMax()),
+          observe(bothNames(cg, 'memoryMax'), parseMemory(LOWER), cg.memoryMax()),
           // No way out through swap: v1 memory plus swap = the limit, v2 swap alone = 0.
-          ...(swap === undefined ? [] : [cg.version === 2
-            ? observe(t('memory.swap.max: swap alone (v1: memory.memsw.limit_in_bytes, memory plus swap)', 'memory.swap.max：只限 swap（v1：memory.memsw.limit_in_bytes，限内存加 swap）'), 0, swap)
-            : observe(t('memory.memsw.limit_in_bytes: memory plus swap (v2: memory.swap.max, swap alone)', 'memory.memsw.limit_in_bytes：内存加 swap（v2：memory.swap.max，只限 swap）'), parseMemory(LOWER), swap)]),
+          ...(swap === undefined ? [] : [observe(SWAP_LABEL[cg.version], cg.swapLimitWithoutSwap(parseMemory(LOWER)), swap)]),
           observe(t('dd bs=24M, exit status from waitpid', 'dd bs=24M 的退出状态（来自 waitpid）'), KILLED_137, exitShown(run)),
           observe(oomFile(cg), before.oomKill + 1, after.oomKill),
         ];

@@ -23,7 +23,8 @@ import { startTime } from '../src/host/ledger.js';
 import { rootfsDir } from '../src/host/paths.js';
 import { mountTable, namespaceId, processStatus, commandLine } from '../src/kernel/proc.js';
 import { DOCKER_DEFAULT_CAPS, capabilityMask, capabilityNames, NamespaceType } from '../src/kernel/constants.js';
-import { detectCgroupLayout, processCgroups } from '../src/kernel/cgroup-layout.js';
+import { detectCgroupLayout, lineForController, processCgroups } from '../src/kernel/cgroup-layout.js';
+import { FILE_NAMES } from '../src/kernel/cgroup.js';
 import { gethostname } from '../src/kernel/syscalls.js';
 import { findContainer, listContainers, paths, namesDir } from '../src/runtime/store.js';
 import { link } from '../src/net/link.js';
@@ -92,9 +93,9 @@ function memoryCgroup(pid: number): { path: string | Text; dir: string; file: st
   const tree = layout.usable.memory;
   if (!tree) throw new Error(pick('this host has no memory controller', '这台宿主机没有内存控制器'));
   // v2: one tree, the line "0::/path"; v1: the line of the hierarchy the memory controller is in.
-  const line = processCgroups(pid).find((l) => (tree.version === 2 ? l.hierarchy === 0 : l.controllers.includes('memory')));
+  const line = lineForController(processCgroups(pid), 'memory', layout);
   const path = line?.path ?? t('(no line)', '（没有这一行）');
-  return { path, dir: join(tree.path, line?.path ?? '(no line)'), file: tree.version === 2 ? 'memory.max' : 'memory.limit_in_bytes' };
+  return { path, dir: join(tree.path, line?.path ?? '(no line)'), file: FILE_NAMES.memoryMax[`v${tree.version}`] };
 }
 
 /** The rule of the NESTBOX chain that publishes `port`, as `iptables -t nat -S NESTBOX` prints it. */

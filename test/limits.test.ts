@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset, parseCpuShares, hostCpuCount } from '../src/limits/parse.js';
-import { UserError } from '../src/kernel/errors.js';
+import { UserError } from '../src/errors.js';
 
 function refuses(fn: () => unknown, pattern: RegExp) {
   try {

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveUser, parsePasswd, parseGroup, UserFiles } from '../src/runtime/users.js';
 import { readThroughLayers } from '../src/runtime/images.js';
-import { UserError } from '../src/kernel/errors.js';
+import { UserError } from '../src/errors.js';
 import { isRoot, tempDir } from './helpers.js';
 import { mknod } from '../src/kernel/syscalls.js';
 import { setXattr } from '../src/kernel/xattr.js';

@@ -2,7 +2,7 @@
 // and --help from this table, and run-main.ts parses them with Node's own util.parseArgs. Loading
 // oclif's parser costs more than a container takes to start, and `run` is the command learners time.
 import { parseArgs } from 'node:util';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { splitAtCommand } from './command-args.js';
 import type { RunFlags } from '../runtime/spec.js';
 

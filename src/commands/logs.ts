@@ -1,7 +1,7 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
 import { NestboxCommand, requireRoot } from '../cli/base.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export default class Logs extends NestboxCommand {
   static summary = 'Show what a detached container wrote to stdout and stderr.';

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import { NestboxCommand } from '../cli/base.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export default class Port extends NestboxCommand {
   static summary = 'The published ports of a container: which host port leads to which container port.';

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import type { ImageManifest } from '../runtime/images.js';
 import { readTar } from './tar.js';
 

@@ -14,7 +14,7 @@
 // the container, after pivot_root, where "/" is the container's root. On the host, nestbox never
 // follows a link inside a layer: entries below a link are refused and the writer uses lstat.
 import { posix } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import type { ReadEntry } from './tar.js';
 
 /** OCI and Docker mark a deletion with an empty file ".wh.NAME" beside NAME... */

@@ -7,7 +7,7 @@
 // If any step fails, the layers this import unpacked are removed again: nothing is left half-made.
 import { existsSync, rmSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { layersDir, type ImageManifest } from '../runtime/images.js';
 import { openSource, type ArchiveFormat } from './archive.js';
 import { unpackLayer, type UnpackedLayer } from './unpack.js';

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { libDir } from '../host/paths.js';
 import { isAlive } from '../kernel/proc.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { withLock, LockTimeout } from '../host/lock.js';
 import { imagesDir, layersDir, readManifest, type ImageManifest } from '../runtime/images.js';
 import { listContainers, writeJson } from '../runtime/store.js';

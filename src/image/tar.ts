@@ -11,7 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Parser, type ReadEntry } from 'tar';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export type { ReadEntry };
 

@@ -14,7 +14,7 @@ import {
   mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync, chmodSync, chownSync, utimesSync, constants as fsc,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { mknod } from '../kernel/syscalls.js';
 import { setXattr } from '../kernel/xattr.js';
 import { layersDir } from '../runtime/images.js';

@@ -78,6 +78,15 @@ export function parseProcCgroup(text: string): ProcessCgroup[] {
   });
 }
 
+/**
+ * The line of /proc/PID/cgroup for the tree a controller lives in on this host: v2's single "0::"
+ * line, or the line of the v1 hierarchy that carries the controller.
+ */
+export function lineForController(lines: ProcessCgroup[], controller: Controller, layout = detectCgroupLayout()): ProcessCgroup | undefined {
+  const v2 = (layout.usable[controller]?.version ?? (layout.mode === 'v2' ? 2 : 1)) === 2;
+  return lines.find((l) => (v2 ? l.hierarchy === 0 : l.controllers.includes(controller)));
+}
+
 export function processCgroups(pid: Pid = 'self'): ProcessCgroup[] {
   return parseProcCgroup(readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
 }

@@ -1,3 +1,4 @@
+import { NestboxError } from '../errors.js';
 import { constants } from 'node:os';
 
 /** errno number -> name (EPERM, EINVAL, ...), built from Node's own table. */
@@ -34,7 +35,7 @@ const DESCRIPTIONS: Record<string, string> = {
  * can act on, e.g.
  *   unshare(CLONE_NEWUSER) failed: EINVAL (Invalid argument). Node is multithreaded ...
  */
-export class KernelError extends Error {
+export class KernelError extends NestboxError {
   readonly call: string;
   readonly args: string;
   readonly errno: number;
@@ -95,17 +96,4 @@ export function hintFor(call: string, args: string, code: string): string {
   if (code === 'ESRCH') return 'That process has already exited.';
   if (code === 'ENOSYS') return 'This kernel lacks the call; see `nestbox doctor`.';
   return '';
-}
-
-/**
- * An error meant for the learner: a problem with their input or their machine, printed as one line
- * (with the fix) and no stack trace. `exitCode` follows Docker's habits where they apply.
- */
-export class UserError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode = 1) {
-    super(message);
-    this.name = 'UserError';
-    this.exitCode = exitCode;
-  }
 }

@@ -8,7 +8,7 @@ import { tr, pick } from '../i18n/lang.js';
 import { loadAllLabs, loadLab, LAB_ORDER } from '../../labs/index.js';
 import { runChecks } from '../doctor/checks.js';
 import { loadProgress } from './progress.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export interface LabListing {
   id: string;

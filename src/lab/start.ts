@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findLab, unavailableReason } from './catalog.js';
 import { loadProgress, resetProgress } from './progress.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { labsWorkRoot } from '../host/paths.js';

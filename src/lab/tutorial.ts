@@ -2,7 +2,7 @@
 // lesson before each lab, and picks up at the first lab not done.
 import chalk from 'chalk';
 import { listLabs, LabListing, findLab } from './catalog.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { glyphs, asciiMode } from '../render/glyphs.js';
 import { displayWidth, truncate } from '../render/text-width.js';
 import { pick, tr } from '../i18n/lang.js';

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { lang, pick, type Lang } from '../i18n/lang.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export interface LessonInfo { id: string; module: number; title: string; file: string }
 

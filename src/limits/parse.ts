@@ -2,7 +2,7 @@
 // Each parser returns the value the cgroup layer writes, or throws a UserError that says what is
 // wrong and what would be accepted.
 import { availableParallelism, cpus } from 'node:os';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
 

@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from '../host/paths.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { startTime } from '../host/ledger.js';
 import type { NetCtx } from './exec.js';
 import { usedPrefixes } from './link.js';

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { readElf } from './elf.js';
 import { findStaticBusybox } from '../doctor/checks.js';
 import { rootfsDir, libDir } from '../host/paths.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export const HOST_PROGRAMS = ['sh', 'ls', 'ps', 'hostname', 'cat', 'mount', 'umount', 'ip', 'sleep', 'id', 'echo', 'mkdir', 'touch', 'rm', 'grep', 'env', 'true', 'false', 'uname', 'readlink', 'kill', 'chroot', 'ipcs', 'ipcmk', 'nsenter', 'unshare', 'head', 'wc', 'dd', 'stat', 'df'];
 const MARKER = '.nestbox-rootfs.json';

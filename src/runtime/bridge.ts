@@ -6,7 +6,7 @@ import type { Ledger } from '../host/ledger.js';
 import type { NetCtx } from '../net/exec.js';
 import { joinBridgeNetwork, leaveBridgeNetwork, connect, publish } from '../net/network.js';
 import { claimHostPort, reserveHostPort, ephemeralPortRange } from '../net/pool.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { linkName } from '../host/paths.js';
 import { EXIT_RUNTIME, type ContainerSpec } from './spec.js';
 import { findContainer } from './store.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Cgroup } from '../kernel/cgroup.js';
 import { parseDeviceRule, DeviceRule } from '../kernel/bpf.js';
 import { detectCgroupLayout, processCgroups, Controller } from '../kernel/cgroup-layout.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import type { ContainerSpec } from './spec.js';
 
 /** The controllers a container gets: the ones stats, limits and pause need, where the host has them. */

@@ -17,10 +17,10 @@ import { seccompPolicy } from './seccomp-profile.js';
 import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { spawnInNamespaces, inNamespaces, warmThreads } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
-import { Cgroup } from '../kernel/cgroup.js';
+import { Cgroup, createCgroup } from '../kernel/cgroup.js';
 import {
   CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
 } from '../kernel/constants.js';
@@ -98,7 +98,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
 
   // 2. The cgroup, recorded first so a crash from here on still removes it.
   const controllers = containerControllers(spec);
-  const cgroup = Cgroup.create(spec.id, controllers);
+  const cgroup = createCgroup(spec.id, controllers);
   ledger.record({ kind: 'cgroup', dirs: cgroup.allDirs() });
   state.Cgroup = cgroup.allDirs();
   state.Controllers = controllers;

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { libDir, rootfsDir } from '../host/paths.js';
 import { checkRootfsDir, EXIT_RUNTIME } from './spec.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { getXattr } from '../kernel/xattr.js';
 
 export const imagesDir = () => join(libDir(), 'images');

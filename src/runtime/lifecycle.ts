@@ -6,7 +6,7 @@ import { seccompPolicy } from './seccomp-profile.js';
 import { containerTerminal } from './terminal.js';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
 import { processStatus, commandLine } from '../kernel/proc.js';
 import { startTime, Ledger } from '../host/ledger.js';

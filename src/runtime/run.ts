@@ -14,7 +14,7 @@ import { undoLedger } from '../host/cleanup.js';
 import { waitForExit, threadsSettled } from '../kernel/spawn.js';
 import { execve } from '../kernel/process.js';
 import { libcFunc } from '../kernel/libc.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { which } from '../host/exec.js';
 import type { ContainerSpec } from './spec.js';
 import { EXIT_RUNTIME } from './spec.js';

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, normalize } from 'node:path';
 import { hostname as osHostname } from 'node:os';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
 import { processStatus } from '../kernel/proc.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';

@@ -6,14 +6,14 @@ import { mkdirSync, readFileSync, writeFileSync, renameSync, readdirSync, rmSync
 import { join } from 'node:path';
 import { libDir } from '../host/paths.js';
 import { startTime } from '../host/ledger.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 import type { ContainerSpec } from './spec.js';
-import { Cgroup } from '../kernel/cgroup.js';
+import { Cgroup, openCgroup } from '../kernel/cgroup.js';
 import type { Controller } from '../kernel/cgroup-layout.js';
 
 /** The cgroup of a container, opened from what its state recorded. */
 export function containerCgroup(id: string, controllers: string[]): Cgroup {
-  return Cgroup.open(id, controllers as Controller[]);
+  return openCgroup(id, controllers as Controller[]);
 }
 
 export type Status = 'created' | 'running' | 'paused' | 'exited';

@@ -7,7 +7,7 @@
 import tty from 'node:tty';
 import { chownSync } from 'node:fs';
 import { openPty, setWindowSize } from '../kernel/pty.js';
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 /** -i -t copies keys from the user's terminal: standard input must be one (as docker says too). */
 export function checkTerminalInput(flags: { tty?: boolean; interactive?: boolean }): void {

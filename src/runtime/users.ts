@@ -1,7 +1,7 @@
 // -u as Docker (runc's GetExecUser) reads it: `user`, `user:group`, `uid`, `uid:gid`, names or
 // numbers, looked up in the container's own /etc/passwd and /etc/group. Not the host's: the kernel
 // knows only numbers, and the same name may stand for another number in another root filesystem.
-import { UserError } from '../kernel/errors.js';
+import { UserError } from '../errors.js';
 
 export interface UserIds {
   uid: number;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
 import { detectCgroupLayout } from '../../src/kernel/cgroup-layout.js';
 import { parseMountInfo } from '../../src/kernel/proc.js';
-import { Cgroup, CGROUP_PARENT } from '../../src/kernel/cgroup.js';
+import { CGROUP_PARENT, createCgroup } from '../../src/kernel/cgroup.js';
 
 const CONTROLLERS = 'cpuset cpu io memory hugetlb pids';
 /** A PID above the largest pid_max (2^22): if the layer ever signalled it, nothing real would be hit. */
@@ -45,7 +45,7 @@ test('v2 fake tree: detected as pure v2 with its controllers', () => {
 test('v2 create: controllers enabled in the root and the parent, one directory for all', () => {
   const t = fakeV2();
   try {
-    const cg = Cgroup.create('lab-x', ['memory', 'cpu', 'cpuacct', 'pids'], detectCgroupLayout(t.path, []));
+    const cg = createCgroup('lab-x', ['memory', 'cpu', 'cpuacct', 'pids'], detectCgroupLayout(t.path, []));
     const dir = join(t.path, CGROUP_PARENT, 'lab-x');
     assert.is(cg.version, 2);
     assert.equal(cg.allDirs(), [dir]);
@@ -61,7 +61,7 @@ test('v2 create: controllers enabled in the root and the parent, one directory f
 test('v2 create: a root whose controllers are already enabled (systemd) is left alone', () => {
   const t = fakeV2('cpuset cpu io memory pids\n');
   try {
-    Cgroup.create('lab-y', ['memory', 'pids'], detectCgroupLayout(t.path, []));
+    createCgroup('lab-y', ['memory', 'pids'], detectCgroupLayout(t.path, []));
     assert.is(read(t.path, 'cgroup.subtree_control'), 'cpuset cpu io memory pids\n');
     assert.is(read(t.path, CGROUP_PARENT, 'cgroup.subtree_control'), '+memory +pids');
   } finally {
@@ -72,7 +72,7 @@ test('v2 create: a root whose controllers are already enabled (systemd) is left 
 test('v2 writes: the exact files and values, each with its v1 name', () => {
   const t = fakeV2();
   try {
-    const cg = Cgroup.create('lab-w', ['memory', 'cpu', 'cpuacct', 'pids'], detectCgroupLayout(t.path, []));
+    const cg = createCgroup('lab-w', ['memory', 'cpu', 'cpuacct', 'pids'], detectCgroupLayout(t.path, []));
     const dir = cg.dir();
     writeFileSync(join(dir, 'memory.swap.max'), 'max\n'); // the kernel's default; disableSwap writes only where it exists
     cg.setMemoryMax(32 * 1024 ** 2);
@@ -114,7 +114,7 @@ test('v2 writes: the exact files and values, each with its v1 name', () => {
 test('v2 writes: unlimited values and the weight scale', () => {
   const t = fakeV2();
   try {
-    const cg = Cgroup.create('lab-u', ['memory', 'cpu', 'pids'], detectCgroupLayout(t.path, []));
+    const cg = createCgroup('lab-u', ['memory', 'cpu', 'pids'], detectCgroupLayout(t.path, []));
     const dir = cg.dir();
     cg.setMemoryMax('max');
     assert.is(read(dir, 'memory.max'), 'max');
@@ -137,7 +137,7 @@ test('v2 writes: unlimited values and the weight scale', () => {
 test('v2 reads: counters parsed from the files the kernel would write', () => {
   const t = fakeV2();
   try {
-    const cg = Cgroup.create('lab-r', ['memory', 'cpu', 'pids'], detectCgroupLayout(t.path, []));
+    const cg = createCgroup('lab-r', ['memory', 'cpu', 'pids'], detectCgroupLayout(t.path, []));
     const dir = cg.dir();
     writeFileSync(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 97\noom 1\noom_kill 1\noom_group_kill 0\n');
     writeFileSync(join(dir, 'memory.current'), '135168\n');
@@ -171,7 +171,7 @@ test('v2 reads: counters parsed from the files the kernel would write', () => {
 test('v2 kill: one write of "1" to cgroup.kill, no signal sent', () => {
   const t = fakeV2();
   try {
-    const cg = Cgroup.create('lab-k', ['pids'], detectCgroupLayout(t.path, []));
+    const cg = createCgroup('lab-k', ['pids'], detectCgroupLayout(t.path, []));
     writeFileSync(join(cg.dir(), 'cgroup.kill'), '');
     writeFileSync(join(cg.dir(), 'cgroup.procs'), `${FAKE_PID}\n`);
     cg.kill();
@@ -190,7 +190,7 @@ test('v1 fake layout, for contrast: the same calls write the v1 files, each with
     });
     const layout = detectCgroupLayout(t.path, parseMountInfo(lines.join('\n') + '\n'));
     assert.is(layout.mode, 'v1');
-    const cg = Cgroup.create('lab-1', ['memory', 'cpu', 'cpuacct', 'pids'], layout);
+    const cg = createCgroup('lab-1', ['memory', 'cpu', 'cpuacct', 'pids'], layout);
     assert.equal(cg.allDirs().sort(), ['cpu', 'cpuacct', 'memory', 'pids'].map((c) => join(t.path, c, CGROUP_PARENT, 'lab-1')));
     writeFileSync(join(cg.dir('memory'), 'memory.memsw.limit_in_bytes'), '9223372036854771712\n');
     cg.setMemoryMax(32 * 1024 ** 2);

@@ -11,7 +11,7 @@ import { assembleFilter, syscallNumber } from '../../src/kernel/seccomp.js';
 import { seccompPolicy } from '../../src/runtime/seccomp-profile.js';
 import { namespaceId, mountTable, processStatus } from '../../src/kernel/proc.js';
 import { processCgroups } from '../../src/kernel/cgroup-layout.js';
-import { Cgroup } from '../../src/kernel/cgroup.js';
+import { createCgroup } from '../../src/kernel/cgroup.js';
 import { CLONE_NEWUTS, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, MS_REC, MS_PRIVATE, DOCKER_DEFAULT_CAPS } from '../../src/kernel/constants.js';
 
 const test = kernelSuite('kernel wrappers');
@@ -161,7 +161,7 @@ test('seccomp: the filter refuses what the policy lists (EPERM), reads arguments
 
 test('cgroup: created, a process in it, limits read back, then removed', async () => {
   const name = `test-${process.pid}`;
-  const cg = Cgroup.create(name, ['memory', 'pids']);
+  const cg = createCgroup(name, ['memory', 'pids']);
   const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env });
   try {
     cg.addProcess(pid);
@@ -203,7 +203,7 @@ test('a failed call throws one KernelError naming the call, the errno and a hint
 });
 
 test('a cgroup is removed even when its process is still running', async () => {
-  const cg = Cgroup.create(`test-kill-${process.pid}`, ['pids']);
+  const cg = createCgroup(`test-kill-${process.pid}`, ['pids']);
   const pid = await spawnInNamespaces({ argv: ['/bin/sleep', '30'], env });
   cg.addProcess(pid);
   const exit = waitForExit(pid);
