@@ -20,6 +20,7 @@ import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
 import { kill } from '../src/kernel/syscalls.js';
 import { describeExit } from '../src/kernel/reap.js';
 import { sayWrites } from './cgroup-lab-kit.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Held {
   pid: number;
@@ -34,7 +35,7 @@ export interface Held {
 }
 
 /** Is `pid` listed in cgroup.procs of every directory of the cgroup (each tree on v1)? */
-export function isMember(cg: Cgroup, pid: number): boolean {
+function isMember(cg: Cgroup, pid: number): boolean {
   return cg.allDirs().every((dir) => readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)));
 }
 
@@ -114,7 +115,7 @@ export async function until(test: () => boolean, ms: number): Promise<boolean> {
   for (;;) {
     if (test()) return true;
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 

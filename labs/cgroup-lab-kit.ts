@@ -80,16 +80,7 @@ export function parseCpuList(text: string): number[] {
   return out;
 }
 
-/** One field of /proc/PID/stat, numbered as in proc(5) (2 = comm, 3 = state, 39 = processor). */
-export function statField(pid: number, field: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // comm (field 2) may hold spaces and parentheses: count from the last ')'.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[field - 3];
-  } catch {
-    return undefined;
-  }
-}
+export { statField } from '../src/kernel/proc.js';
 
 /** /proc/PID/status "Key:" value, or "(gone)". */
 export function statusField(pid: number, key: string): string {
@@ -131,7 +122,7 @@ export async function startJoined(ctx: LabContext, cg: Cgroup, script: string, n
  * The shell words that put the shell itself into the cgroup before it runs anything else, as a
  * container runtime's init does: whatever it allocates or opens afterwards is the cgroup's.
  */
-export function joinSelf(cg: Cgroup): string {
+function joinSelf(cg: Cgroup): string {
   return `for d in ${cg.allDirs().join(' ')}; do echo $$ > "$d/cgroup.procs"; done; `;
 }
 

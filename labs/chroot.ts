@@ -63,7 +63,7 @@ export function listing(dir: string): string {
  * below the root will do for the inner chroot (the classic C program makes one with mkdir); /tmp
  * exists in every root here, and nothing is written.
  */
-export function escapeSteps(): ThreadStep[] {
+function escapeSteps(): ThreadStep[] {
   return [
     // The root moves down into /tmp; the working directory stays where it was: above the new root.
     { call: 'chroot', path: '/tmp' },

@@ -2,7 +2,7 @@
 import type { Lab } from '../src/lab/types.js';
 
 /** id -> loader, in syllabus order; labs are imported only when listed or run. */
-export const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
+const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   processes: () => import('./processes.js'),
   namespaces: () => import('./namespaces.js'),
   timens: () => import('./timens.js'),

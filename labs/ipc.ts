@@ -16,7 +16,7 @@ type IpcKind = 'msg' | 'sem' | 'shm';
 type IpcRow = Record<string, string>;
 
 /** Parse a /proc/sysvipc table: a header line of column names, then one object a line. */
-export function parseSysvipc(text: string): IpcRow[] {
+function parseSysvipc(text: string): IpcRow[] {
   const [header, ...rows] = text.split('\n').filter((l) => l.trim());
   if (!header) return [];
   const names = header.trim().split(/\s+/);

@@ -1,7 +1,7 @@
 // Helpers every kind of lab uses: run a short command and capture what it printed (in other
 // namespaces, another root or as another uid), start a helper that ends up as `sleep`, stop and
 // collect the long-running processes a lab started, find a host tool, wait a little.
-import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabContext } from '../src/lab/types.js';
 import type { NamespaceType } from '../src/kernel/constants.js';
@@ -9,18 +9,14 @@ import { baseEnv, waitForExit, ExitStatus, SpawnRequest } from '../src/kernel/sp
 import { isAlive, childrenOf } from '../src/kernel/proc.js';
 import { tryReap } from '../src/kernel/reap.js';
 import { startTime } from '../src/host/ledger.js';
+import { requireTool } from '../src/host/exec.js';
 import { pick } from '../src/i18n/lang.js';
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from 'node:timers/promises';
+export { sleep };
 
 /** A host program's path: util-linux and coreutils live in /usr/bin today, /bin on older systems. */
-export function hostTool(name: string): string {
-  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    if (existsSync(join(dir, name))) return join(dir, name);
-  }
-  throw new Error(pick(`${name} was not found on this host (it comes with util-linux or coreutils)`,
-    `这台宿主机上找不到 ${name}（它属于 util-linux 或 coreutils 软件包）`));
-}
+export const hostTool = (name: string) => requireTool(name);
 
 /** How a short command ended, and what it printed (stdout and stderr together, trimmed). */
 export interface Ran { code: number; exit: ExitStatus; out: string }

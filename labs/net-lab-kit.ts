@@ -166,7 +166,7 @@ export const plainAddress = (text: string | undefined) => (text ?? '').replace(/
  * Start a long-running program inside a namespace (a server, or a process that holds the
  * namespace); it is recorded in the ledger and killed at cleanup. Output goes to a log file.
  */
-export async function startInside(ctx: LabContext, ns: Netns, argv: string[], note: string, log = join(ctx.workDir, `${note.replace(/\W+/g, '-')}.log`)): Promise<{ pid: number; log: string }> {
+async function startInside(ctx: LabContext, ns: Netns, argv: string[], note: string, log = join(ctx.workDir, `${note.replace(/\W+/g, '-')}.log`)): Promise<{ pid: number; log: string }> {
   ctx.say(`$ ${inNetnsArgv(ns, shown(argv)).join(' ')} &`);
   const out = openSync(log, 'a');
   const nul = openSync('/dev/null', 'r');

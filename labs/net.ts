@@ -4,27 +4,11 @@ import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
 import { CLONE_NEWNET } from '../src/kernel/constants.js';
-import { namespaceId, Pid } from '../src/kernel/proc.js';
+import { namespaceId, netDev } from '../src/kernel/proc.js';
 import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
 import { which } from '../src/host/exec.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { runJoined, stopAndReap } from './kit.js';
-
-/** One interface's counters from /proc/PID/net/dev. */
-interface DevCounters { name: string; rxPackets: number; txPackets: number }
-
-/**
- * /proc/PID/net/dev lists the interfaces of PID's network namespace. (/sys/class/net would not do:
- * sysfs shows the network namespace of the process that mounted it, here the host's.)
- */
-function netDev(pid: Pid): DevCounters[] {
-  const lines = readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2).filter((l) => l.includes(':'));
-  return lines.map((line) => {
-    const [name, rest] = line.split(':');
-    const f = rest.trim().split(/\s+/).map(Number);
-    return { name: name.trim(), rxPackets: f[1], txPackets: f[9] };
-  });
-}
 
 /** Run a program joined to PID's network namespace (like nsenter --target PID --net): its exit code and output. */
 const runInside = (ctx: LabContext, pid: number, argv: string[]) => runJoined(ctx, pid, ['net'], argv);

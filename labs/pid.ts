@@ -10,6 +10,7 @@ import { baseEnv } from '../src/kernel/spawn.js';
 import { startTime } from '../src/host/ledger.js';
 import { Tracked, track, fate, waitGone } from './processes.js';
 import { commOf, runCaptured, runJoined, stopAndReap } from './kit.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const INIT = ['sleep', '86401'];
 const ORPHAN = ['sleep', '86402'];
@@ -152,7 +153,7 @@ const lab: Lab = {
         ctx.state.boxNs = namespaceId(pid, 'pid');
         ctx.state.boxPid = pid;
         // The shell becomes sleep (exec) once its mount has succeeded.
-        for (let i = 0; i < 200 && commandLine(pid) !== INIT.join(' ') && fate(box).alive; i++) await new Promise((r) => setTimeout(r, 5));
+        for (let i = 0; i < 200 && commandLine(pid) !== INIT.join(' ') && fate(box).alive; i++) await sleep(5);
         if (commandLine(pid) !== INIT.join(' ')) {
           const it = fate(box).text;
           throw new Error(pick(`the namespace's shell did not mount /proc (it ${it.en})`, `命名空间里的 shell 没能挂载 /proc（它的状态：${it.zh}）`));

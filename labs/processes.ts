@@ -11,6 +11,7 @@ import type { ExitStatus } from '../src/kernel/spawn.js';
 import { startTime } from '../src/host/ledger.js';
 import { readlinkSync, statSync } from 'node:fs';
 import { count, stopAndReap } from './kit.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A process the lab started: its PID plus its start time, which together name it for good. */
 export interface Tracked { pid: number; start: number; exit?: Text }
@@ -51,7 +52,7 @@ export function fate(p: Tracked): { alive: boolean; text: Text } {
 
 /** Poll /proc for a short while until the process has ended (a signal is delivered asynchronously). */
 export async function waitGone(p: Tracked, ms = 300): Promise<void> {
-  for (let waited = 0; waited < ms && fate(p).alive; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  for (let waited = 0; waited < ms && fate(p).alive; waited += 10) await sleep(10);
 }
 
 /** Device and inode of a directory: two paths name the same directory when both match. */

@@ -41,9 +41,3 @@ export function withContext(context: string, err: unknown): NestboxError {
   return new NestboxError(`${context}: ${e?.message ?? String(err)}`, { exitCode: e?.exitCode, cause: err });
 }
 
-/** The innermost cause (the failed call itself). */
-export function rootCause(err: unknown): unknown {
-  let e = err as { cause?: unknown };
-  while (e && typeof e === 'object' && e.cause) e = e.cause as { cause?: unknown };
-  return e;
-}

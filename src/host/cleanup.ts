@@ -11,8 +11,8 @@ import { mountTable } from '../kernel/proc.js';
 import { removeCgroupDirs, CGROUP_PARENT } from '../kernel/cgroup.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { LINK_PREFIX, CHAIN_PREFIX, runDir, libDir, labsWorkRoot } from './paths.js';
-import { splitRule } from '../net/parse.js';
-import { shellQuote } from '../net/exec.js';
+import { splitRule, shellQuote } from './shell-words.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface CleanupReport { removed: string[]; failed: string[] }
 
@@ -138,7 +138,6 @@ function thawV1(dir: string): void {
   try { if (readFileSync(g, 'utf8').trim() !== '0') writeFileSync(g, '0'); } catch { /* not v2 */ }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Undo every ledger whose owner is gone, then sweep by the naming rules. Ledgers of a running

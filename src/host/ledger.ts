@@ -6,6 +6,9 @@
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDir } from './paths.js';
+import { startTime } from '../kernel/proc.js';
+
+export { startTime };
 
 export type LedgerEntry =
   | { kind: 'owner'; pid: number; starttime: number; what: string }
@@ -20,7 +23,7 @@ export type LedgerEntry =
   | { kind: 'dir'; path: string }
   | { kind: 'file'; path: string };
 
-export function ledgerDir(): string {
+function ledgerDir(): string {
   return join(runDir(), 'ledger');
 }
 
@@ -86,15 +89,4 @@ export function readLedgerFile(path: string): LedgerEntry[] {
     }
   }
   return out;
-}
-
-/** A process's start time in clock ticks since boot (/proc/PID/stat field 22): PID plus this names one process for good. */
-export function startTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[19]);
-  } catch {
-    return undefined;
-  }
 }

@@ -6,12 +6,12 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, statSy
 import { join } from 'node:path';
 import { runDir } from './paths.js';
 import { startTime } from './ledger.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export function lockDir(): string {
   return join(runDir(), 'locks');
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 let serial = 0;
 /** Longer than any critical section takes, even under emulation (a bridge and its rules: ~5 s). */
 const HOLDER_LIMIT_MS = 120_000;

@@ -5,7 +5,7 @@
 import { loadProgress, rememberLanguage } from '../lab/progress.js';
 
 export type Lang = 'en' | 'zh';
-export const LANGS: readonly Lang[] = ['en', 'zh'];
+const LANGS: readonly Lang[] = ['en', 'zh'];
 
 /** One text in both languages. */
 export interface Text { en: string; zh: string }
@@ -36,7 +36,7 @@ export function lang(): Lang {
   return chosen;
 }
 
-export function localeLang(env: NodeJS.ProcessEnv = process.env): Lang {
+function localeLang(env: NodeJS.ProcessEnv = process.env): Lang {
   // The first of these that is set decides, as in setlocale(3) for LC_MESSAGES.
   const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
   return /^zh/i.test(locale) ? 'zh' : 'en';

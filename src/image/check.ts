@@ -18,9 +18,9 @@ import { UserError } from '../errors.js';
 import type { ReadEntry } from './tar.js';
 
 /** OCI and Docker mark a deletion with an empty file ".wh.NAME" beside NAME... */
-export const WHITEOUT_PREFIX = '.wh.';
+const WHITEOUT_PREFIX = '.wh.';
 /** ...and "this directory replaces the lower one entirely" with ".wh..wh..opq" inside it. */
-export const OPAQUE_MARKER = '.wh..wh..opq';
+const OPAQUE_MARKER = '.wh..wh..opq';
 
 export type Planned =
   | { kind: 'dir'; path: string }

@@ -17,7 +17,7 @@ export const PARTIAL_PREFIX = '.partial-';
 const NAME = /^[a-z0-9][a-z0-9_.-]{0,127}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 
 /** On disk the ':' becomes '_' (resolveImage in src/runtime/images.ts does the same). */
-export const imageKey = (name: string) => name.replace(':', '_');
+const imageKey = (name: string) => name.replace(':', '_');
 
 export function checkImageName(name: string): string {
   if (!NAME.test(name)) {
@@ -60,7 +60,7 @@ export function listImages(): ImageManifest[] {
 }
 
 /** The image a `run` argument names, if it names one. */
-export function findImage(ref: string): ImageManifest | undefined {
+function findImage(ref: string): ImageManifest | undefined {
   return NAME.test(ref) ? readManifest(imageKey(ref)) : undefined;
 }
 

@@ -16,7 +16,7 @@ import { UserError } from '../errors.js';
 export type { ReadEntry };
 
 /** Compressed archives are told apart by their first bytes ("magic numbers"), not their names. */
-export function isGzip(file: string): boolean {
+function isGzip(file: string): boolean {
   const head = Buffer.alloc(6);
   const fd = openSync(file, 'r');
   let n: number;

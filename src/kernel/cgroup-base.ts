@@ -9,6 +9,7 @@ import type { CgroupLayout } from './cgroup-layout.js';
 import type { DeviceRule } from './bpf.js';
 import { KernelError } from './errors.js';
 import { UserError } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const CGROUP_PARENT = 'nestbox';
 
@@ -229,7 +230,7 @@ export abstract class Cgroup {
     const deadline = Date.now() + timeoutMs;
     if (this.procs().length) this.kill();
     while (this.procs().length && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
+      await sleep(10);
       if (this.procs().length) this.kill();
     }
     removeCgroupDirs(this.allDirs());

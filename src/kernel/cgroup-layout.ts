@@ -21,7 +21,7 @@ export interface CgroupLayout {
   usable: Record<string, { version: 1 | 2; path: string }>;
 }
 
-export function cgroupRoot(): string {
+function cgroupRoot(): string {
   return process.env.NESTBOX_CGROUP_ROOT ?? '/sys/fs/cgroup';
 }
 

@@ -47,29 +47,18 @@ export const MS_NOSUID = 0x2;
 export const MS_NODEV = 0x4;
 export const MS_NOEXEC = 0x8;
 export const MS_REMOUNT = 0x20;
-export const MS_NOATIME = 0x400;
 export const MS_BIND = 0x1000;
-export const MS_MOVE = 0x2000;
 export const MS_REC = 0x4000;
-export const MS_UNBINDABLE = 0x20000;
 export const MS_PRIVATE = 0x40000;
 export const MS_SLAVE = 0x80000;
 export const MS_SHARED = 0x100000;
 export const MS_STRICTATIME = 0x1000000;
 
-/** umount2(2) flags. */
-export const MNT_FORCE = 0x1;
 export const MNT_DETACH = 0x2;
-export const MNT_EXPIRE = 0x4;
 
-/** prctl(2) options used by nestbox. */
-export const PR_SET_PDEATHSIG = 1;
-export const PR_CAPBSET_READ = 23;
 export const PR_CAPBSET_DROP = 24;
 export const PR_SET_NO_NEW_PRIVS = 38;
-export const PR_GET_NO_NEW_PRIVS = 39;
 export const PR_CAP_AMBIENT = 47;
-export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
 /** Capabilities, by number (linux/capability.h). */
 export const CAPABILITIES = [

@@ -30,7 +30,7 @@ export function parseNamespaceLink(link: string): number {
 }
 
 /** /proc/PID/status as key -> value. */
-export function parseStatus(text: string): Record<string, string> {
+function parseStatus(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split('\n')) {
     const i = line.indexOf(':');
@@ -202,4 +202,41 @@ export function childrenOf(pid: number): number[] {
 export function kernelVersion(release = readFileSync('/proc/sys/kernel/osrelease', 'utf8')): [number, number] {
   const m = /^(\d+)\.(\d+)/.exec(release.trim());
   return m ? [Number(m[1]), Number(m[2])] : [0, 0];
+}
+
+/** One field of /proc/PID/stat, numbered as in proc(5) (2 = comm, 3 = state, 22 = starttime, 39 = processor). */
+export function statField(pid: Pid, field: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[field - 3];
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process's start time in clock ticks since boot (field 22): PID plus this names one process for good. */
+export function startTime(pid: Pid): number | undefined {
+  const v = statField(pid, 22);
+  return v === undefined ? undefined : Number(v);
+}
+
+/** One interface of /proc/PID/net/dev with its counters. */
+export interface DevCounters { name: string; rxPackets: number; txPackets: number; rxBytes: number; txBytes: number }
+
+/** /proc/PID/net/dev: each interface of that process's network namespace with its packet counters. */
+export function parseProcNetDev(text: string): DevCounters[] {
+  return text.split('\n').slice(2).filter((l) => l.includes(':')).map((line) => {
+    const i = line.indexOf(':');
+    const f = line.slice(i + 1).trim().split(/\s+/).map(Number);
+    return { name: line.slice(0, i).trim(), rxBytes: f[0], rxPackets: f[1], txBytes: f[8], txPackets: f[9] };
+  });
+}
+
+/**
+ * The interfaces of PID's network namespace, with their counters. (/sys/class/net would not do:
+ * sysfs shows the network namespace of the process that mounted it, the host's.)
+ */
+export function netDev(pid: Pid): DevCounters[] {
+  return parseProcNetDev(readFileSync(`/proc/${pid}/net/dev`, 'utf8'));
 }

@@ -22,7 +22,8 @@ export function execve(path: string, argv: string[], env: string[]): never {
   throw new KernelError('execve', JSON.stringify(path), libc().errno());
 }
 
-/** Clear close-on-exec on fd, so it survives execve (fcntl F_SETFD 0). */
-export function keepAcrossExec(fd: number): void {
-  if (libcFunc('int fcntl(int fd, int cmd, int arg)')(fd, 2 /* F_SETFD */, 0) === -1) throw new KernelError('fcntl', `${fd}, F_SETFD, 0`, libc().errno());
+
+/** dup2(2): make `newfd` a copy of `oldfd` (closing what newfd was). */
+export function dup2(oldfd: number, newfd: number): void {
+  if (libcFunc('int dup2(int oldfd, int newfd)')(oldfd, newfd) === -1) throw new KernelError('dup2', `${oldfd}, ${newfd}`, libc().errno());
 }

@@ -146,10 +146,14 @@ parentPort!.once('message', (req: SpawnRequest) => {
   } catch (err) {
     if (err instanceof KernelError) {
       parentPort!.postMessage({ error: { message: err.message, call: err.call, args: err.args, errno: err.errno, hint: err.hint } });
-    } else {
+    } else if ((err as NodeJS.ErrnoException).errno !== undefined) {
       // Node's own calls (open of /proc/PID/ns/mnt for a process that is gone) carry a negative errno.
       const e = err as NodeJS.ErrnoException;
-      parentPort!.postMessage({ error: { message: e.message, call: e.syscall ?? 'spawn', args: e.path ? JSON.stringify(e.path) : '', errno: Math.abs(e.errno ?? 0), hint: '' } });
+      parentPort!.postMessage({ error: { message: e.message, call: e.syscall ?? 'spawn', args: e.path ? JSON.stringify(e.path) : '', errno: Math.abs(e.errno!), hint: '' } });
+    } else {
+      // A check of nestbox's own (a path that would leave the root): no system call failed, so no
+      // errno to report; its message is the whole story.
+      parentPort!.postMessage({ error: { message: (err as Error).message } });
     }
   }
   parentPort!.close();

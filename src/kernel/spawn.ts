@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
+import { NestboxError } from '../errors.js';
 import { CLONE_NEWUSER, NamespaceType } from './constants.js';
 
 export interface SpawnRequest {
@@ -171,9 +172,10 @@ function onThread(req: SpawnRequest & { noSpawn?: boolean }): Promise<number> {
     worker.removeAllListeners('error');
     await loading.get(worker); // its "ready" must not be taken for the answer
     let settled = false;
-    worker.once('message', (m: { pid?: number; error?: { call: string; args: string; errno: number; hint: string } }) => {
+    worker.once('message', (m: { pid?: number; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
       settled = true;
-      if (m.error) reject(new KernelError(m.error.call, m.error.args, m.error.errno, m.error.hint || undefined));
+      if (m.error?.call) reject(new KernelError(m.error.call, m.error.args ?? '', m.error.errno ?? 0, m.error.hint || undefined));
+      else if (m.error) reject(new NestboxError(m.error.message));
       else resolve(m.pid!);
     });
     worker.once('error', (err) => { settled = true; reject(err); });

@@ -46,10 +46,6 @@ export function joinNamespaces(pid: number, types: NamespaceType[]): void {
   }
 }
 
-/** Open /proc/PID/ns/TYPE and setns into it; the fd is closed again. */
-export function joinNamespace(pid: number, type: NamespaceType): void {
-  joinNamespaces(pid, [type]);
-}
 
 export function sethostname(name: string): void {
   check(libc().sethostname(name, Buffer.byteLength(name)), 'sethostname', q(name));

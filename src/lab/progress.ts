@@ -24,7 +24,7 @@ function invokingUser(): { home: string; uid?: number; gid?: number } {
   return { home: homedir() };
 }
 
-export function progressFile(): string {
+function progressFile(): string {
   if (process.env.NESTBOX_STATE_DIR) return join(process.env.NESTBOX_STATE_DIR, 'progress.json');
   const user = invokingUser();
   const base = process.env.SUDO_USER ? join(user.home, '.local', 'state') : process.env.XDG_STATE_HOME || join(user.home, '.local', 'state');

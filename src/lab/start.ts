@@ -11,6 +11,7 @@ import { labsWorkRoot } from '../host/paths.js';
 import * as present from './present.js';
 import type { Observation } from './types.js';
 import { pick } from '../i18n/lang.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StartFlags { yes?: boolean; pace?: number; explain?: boolean; restart?: boolean }
 
@@ -53,7 +54,7 @@ export async function checkRunningLab(id: string): Promise<number> {
   process.kill(session.pid, 'SIGUSR2');
   let result: { at: number; observations: Observation[] } | undefined;
   for (let i = 0; i < 300 && !result; i++) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     try {
       const r = JSON.parse(readFileSync(answer, 'utf8'));
       if (r.at >= asked) result = r;

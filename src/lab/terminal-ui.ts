@@ -20,6 +20,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tr, pick } from '../i18n/lang.js';
 import type { CleanupReport } from '../host/cleanup.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface InteractiveOptions { explain?: boolean; startAt?: number; yes?: boolean; pace?: number }
 
@@ -58,7 +59,6 @@ async function pressEnter(message: string): Promise<boolean> {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Run a lab on the terminal; returns true when every step passed. */
 export async function runLabOnTerminal(lab: Lab, opts: InteractiveOptions): Promise<boolean> {
@@ -130,7 +130,7 @@ function demoUI(opts: InteractiveOptions): LabUI {
 }
 
 /** Milliseconds to leave a step on the screen: `pace` for a short one, more for more to read. */
-export function paceFor(step: Step, pace: number): number {
+function paceFor(step: Step, pace: number): number {
   const text = `${tr(step.explain)} ${step.exercise ? tr(step.exercise.task) : ''}`;
   // A reading unit: an English word, or two Chinese characters.
   const units = (text.match(/[A-Za-z0-9_./-]+/g)?.length ?? 0) + (text.match(/[\u3400-\u9fff]/g)?.length ?? 0) / 2;

@@ -7,7 +7,7 @@ import { glyphs, asciiMode } from '../render/glyphs.js';
 import { displayWidth, truncate } from '../render/text-width.js';
 import { pick, tr } from '../i18n/lang.js';
 
-export function printChecklist(labs: LabListing[]): void {
+function printChecklist(labs: LabListing[]): void {
   const g = glyphs();
   const MARK: Record<LabListing['status'], string> = { 'done': chalk.green(g.tick), 'in progress': chalk.yellow(g.arrow), 'not started': chalk.white(asciiMode() ? '.' : '·'), 'unavailable': chalk.dim(g.cross) };
   const done = labs.filter((l) => l.status === 'done').length;

@@ -15,7 +15,7 @@ export function lessonsDir(): string {
 }
 
 /** Where a lesson's text is in a language: lessons/NAME (English) or lessons/zh/NAME (Chinese). */
-export function lessonFile(name: string, language: Lang = lang(), dir = lessonsDir()): string {
+function lessonFile(name: string, language: Lang = lang(), dir = lessonsDir()): string {
   const translated = join(dir, language, name);
   return language !== 'en' && existsSync(translated) ? translated : join(dir, name);
 }

@@ -8,7 +8,7 @@ import { which } from '../host/exec.js';
 
 export interface ShowOptions { width?: number; pager?: boolean }
 
-export function renderLesson(id: string, width?: number): string {
+function renderLesson(id: string, width?: number): string {
   return renderMarkdown(readFileSync(findLesson(id).file, 'utf8'), { width });
 }
 

@@ -10,7 +10,7 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 
  * Below this a container cannot even start its shell: Docker refuses limits under 6 MiB, and the
  * kernel charges page tables and kernel stacks to the cgroup too.
  */
-export const MIN_MEMORY = 6 * 1024 ** 2;
+const MIN_MEMORY = 6 * 1024 ** 2;
 
 /** "512m", "1g", "64MiB", "1048576" -> bytes. */
 export function parseMemory(text: string, flag = '--memory'): number {

@@ -28,15 +28,6 @@ export function bridgePorts(bridge: string): string[] {
   }
 }
 
-/** Is NAME a bridge? The kernel gives every bridge a /sys/class/net/NAME/bridge directory. */
-export function isBridge(name: string): boolean {
-  try {
-    readdirSync(`/sys/class/net/${name}/bridge`);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The bridge's forwarding database (`bridge -json fdb show br BRIDGE`): learned entries (a MAC seen

@@ -3,10 +3,11 @@
 // for another namespace names it: `ip -n NAME` for a named one (/run/netns/NAME), or
 // `nsenter --net=/proc/PID/ns/net` for the namespace of a process (a container's first process).
 // Every function here can narrate the exact command line it ran, so a lab can show it.
-import { execFile } from 'node:child_process';
-import { statSync } from 'node:fs';
 import type { Ledger } from '../host/ledger.js';
-import { which } from '../host/exec.js';
+import { which, run, type RunResult } from '../host/exec.js';
+import { shellQuote } from '../host/shell-words.js';
+export { shellQuote };
+import { ToolError } from '../errors.js';
 
 /** A network namespace: the host's, a named one (`ip netns add NAME`), or the one a process is in. */
 export type Netns = 'host' | { name: string } | { pid: number };
@@ -18,46 +19,16 @@ export interface NetCtx {
   trace?: (command: string) => void;
 }
 
-export interface ToolResult { stdout: string; stderr: string; code: number; timedOut: boolean }
+export type ToolResult = RunResult;
 
-/** Where a tool lives, looked up once (sbin may be missing from a sudo PATH). */
-const paths = new Map<string, string>();
+/** Where a tool lives (sbin may be missing from a sudo PATH); its bare name when it is nowhere. */
 export function toolPath(name: string): string {
-  if (!paths.has(name)) {
-    const found = which(name) ?? ['/usr/sbin', '/sbin', '/usr/bin', '/bin'].map((d) => `${d}/${name}`).find((p) => exists(p));
-    paths.set(name, found ?? name);
-  }
-  return paths.get(name)!;
+  return which(name) ?? name;
 }
 
-function exists(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Run a program; never throws for a non-zero exit. `timeoutMs` bounds it (SIGKILL on expiry):
- * every command that sends traffic has one, so a lost packet costs a fraction of a second, not a hang.
- */
+/** Run a program; never throws for a non-zero exit; 10 s at most unless told otherwise. */
 export function tool(file: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
-  return new Promise((resolve) => {
-    const child = execFile(toolPath(file), args, { encoding: 'utf8', maxBuffer: 16 << 20, timeout: opts.timeoutMs ?? 10_000, killSignal: 'SIGKILL' },
-      (err, stdout, stderr) => {
-        const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-        const timedOut = Boolean(e?.killed);
-        const code = !e ? 0 : typeof e.code === 'number' ? e.code : timedOut ? 124 : 127;
-        resolve({ stdout, stderr: stderr || (e && typeof e.code !== 'number' && !timedOut ? String(e.message) : ''), code, timedOut });
-      });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-  });
-}
-
-/** Quote one argument the way a shell would need it (for display only). */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./!-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+  return run(file, args, { input: opts.input, timeoutMs: opts.timeoutMs ?? 10_000 });
 }
 
 /** The argv that runs `program args` inside a namespace, as a learner would type it. */
@@ -73,10 +44,6 @@ export function ipArgv(ns: Netns, args: string[]): string[] {
   return inNetnsArgv(ns, ['ip', ...args]);
 }
 
-/** Display form of a namespace ("host", "netns nbak3x9", "the netns of PID 4312"). */
-export function describeNetns(ns: Netns): string {
-  return ns === 'host' ? 'the host' : 'name' in ns ? `netns ${ns.name}` : `the netns of PID ${ns.pid}`;
-}
 
 /** Run an argv built above; narrated through `trace` when given. */
 export async function runArgv(argv: string[], opts: { trace?: (c: string) => void; input?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
@@ -87,7 +54,7 @@ export async function runArgv(argv: string[], opts: { trace?: (c: string) => voi
 /** Like runArgv, but a failure throws with the tool's own message. */
 export async function runArgvOk(argv: string[], opts: { trace?: (c: string) => void; input?: string; timeoutMs?: number } = {}): Promise<string> {
   const r = await runArgv(argv, opts);
-  if (r.code !== 0) throw new Error(`${argv.map(shellQuote).join(' ')}: ${r.stderr.trim() || (r.timedOut ? 'timed out' : `exit ${r.code}`)}`);
+  if (r.code !== 0) throw new ToolError(argv.map(shellQuote), r.code, r.stderr || (r.timedOut ? 'timed out' : ''));
   return r.stdout;
 }
 

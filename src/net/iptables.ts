@@ -35,7 +35,7 @@ export function detectIptables(): Promise<IptablesInfo> {
 export interface Rule { table: string; chain: string; spec: string[] }
 
 /** The command a learner would type (plain `iptables`: it already is the host's backend). */
-export function ruleCommand(op: '-A' | '-I' | '-D' | '-C', r: Rule): string {
+function ruleCommand(op: '-A' | '-I' | '-D' | '-C', r: Rule): string {
   return ['iptables', '-t', r.table, op, r.chain, ...r.spec].map(shellQuote).join(' ');
 }
 
@@ -44,12 +44,6 @@ async function ipt(args: string[], trace?: (c: string) => void): Promise<string>
   const { bin } = await detectIptables();
   trace?.(['iptables', ...args].map(shellQuote).join(' '));
   return runArgvOk([bin, '-w', ...args]);
-}
-
-/** Is this exact rule in the kernel? (`iptables -C`: the kernel compares it with every rule of the chain) */
-export async function ruleExists(r: Rule): Promise<boolean> {
-  const { bin } = await detectIptables();
-  return (await runArgv([bin, '-w', '-t', r.table, '-C', r.chain, ...r.spec])).code === 0;
 }
 
 /**
@@ -65,18 +59,6 @@ export async function addRule(net: NetCtx, r: Rule, opts: { insert?: boolean } =
 /** Delete one rule by its specification (the first that matches, as `iptables -D` does). */
 export async function deleteRule(r: Rule, trace?: (c: string) => void): Promise<void> {
   await ipt(['-t', r.table, '-D', r.chain, ...r.spec], trace);
-}
-
-/** A user-defined chain: rules reach it only through a `-j CHAIN` jump from another chain. */
-export async function createChain(net: NetCtx, table: string, chain: string): Promise<void> {
-  const { bin } = await detectIptables();
-  net.ledger.record({ kind: 'chain', table, chain, backend: bin });
-  await ipt(['-t', table, '-N', chain], net.trace);
-}
-
-export async function chainExists(table: string, chain: string): Promise<boolean> {
-  const { bin } = await detectIptables();
-  return (await runArgv([bin, '-w', '-t', table, '-S', chain])).code === 0;
 }
 
 /**

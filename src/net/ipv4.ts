@@ -48,5 +48,3 @@ export function hostCount(c: Cidr): number {
   return Math.max(0, 2 ** (32 - c.prefix) - 2);
 }
 
-/** The address part of "10.213.0.2/24". */
-export const addressOf = (cidrText: string) => cidrText.split('/')[0];

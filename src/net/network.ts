@@ -24,7 +24,7 @@ export interface BridgeNetwork {
 }
 
 /** The comment on every rule nestbox puts in a built-in chain: `nestbox cleanup` and residue checks find them by it. */
-export const RULE_COMMENT = 'nestbox';
+const RULE_COMMENT = 'nestbox';
 const comment = (text: string) => ['-m', 'comment', '--comment', text];
 
 /** Turn on net.ipv4.ip_forward for as long as any nestbox user needs it; the last one restores it. */
@@ -125,7 +125,7 @@ export async function connect(net: NetCtx, network: BridgeNetwork, ns: Netns, ho
  * The DNAT rule that publishes HOSTPORT to ADDRESS:PORT (`-p HOSTPORT:PORT`): on every host address,
  * or only on HOSTIP (`-p HOSTIP:HOSTPORT:PORT`).
  */
-export function publishRule(network: BridgeNetwork, hostPort: number, address: string, port: number, proto: 'tcp' | 'udp' = 'tcp', hostIp?: string): Rule {
+function publishRule(network: BridgeNetwork, hostPort: number, address: string, port: number, proto: 'tcp' | 'udp' = 'tcp', hostIp?: string): Rule {
   const only = hostIp && hostIp !== '0.0.0.0' ? ['-d', hostIp] : [];
   return { table: 'nat', chain: network.chain, spec: [...only, '!', '-i', network.bridge, '-p', proto, '-m', proto, '--dport', String(hostPort), ...comment(`${RULE_COMMENT} ${hostPort}:${port}`), '-j', 'DNAT', '--to-destination', `${address}:${port}`] };
 }
@@ -135,8 +135,3 @@ export async function publish(net: NetCtx, network: BridgeNetwork, hostPort: num
   await addRule(net, publishRule(network, hostPort, address, port, proto, hostIp));
 }
 
-/** Remove a container's interface at once (deleting the host end deletes the pair). */
-export async function disconnect(net: NetCtx, attachment: Attachment, network: BridgeNetwork): Promise<void> {
-  await ip('host', ['link', 'del', attachment.hostEnd], net.trace).catch(() => undefined);
-  new AddressPool(network.subnet).release(attachment.address);
-}

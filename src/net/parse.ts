@@ -1,6 +1,9 @@
 // Pure parsers for what the networking tools print: `ip -json` (links, addresses, routes, netns),
 // `bridge -json fdb`, `iptables -nvxL` and `iptables -S`, `iptables -V`, /proc/net/dev and
 // /proc/net/tcp. No I/O here, so each is tested on saved output (test/net-parsers.test.ts).
+import { splitRule } from '../host/shell-words.js';
+export { splitRule };
+export { parseProcNetDev, type DevCounters } from '../kernel/proc.js';
 
 /** One network interface as the kernel describes it over netlink (`ip -json -details addr show`). */
 export interface LinkInfo {
@@ -172,15 +175,6 @@ export function parseIptablesSpecs(text: string): RuleSpecs {
   return out;
 }
 
-/** Split a rule of `iptables -S` into arguments, honouring double quotes (comments). */
-export function splitRule(rule: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(rule))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]);
-  return out;
-}
-
 /** The value after an option in a rule's arguments ("-s" -> "10.213.0.0/24"); "!" before it is kept as a prefix. */
 export function ruleOption(args: string[], ...names: string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
@@ -194,17 +188,6 @@ export function parseIptablesVersion(text: string): { version: string; backend: 
   const m = /iptables v(\S+)(?:\s+\((\w+)\))?/.exec(text);
   if (!m) return undefined;
   return { version: m[1], backend: m[2] === 'nf_tables' ? 'nft' : 'legacy' };
-}
-
-/** /proc/PID/net/dev: each interface of that process's network namespace with its packet counters. */
-export interface DevCounters { name: string; rxPackets: number; txPackets: number; rxBytes: number; txBytes: number }
-
-export function parseProcNetDev(text: string): DevCounters[] {
-  return text.split('\n').slice(2).filter((l) => l.includes(':')).map((line) => {
-    const i = line.indexOf(':');
-    const f = line.slice(i + 1).trim().split(/\s+/).map(Number);
-    return { name: line.slice(0, i).trim(), rxBytes: f[0], rxPackets: f[1], txBytes: f[8], txPackets: f[9] };
-  });
 }
 
 /** Ports with a listening TCP socket in /proc/net/tcp or tcp6 (state 0A is LISTEN). */

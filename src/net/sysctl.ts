@@ -19,7 +19,7 @@ export function readSysctl(path: string): string | undefined {
 }
 
 /** The `sysctl` name of a /proc/sys path ("net.ipv4.ip_forward"). */
-export function sysctlName(path: string): string {
+function sysctlName(path: string): string {
   return path.replace(/^\/proc\/sys\//, '').replace(/\//g, '.');
 }
 

@@ -22,7 +22,7 @@ export function useAscii(on: boolean): void {
 }
 
 /** Is the character set of the locale UTF-8? (LC_ALL, then LC_CTYPE, then LANG, as setlocale reads them) */
-export function utf8Locale(env: NodeJS.ProcessEnv = process.env): boolean {
+function utf8Locale(env: NodeJS.ProcessEnv = process.env): boolean {
   const locale = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
   return /utf-?8/i.test(locale);
 }

@@ -13,7 +13,7 @@ const ANSI_AT = /\x1b\[[0-9;]*m/y;
 const ZERO_WIDTH = /[\p{Mn}\p{Me}\u200b-\u200f\u2060\ufe00-\ufe0f]/u;
 
 /** Columns one code point takes. */
-export function charWidth(ch: string): number {
+function charWidth(ch: string): number {
   const cp = ch.codePointAt(0)!;
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
   if (cp < 0x300) return 1; // Latin, fast path

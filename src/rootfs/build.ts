@@ -10,7 +10,7 @@ import { findStaticBusybox } from '../doctor/checks.js';
 import { rootfsDir, libDir } from '../host/paths.js';
 import { UserError } from '../errors.js';
 
-export const HOST_PROGRAMS = ['sh', 'ls', 'ps', 'hostname', 'cat', 'mount', 'umount', 'ip', 'sleep', 'id', 'echo', 'mkdir', 'touch', 'rm', 'grep', 'env', 'true', 'false', 'uname', 'readlink', 'kill', 'chroot', 'ipcs', 'ipcmk', 'nsenter', 'unshare', 'head', 'wc', 'dd', 'stat', 'df'];
+const HOST_PROGRAMS = ['sh', 'ls', 'ps', 'hostname', 'cat', 'mount', 'umount', 'ip', 'sleep', 'id', 'echo', 'mkdir', 'touch', 'rm', 'grep', 'env', 'true', 'false', 'uname', 'readlink', 'kill', 'chroot', 'ipcs', 'ipcmk', 'nsenter', 'unshare', 'head', 'wc', 'dd', 'stat', 'df'];
 const MARKER = '.nestbox-rootfs.json';
 
 export interface RootfsInfo { name: string; path: string; kind: 'busybox' | 'host'; created: string; programs: number; bytes: number }
@@ -18,7 +18,7 @@ export interface RootfsInfo { name: string; path: string; kind: 'busybox' | 'hos
 const LIB_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
 
 /** Validate a rootfs name: one path component, no dots-only, no control characters. */
-export function checkRootfsName(name: string): void {
+function checkRootfsName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
     throw new UserError(`invalid rootfs name "${name}": use letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)`);
   }

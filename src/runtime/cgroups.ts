@@ -1,10 +1,11 @@
 // The container's cgroup: one per container under the "nestbox" parent, with the controllers this
 // host offers, and the limits from the command line written through the one cgroup layer.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cgroup } from '../kernel/cgroup.js';
 import { parseDeviceRule, DeviceRule } from '../kernel/bpf.js';
 import { detectCgroupLayout, processCgroups, Controller } from '../kernel/cgroup-layout.js';
+import { mountTable } from '../kernel/proc.js';
 import { UserError } from '../errors.js';
 import type { ContainerSpec } from './spec.js';
 
@@ -28,7 +29,7 @@ export function containerControllers(spec: ContainerSpec): Controller[] {
  * The devices a container may open or create, runc's default list: any node may be made (mknod),
  * only these may be opened. Docker adds nothing for a plain container; --privileged lifts the list.
  */
-export const CONTAINER_DEVICES: DeviceRule[] = [
+const CONTAINER_DEVICES: DeviceRule[] = [
   'c *:* m', 'b *:* m',
   'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', // null zero full random urandom
   'c 5:0 rwm', 'c 5:1 rwm', 'c 5:2 rwm', // tty console ptmx
@@ -81,7 +82,7 @@ function homeCgroups(cg: Cgroup): [string, string][] {
   return out;
 }
 
+/** The controllers a v1 hierarchy mounted at `mount` carries (its super options: "rw,cpu,cpuacct"). */
 function readMountControllers(mount: string): string[] {
-  const m = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === mount);
-  return m ? m.split(' - ')[1].split(' ')[2].split(',') : [];
+  return mountTable().find((m) => m.mountPoint === mount)?.superOptions ?? [];
 }

@@ -17,7 +17,7 @@ import { seccompPolicy } from './seccomp-profile.js';
 import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
-import { UserError } from '../errors.js';
+import { UserError, withContext } from '../errors.js';
 import { spawnInNamespaces, inNamespaces, warmThreads } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
 import { Cgroup, createCgroup } from '../kernel/cgroup.js';
@@ -98,7 +98,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
 
   // 2. The cgroup, recorded first so a crash from here on still removes it.
   const controllers = containerControllers(spec);
-  const cgroup = createCgroup(spec.id, controllers);
+  const cgroup = contextFor("the container's cgroup", () => createCgroup(spec.id, controllers));
   ledger.record({ kind: 'cgroup', dirs: cgroup.allDirs() });
   state.Cgroup = cgroup.allDirs();
   state.Controllers = controllers;
@@ -142,7 +142,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     step('limits written');
 
     // 4. The network, configured from the host before the command runs.
-    const net = await setupNetwork(spec, pid, ledger);
+    const net = await setupNetwork(spec, pid, ledger).catch((err) => { throw err instanceof UserError ? err : withContext(`could not connect the container to the network (${spec.net.mode})`, err); });
     if (net.ip) writeEtcFiles(p.dir, spec, net.ip);
     // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
     if (spec.ports.length) rewriteConfig(spec);
@@ -185,6 +185,15 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   };
 }
 
+
+/** Make `what`; a kernel or tool failure says what was being made (a user error is already plain). */
+function contextFor<T>(what: string, make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    throw err instanceof UserError ? err : withContext(`could not make ${what}`, err);
+  }
+}
 
 /** The PID 1 of a running container, for --net container:NAME. */
 function runningPid(ref: string): number {

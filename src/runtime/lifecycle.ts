@@ -8,7 +8,7 @@ import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, sta
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
-import { processStatus, commandLine } from '../kernel/proc.js';
+import { processStatus, commandLine, netDev } from '../kernel/proc.js';
 import { startTime, Ledger } from '../host/ledger.js';
 import { spawnInNamespaces, waitForExit, warmThreads, SpawnRequest } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
@@ -18,8 +18,8 @@ import { insideCgroup } from './cgroups.js';
 import { containerEnv } from './spec.js';
 import { userFiles } from './images.js';
 import { resolveUser } from './users.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function isRunning(c: Container): boolean {
   return c.state.Status === 'running' || c.state.Status === 'paused';
@@ -30,7 +30,7 @@ function requireRunning(c: Container, what: string): void {
 }
 
 /** Send a signal to PID 1 (by name or number). A paused container is thawed first for SIGKILL. */
-export function signalContainer(c: Container, signal: string): void {
+function signalContainer(c: Container, signal: string): void {
   requireRunning(c, 'signal');
   const name = /^\d+$/.test(signal) ? undefined : 'SIG' + signal.toUpperCase().replace(/^SIG/, '');
   const num = name ? SIGNALS[name] : Number(signal);
@@ -255,11 +255,9 @@ export async function containerStats(c: Container, intervalMs = 500): Promise<St
   const cpu = (cg.cpuUsageUsec() - u0) / ((performance.now() - t0) * 1000);
   let rx = 0, tx = 0;
   try {
-    for (const line of readFileSync(`/proc/${c.state.Pid}/net/dev`, 'utf8').split('\n').slice(2)) {
-      const [name, rest] = line.split(':');
-      if (!rest || name.trim() === 'lo') continue;
-      const f = rest.trim().split(/\s+/).map(Number);
-      rx += f[0]; tx += f[8];
+    for (const d of netDev(c.state.Pid)) {
+      if (d.name === 'lo') continue;
+      rx += d.rxBytes; tx += d.txBytes;
     }
   } catch { /* it ended meanwhile */ }
   return { name: c.spec.name, id: c.id, cpuPercent: cpu * 100, memUsage: cg.memoryCurrent(), memLimit: cg.memoryMax(), pids: cg.pidsCurrent(), netRx: rx, netTx: tx };

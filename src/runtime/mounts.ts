@@ -24,7 +24,7 @@ import {
 import type { ContainerSpec } from './spec.js';
 
 /** The devices every container gets (runc's default set), bound from the host's /dev. */
-export const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 /** Docker's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
 export const MASKED_PATHS = [
@@ -32,7 +32,7 @@ export const MASKED_PATHS = [
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
 /** Docker's read-only paths: writable knobs of the whole kernel that a container must not turn. */
-export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export interface RootLayers { lower: string[]; upper: string; work: string; target: string }
 

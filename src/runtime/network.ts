@@ -10,10 +10,6 @@ import { setupBridgeNetwork } from './bridge.js';
 
 export interface NetResult { ip?: string; hostVeth?: string }
 
-/** `ip` run inside the network namespace of `pid` (nsenter joins only that namespace). */
-export function ipIn(pid: number, args: string[]): Promise<string> {
-  return runOk(which('nsenter') ?? 'nsenter', [`--net=/proc/${pid}/ns/net`, which('ip') ?? 'ip', ...args]);
-}
 
 export async function setupNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<NetResult> {
   switch (spec.net.mode) {

@@ -12,8 +12,7 @@ import { spawn } from 'node:child_process';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { waitForExit, threadsSettled } from '../kernel/spawn.js';
-import { execve } from '../kernel/process.js';
-import { libcFunc } from '../kernel/libc.js';
+import { execve, dup2 } from '../kernel/process.js';
 import { UserError } from '../errors.js';
 import { which } from '../host/exec.js';
 import type { ContainerSpec } from './spec.js';
@@ -23,6 +22,7 @@ import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
 import { leaveBridge } from './bridge.js';
 import { paths, updateState, saveConfig } from './store.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const MONITOR = [
   '$SIG{$_} = "IGNORE" for qw(HUP INT TERM QUIT PIPE);',
@@ -71,7 +71,7 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
   if (terminal) {
     // PID 1 is gone, and the kernel kills the rest of its PID namespace: the terminal closes once the
     // last of them has. Its remaining output is read first.
-    await Promise.race([terminal.closed, new Promise((r) => setTimeout(r, 1000))]);
+    await Promise.race([terminal.closed, sleep(1000)]);
     terminal.detach();
   }
   const { code } = await finishContainer(spec.id, exit, ledger);
@@ -115,7 +115,7 @@ async function monitorInPlace(pid: number): Promise<void> {
     let comm: string;
     try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return; } // gone
     if (comm !== 'node' && comm !== 'nestbox') return;
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
 }
 
@@ -143,7 +143,6 @@ export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<nev
   created.release();
   await new Promise<void>((r) => process.stdout.write(JSON.stringify({ id: spec.id }) + '\n', () => r()));
   // The monitor inherits descriptors 0-2: point them at /dev/null so the caller's pipes close.
-  const dup2 = libcFunc('int dup2(int oldfd, int newfd)');
   for (const fd of [0, 1, 2]) dup2(devNull, fd);
   const perl = which('perl') ?? '/usr/bin/perl';
   return execve(perl, ['perl', '-e', MONITOR, String(created.pid), paths(spec.id).exit, process.execPath, bin, 'internal', 'exited', spec.id],

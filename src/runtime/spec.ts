@@ -85,7 +85,7 @@ export function checkName(name: string): string {
 }
 
 /** 12 hex digits, like Docker's short ids (not secret: loading node:crypto would cost more than it is worth here). */
-export function newContainerId(): string {
+function newContainerId(): string {
   let id = '';
   while (id.length < 12) id += Math.floor(Math.random() * 0x10000).toString(16).padStart(4, '0');
   return id;
@@ -96,7 +96,7 @@ export function newContainerId(): string {
  * -p [ip:][hostPort:]containerPort[/tcp|udp]. No host port (`-p 80`, `-p 127.0.0.1::80`): hostPort
  * is 0 here, and a free one is taken from the kernel's ephemeral range when the container starts.
  */
-export function parsePort(text: string): PortSpec {
+function parsePort(text: string): PortSpec {
   const m = /^(?:(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d*):)?(\d+)(?:\/(tcp|udp))?$/.exec(text);
   if (!m) throw bad(`-p "${text}": expected [ip:][hostPort:]containerPort[/tcp|udp], for example 8080:80 or 80`);
   const [, ip = '0.0.0.0', h = '', c, proto = 'tcp'] = m;
@@ -109,7 +109,7 @@ export function parsePort(text: string): PortSpec {
 }
 
 /** -v /host/dir:/container/dir[:ro|rw] */
-export function parseVolume(text: string): VolumeSpec {
+function parseVolume(text: string): VolumeSpec {
   const parts = text.split(':');
   if (parts.length < 2 || parts.length > 3 || (parts[2] && !['ro', 'rw'].includes(parts[2]))) {
     throw bad(`-v "${text}": expected /host/path:/container/path[:ro]`);
@@ -171,7 +171,7 @@ function everyCapabilityHeld(): string[] {
   return capabilityNames(processStatus().capPrm);
 }
 
-export function capabilitySet(add: string[], drop: string[], privileged: boolean): string[] {
+function capabilitySet(add: string[], drop: string[], privileged: boolean): string[] {
   if (privileged) return everyCapabilityHeld();
   const adds = add.map(capName), drops = drop.map(capName);
   let caps = new Set<string>(drops.includes('ALL') ? [] : DOCKER_DEFAULT_CAPS);

@@ -38,10 +38,10 @@ export interface ContainerState {
   MonitorPid?: number;
 }
 
-export const containersDir = () => join(libDir(), 'containers');
+const containersDir = () => join(libDir(), 'containers');
 export const namesDir = () => join(libDir(), 'names');
 
-export function containerDir(id: string): string {
+function containerDir(id: string): string {
   return join(containersDir(), id);
 }
 
@@ -115,7 +115,7 @@ export function updateState(id: string, change: Partial<ContainerState>): Contai
   return state;
 }
 
-export function readState(id: string): ContainerState {
+function readState(id: string): ContainerState {
   return JSON.parse(readFileSync(paths(id).state, 'utf8'));
 }
 
