@@ -2,8 +2,14 @@
 // the error carries. Stack traces only with DEBUG set.
 import { Command } from '@oclif/core/command';
 import { reportError } from './report-error.js';
+import { requireRoot } from './require-root.js';
 
 export abstract class NestboxCommand extends Command {
+  /** Refuse early, naming this command as the user typed it ("nestbox lab start"), when not root. */
+  protected requireRoot(): void {
+    requireRoot(`nestbox ${(this.id ?? '').replace(/:/g, ' ')}`);
+  }
+
   protected async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<void> {
     const oclifExit = err.oclif?.exit;
     if (oclifExit === 0) return; // this.exit(0)
@@ -16,4 +22,3 @@ export abstract class NestboxCommand extends Command {
   }
 }
 
-export { requireRoot } from './require-root.js';

@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Cleanup extends NestboxCommand {
   static summary = 'Remove everything nestbox left on this host (after a crash, a kill -9, a power cut).';
@@ -12,7 +12,7 @@ export default class Cleanup extends NestboxCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Cleanup);
-    requireRoot('nestbox cleanup');
+    this.requireRoot();
     const { cleanupHost } = await import('../host/cleanup.js');
     const report = await cleanupHost({ force: flags.force });
     if (flags.json) {

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 import { splitAtCommand } from '../cli/command-args.js';
 
 export default class Exec extends NestboxCommand {
@@ -20,7 +20,7 @@ export default class Exec extends NestboxCommand {
     // Everything after the container is the command, flags included (as in docker exec).
     const { own, command } = splitAtCommand(this.argv, Exec.flags);
     const { args, flags } = await this.parse(Exec, own);
-    requireRoot('nestbox exec');
+    this.requireRoot();
     (await import('../runtime/terminal.js')).checkTerminalInput(flags);
     const { execInContainer } = await import('../runtime/lifecycle.js');
     const { parseEnv } = await import('../runtime/spec.js');

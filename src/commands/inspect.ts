@@ -1,5 +1,5 @@
 import * as Args from '@oclif/core/args';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Inspect extends NestboxCommand {
   static summary = 'Everything about a container as JSON: state, PID, exit code, OOM kill, config, cgroup, address, ports.';
@@ -9,7 +9,7 @@ export default class Inspect extends NestboxCommand {
 
   async run(): Promise<void> {
     const { argv } = await this.parse(Inspect);
-    requireRoot('nestbox inspect');
+    this.requireRoot();
     const { findContainer } = await import('../runtime/store.js');
     const { inspect } = await import('../runtime/lifecycle.js');
     console.log(JSON.stringify((argv as string[]).map((r) => inspect(findContainer(r))), null, 2));

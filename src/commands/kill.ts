@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Kill extends NestboxCommand {
   static summary = 'Send a signal to a container\'s PID 1 (SIGKILL by default).';
@@ -11,7 +11,7 @@ export default class Kill extends NestboxCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Kill);
-    requireRoot('nestbox kill');
+    this.requireRoot();
     const { killContainer } = await import('../runtime/lifecycle.js');
     for (const ref of argv as string[]) {
       await killContainer(ref, flags.signal);

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 import { UserError } from '../errors.js';
 
 export default class Logs extends NestboxCommand {
@@ -14,7 +14,7 @@ export default class Logs extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Logs);
-    requireRoot('nestbox logs');
+    this.requireRoot();
     const { showLogs } = await import('../runtime/lifecycle.js');
     await showLogs(args.container, { follow: flags.follow, tail: tailLines(flags.tail) }, (s) => process.stdout.write(s));
   }

@@ -1,5 +1,5 @@
 import * as Args from '@oclif/core/args';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Pause extends NestboxCommand {
   static summary = 'Freeze every process of a container (the cgroup freezer).';
@@ -8,7 +8,7 @@ export default class Pause extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Pause);
-    requireRoot('nestbox pause');
+    this.requireRoot();
     const { pauseContainer } = await import('../runtime/lifecycle.js');
     pauseContainer(args.container, true);
     console.log(args.container);

@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Ps extends NestboxCommand {
   static summary = 'List containers (running ones; -a for all).';
@@ -11,7 +11,7 @@ export default class Ps extends NestboxCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Ps);
-    requireRoot('nestbox ps');
+    this.requireRoot();
     const { listContainers, isRunning, inspect } = await import('../runtime/lifecycle.js');
     const all = listContainers().filter((c) => flags.all || isRunning(c));
     if (flags.json) return void console.log(JSON.stringify(all.map(inspect), null, 2));
@@ -23,7 +23,7 @@ export default class Ps extends NestboxCommand {
       isRunning(c) ? c.spec.ports.map((p) => `${p.hostIp === '0.0.0.0' ? '' : p.hostIp + ':'}${p.hostPort}->${p.containerPort}/${p.proto}`).join(',') : '',
     ]);
     const head = ['CONTAINER ID', 'NAME', 'IMAGE', 'COMMAND', 'STATUS', 'PID', 'IP', 'PORTS'];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const r of [head, ...rows]) console.log(r.map((x, i) => x.padEnd(w[i])).join('  ').trimEnd());
+    const { columns } = await import('../render/table.js');
+    for (const line of columns([head, ...rows])) console.log(line);
   }
 }

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Rm extends NestboxCommand {
   static summary = 'Remove stopped containers (their writable layer and log go too; volumes stay).';
@@ -11,7 +11,7 @@ export default class Rm extends NestboxCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Rm);
-    requireRoot('nestbox rm');
+    this.requireRoot();
     const { removeContainer } = await import('../runtime/lifecycle.js');
     for (const ref of argv as string[]) console.log(await removeContainer(ref, flags.force));
   }

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Stop extends NestboxCommand {
   static summary = 'Stop containers: SIGTERM to PID 1, then SIGKILL after a grace period.';
@@ -12,7 +12,7 @@ export default class Stop extends NestboxCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Stop);
-    requireRoot('nestbox stop');
+    this.requireRoot();
     const { stopContainer } = await import('../runtime/lifecycle.js');
     for (const ref of argv as string[]) {
       await stopContainer(ref, flags.time, (line) => process.stderr.write(`nestbox: ${line}\n`));

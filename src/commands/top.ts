@@ -1,5 +1,5 @@
 import * as Args from '@oclif/core/args';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Top extends NestboxCommand {
   static summary = 'The processes of a container, with their PIDs on the host and inside.';
@@ -8,9 +8,10 @@ export default class Top extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Top);
-    requireRoot('nestbox top');
+    this.requireRoot();
     const { containerTop } = await import('../runtime/lifecycle.js');
-    console.log('PID (host)  PID (inside)  UID    COMMAND');
-    for (const p of containerTop(args.container)) console.log(`${String(p.pid).padEnd(11)} ${String(p.inside).padEnd(13)} ${String(p.user).padEnd(6)} ${p.command}`);
+    const { columns } = await import('../render/table.js');
+    const rows = containerTop(args.container).map((p) => [String(p.pid), String(p.inside), String(p.user), p.command]);
+    for (const line of columns([['PID (host)', 'PID (inside)', 'UID', 'COMMAND'], ...rows])) console.log(line);
   }
 }

@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 import { courseFlags, applyCourseFlags } from '../cli/course-flags.js';
 
 export default class Tutorial extends NestboxCommand {
@@ -16,7 +16,7 @@ export default class Tutorial extends NestboxCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Tutorial);
     applyCourseFlags(flags);
-    requireRoot('nestbox tutorial');
+    this.requireRoot();
     const { runTutorial } = await import('../lab/tutorial.js');
     process.exitCode = await runTutorial(flags);
   }

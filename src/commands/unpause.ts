@@ -1,5 +1,5 @@
 import * as Args from '@oclif/core/args';
-import { NestboxCommand, requireRoot } from '../cli/base.js';
+import { NestboxCommand } from '../cli/base.js';
 
 export default class Unpause extends NestboxCommand {
   static summary = 'Thaw a paused container.';
@@ -8,7 +8,7 @@ export default class Unpause extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Unpause);
-    requireRoot('nestbox unpause');
+    this.requireRoot();
     const { pauseContainer } = await import('../runtime/lifecycle.js');
     pauseContainer(args.container, false);
     console.log(args.container);

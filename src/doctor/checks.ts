@@ -5,15 +5,20 @@ import { readElf } from '../rootfs/elf.js';
 import { execFileSync } from 'node:child_process';
 import { kernelVersion, mountOf } from '../kernel/proc.js';
 import { detectCgroupLayout, CgroupLayout } from '../kernel/cgroup-layout.js';
-import { NAMESPACE_TYPES } from '../kernel/constants.js';
+import { NAMESPACE_TYPES, type NamespaceType } from '../kernel/constants.js';
 import { which } from '../host/exec.js';
 import { rootfsDir, libDir } from '../host/paths.js';
 import { pick, tr, t, type Text } from '../i18n/lang.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
+/** Every check doctor makes, by id: labs name the ones they need (a typo does not compile). */
+export type CheckId =
+  | 'root' | 'node' | 'kernel' | 'libc' | `ns-${NamespaceType}` | 'cgroup' | `cgroup-${'memory' | 'cpu' | 'pids' | 'cpuset' | 'freezer'}`
+  | 'overlayfs' | 'ip' | 'iptables' | 'forward' | 'ip_forward' | 'br_netfilter' | 'rootfs' | 'tools' | 'workdir';
+
 export interface Check {
-  id: string;
+  id: CheckId;
   title: string;
   status: CheckStatus;
   detail: string;
@@ -41,7 +46,7 @@ const NS_LABS: Record<string, string[]> = {
   user: ['user'], cgroup: ['cgroupns'], time: ['timens'],
 };
 const NS_SINCE: Record<string, string> = { mnt: '2.4.19', uts: '2.6.19', ipc: '2.6.19', pid: '2.6.24', net: '2.6.29', user: '3.8', cgroup: '4.6', time: '5.6' };
-const CONTROLLER_LABS: Record<string, string[]> = {
+const CONTROLLER_LABS: Record<'memory' | 'cpu' | 'pids' | 'cpuset' | 'freezer', string[]> = {
   memory: ['memory', 'cgroup-tree'], cpu: ['cpu'], pids: ['pids'], cpuset: ['cpuset'], freezer: ['freezer'],
 };
 
@@ -88,7 +93,7 @@ export function runChecks(): DoctorReport {
 
   const layout = detectCgroupLayout();
   add(cgroupCheck(layout));
-  for (const [controller, labs] of Object.entries(CONTROLLER_LABS)) {
+  for (const [controller, labs] of Object.entries(CONTROLLER_LABS) as [keyof typeof CONTROLLER_LABS, string[]][]) {
     const where = layout.usable[controller] ?? (controller === 'freezer' && layout.mode === 'v2' ? { version: 2, path: layout.v2Root! } : undefined);
     add({ id: `cgroup-${controller}`, title: pick(`cgroup controller ${controller}`, `cgroup 控制器 ${controller}`), required: false, status: where ? 'pass' : 'warn',
       detail: where ? pick(`v${where.version} at ${where.path}`, `v${where.version}，在 ${where.path}`) : pick(`not available (cgroup mode ${layout.mode})`, `不可用（cgroup 模式 ${layout.mode}）`),

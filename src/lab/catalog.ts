@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Lab, Shown } from './types.js';
+import type { Lab, Requirement, Shown } from './types.js';
 import { tr, pick } from '../i18n/lang.js';
 import { loadAllLabs, loadLab, LAB_ORDER } from '../../labs/index.js';
 import { runChecks } from '../doctor/checks.js';
@@ -23,7 +23,7 @@ export interface LabListing {
 }
 
 /** What `lab list` and the tutorial's checklist show of a lab, without its code. */
-export interface CatalogEntry { id: string; title: Shown; module: number; lesson: string; needs: string[]; steps: number }
+export interface CatalogEntry { id: string; title: Shown; module: number; lesson: string; needs: Requirement[]; steps: number }
 
 export function catalogEntry(lab: Lab): CatalogEntry {
   return { id: lab.id, title: lab.title, module: lab.module, lesson: lab.lesson, needs: [...lab.needs], steps: lab.steps.length };

@@ -5,6 +5,7 @@ import type { Ledger } from '../host/ledger.js';
 import type { SpawnRequest } from '../kernel/spawn.js';
 import type { RunResult } from '../host/exec.js';
 import type { Text } from '../i18n/lang.js';
+import type { CheckId } from '../doctor/checks.js';
 
 export type { Text };
 export { t } from '../i18n/lang.js';
@@ -98,7 +99,7 @@ export interface Step {
 }
 
 /** What a lab needs from the machine: ids of `nestbox doctor` checks that must pass. */
-export type Requirement = string;
+export type Requirement = CheckId;
 
 export interface Lab {
   id: string;

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 
 export default class ImageImport extends NestboxCommand {
   static summary = 'Import an image from a docker save archive, an OCI image layout or a docker export tar.';
@@ -19,7 +19,7 @@ export default class ImageImport extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ImageImport);
-    requireRoot('nestbox image import');
+    this.requireRoot();
     const { importImage } = await import('../../image/import.js');
     const result = await importImage(args.file, { name: flags.name }, (i, of, layer) => {
       console.log(`layer ${i}/${of}  sha256:${layer.id.slice(0, 12)}  ${layer.reused ? 'reused (already unpacked for another image)' : 'unpacked'}`);

@@ -1,5 +1,5 @@
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 
 export default class ImageLs extends NestboxCommand {
   static summary = 'List imported images.';
@@ -10,7 +10,7 @@ export default class ImageLs extends NestboxCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ImageLs);
-    requireRoot('nestbox image ls');
+    this.requireRoot();
     const { listImages } = await import('../../image/store.js');
     const images = listImages();
     if (flags.json) return void console.log(JSON.stringify(images, null, 2));
@@ -20,7 +20,7 @@ export default class ImageLs extends NestboxCommand {
       m.created.slice(0, 19).replace('T', ' '), m.source,
     ]);
     const head = ['NAME', 'LAYERS', 'SIZE', 'CREATED', 'SOURCE'];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    for (const r of [head, ...rows]) console.log(r.map((x, i) => (i === 1 || i === 2 ? x.padStart(w[i]) : x.padEnd(w[i]))).join('  ').trimEnd());
+    const { columns } = await import('../../render/table.js');
+    for (const line of columns([head, ...rows], { right: [1, 2] })) console.log(line);
   }
 }

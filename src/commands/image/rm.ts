@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 
 export default class ImageRm extends NestboxCommand {
   static summary = 'Remove images, and the layers no other image uses.';
@@ -12,7 +12,7 @@ export default class ImageRm extends NestboxCommand {
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(ImageRm);
-    requireRoot('nestbox image rm');
+    this.requireRoot();
     const { removeImage } = await import('../../image/store.js');
     for (const name of argv as string[]) {
       const r = await removeImage(name, flags.force);

@@ -1,5 +1,5 @@
 import * as Args from '@oclif/core/args';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabCheck extends NestboxCommand {
@@ -15,7 +15,7 @@ export default class LabCheck extends NestboxCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(LabCheck);
     applyCourseFlags(flags);
-    requireRoot('nestbox lab check');
+    this.requireRoot();
     const { checkRunningLab } = await import('../../lab/start.js');
     process.exitCode = await checkRunningLab(args.id);
   }

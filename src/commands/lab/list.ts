@@ -15,19 +15,18 @@ export default class LabList extends NestboxCommand {
     const { flags } = await this.parse(LabList);
     applyCourseFlags(flags);
     const { listLabs, statusLabel } = await import('../../lab/catalog.js');
-    const { displayWidth, padEnd, truncate } = await import('../../render/text-width.js');
+    const { displayWidth, truncate } = await import('../../render/text-width.js');
     const labs = await listLabs();
     if (flags.json) return void console.log(JSON.stringify(labs, null, 2));
     const { default: chalk } = await import('chalk');
     const colour = { 'done': chalk.green, 'in progress': chalk.yellow, 'not started': chalk.white, 'unavailable': chalk.dim };
-    const w = Math.max(...labs.map((l) => l.id.length));
-    const sw = Math.max(...labs.map((l) => displayWidth(statusLabel(l))));
-    for (const l of labs) {
+    const { columns } = await import('../../render/table.js');
+    const lines = columns(labs.map((l) => [String(l.module).padStart(2), l.id, colour[l.status](statusLabel(l)), '']));
+    const room = (process.stdout.columns ?? 1000) - displayWidth(lines[0] ?? '') - 2;
+    labs.forEach((l, k) => {
       // One line per lab on a terminal: a title too long is cut rather than wrapped mid-word.
-      const room = (process.stdout.columns ?? 1000) - (w + sw + 8);
-      const title = room > 10 ? truncate(l.title, room) : l.title;
-      console.log(`${String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${colour[l.status](padEnd(statusLabel(l), sw))}  ${title}`);
-      if (l.reason) console.log(chalk.dim(`    ${''.padEnd(w)}  ${l.reason}`));
-    }
+      console.log(`${lines[k]}  ${room > 10 ? truncate(l.title, room) : l.title}`);
+      if (l.reason) console.log(chalk.dim(`    ${l.reason}`));
+    });
   }
 }

@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabReset extends NestboxCommand {
@@ -17,7 +17,7 @@ export default class LabReset extends NestboxCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(LabReset);
     applyCourseFlags(flags);
-    requireRoot('nestbox lab reset');
+    this.requireRoot();
     if (!args.id && !flags.yes && process.stdin.isTTY) {
       const { choose } = await import('../../lab/terminal-ui.js');
       const { pick } = await import('../../i18n/lang.js');

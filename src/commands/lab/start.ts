@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 import { courseFlags, applyCourseFlags } from '../../cli/course-flags.js';
 
 export default class LabStart extends NestboxCommand {
@@ -22,7 +22,7 @@ export default class LabStart extends NestboxCommand {
     const { args, flags } = await this.parse(LabStart);
     applyCourseFlags(flags);
     const { startLab } = await import('../../lab/start.js');
-    requireRoot('nestbox lab start');
+    this.requireRoot();
     process.exitCode = await startLab(args.id, flags);
   }
 }

@@ -16,7 +16,7 @@ export default class LessonList extends NestboxCommand {
     const { listLessons, glossary } = await import('../../lesson/catalog.js');
     const lessons = [...listLessons(), glossary()];
     if (flags.json) return void console.log(JSON.stringify(lessons.map(({ id, module, title }) => ({ id, module, title })), null, 2));
-    const w = Math.max(...lessons.map((l) => l.id.length));
-    for (const l of lessons) console.log(`${l.id === 'glossary' ? '  ' : String(l.module).padStart(2)}  ${l.id.padEnd(w)}  ${l.title}`);
+    const { columns } = await import('../../render/table.js');
+    for (const line of columns(lessons.map((l) => [l.id === 'glossary' ? '' : String(l.module), l.id, l.title]), { right: [0] })) console.log(line);
   }
 }

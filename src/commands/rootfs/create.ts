@@ -1,6 +1,6 @@
 import * as Args from '@oclif/core/args';
 import * as Flags from '@oclif/core/flags';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 
 export default class RootfsCreate extends NestboxCommand {
   static summary = 'Build a minimal root filesystem on this machine, with no download.';
@@ -16,7 +16,7 @@ export default class RootfsCreate extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RootfsCreate);
-    requireRoot('nestbox rootfs create');
+    this.requireRoot();
     const { createRootfs } = await import('../../rootfs/build.js');
     const { rootfsDir } = await import('../../host/paths.js');
     const { resolve } = await import('node:path');

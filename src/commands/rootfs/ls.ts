@@ -13,9 +13,8 @@ export default class RootfsLs extends NestboxCommand {
     const list = listRootfs();
     if (flags.json) return void console.log(JSON.stringify(list, null, 2));
     if (!list.length) return void console.log('no root filesystems yet (sudo nestbox rootfs create)');
-    console.log(['NAME'.padEnd(16), 'KIND'.padEnd(8), 'SIZE'.padStart(9), '  CREATED'].join(''));
-    for (const r of list) {
-      console.log([r.name.padEnd(16), r.kind.padEnd(8), `${(r.bytes / 1048576).toFixed(1)} MiB`.padStart(9), '  ' + r.created.slice(0, 19).replace('T', ' ')].join(''));
-    }
+    const { columns } = await import('../../render/table.js');
+    const rows = list.map((r) => [r.name, r.kind, `${(r.bytes / 1048576).toFixed(1)} MiB`, r.created.slice(0, 19).replace('T', ' ')]);
+    for (const line of columns([['NAME', 'KIND', 'SIZE', 'CREATED'], ...rows], { right: [2] })) console.log(line);
   }
 }

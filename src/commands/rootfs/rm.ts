@@ -1,5 +1,5 @@
 import * as Args from '@oclif/core/args';
-import { NestboxCommand, requireRoot } from '../../cli/base.js';
+import { NestboxCommand } from '../../cli/base.js';
 
 export default class RootfsRm extends NestboxCommand {
   static summary = 'Remove a root filesystem built by `nestbox rootfs create`.';
@@ -9,7 +9,7 @@ export default class RootfsRm extends NestboxCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(RootfsRm);
-    requireRoot('nestbox rootfs rm');
+    this.requireRoot();
     const { removeRootfs } = await import('../../rootfs/build.js');
     console.log(`removed ${removeRootfs(args.name)}`);
   }
