@@ -26,7 +26,7 @@ export interface Check {
   fix?: string;
   /** A failed required check makes doctor exit non-zero. */
   required: boolean;
-  /** Labs that cannot run while this check is not passing. */
+  /** Labs that cannot run while this check is not passing, besides those whose `needs` name it. */
   labs?: string[];
 }
 
@@ -40,15 +40,20 @@ export interface DoctorReport {
   unavailableLabs: Record<string, string>;
 }
 
-const NETWORK_LABS = ['veth', 'bridge', 'nat', 'ports', 'netmodes'];
-const NS_LABS: Record<string, string[]> = {
-  uts: ['uts', 'namespaces'], pid: ['pid', 'namespaces', 'hardening'], mnt: ['mnt', 'chroot', 'overlay', 'volumes', 'hardening', 'run'], ipc: ['ipc'], net: ['net', ...NETWORK_LABS],
-  user: ['user'], cgroup: ['cgroupns'], time: ['timens'],
-};
+/** The kernel release each namespace type arrived in. */
 const NS_SINCE: Record<string, string> = { mnt: '2.4.19', uts: '2.6.19', ipc: '2.6.19', pid: '2.6.24', net: '2.6.29', user: '3.8', cgroup: '4.6', time: '5.6' };
-const CONTROLLER_LABS: Record<'memory' | 'cpu' | 'pids' | 'cpuset' | 'freezer', string[]> = {
-  memory: ['memory', 'cgroup-tree'], cpu: ['cpu'], pids: ['pids'], cpuset: ['cpuset'], freezer: ['freezer'],
-};
+
+/** The cgroup controllers the labs use, each checked on its own. */
+const CONTROLLERS = ['memory', 'cpu', 'pids', 'cpuset', 'freezer'] as const;
+
+/** Each lab's needs, from the catalog the build writes (dist/labs/catalog.json); none before a build. */
+function labNeeds(): { id: string; needs: string[] }[] {
+  try {
+    return JSON.parse(readFileSync(new URL('../../labs/catalog.json', import.meta.url), 'utf8'));
+  } catch {
+    return [];
+  }
+}
 
 function read(path: string): string | undefined {
   try { return readFileSync(path, 'utf8').trim(); } catch { return undefined; }
@@ -88,17 +93,16 @@ export function runChecks(): DoctorReport {
       const max = Number(read('/proc/sys/user/max_user_namespaces') ?? '1');
       if (max === 0) { status = 'warn'; detail = pick('user namespaces are disabled (max_user_namespaces is 0)', '用户命名空间被关掉了（max_user_namespaces 为 0）'); fix = 'sysctl -w user.max_user_namespaces=15000'; }
     }
-    add({ id: `ns-${type}`, title: pick(`${type} namespace`, `${type} 命名空间`), required: core, status, detail, fix, labs: NS_LABS[type] });
+    add({ id: `ns-${type}`, title: pick(`${type} namespace`, `${type} 命名空间`), required: core, status, detail, fix });
   }
 
   const layout = detectCgroupLayout();
   add(cgroupCheck(layout));
-  for (const [controller, labs] of Object.entries(CONTROLLER_LABS) as [keyof typeof CONTROLLER_LABS, string[]][]) {
+  for (const controller of CONTROLLERS) {
     const where = layout.usable[controller] ?? (controller === 'freezer' && layout.mode === 'v2' ? { version: 2, path: layout.v2Root! } : undefined);
     add({ id: `cgroup-${controller}`, title: pick(`cgroup controller ${controller}`, `cgroup 控制器 ${controller}`), required: false, status: where ? 'pass' : 'warn',
       detail: where ? pick(`v${where.version} at ${where.path}`, `v${where.version}，在 ${where.path}`) : pick(`not available (cgroup mode ${layout.mode})`, `不可用（cgroup 模式 ${layout.mode}）`),
-      fix: where ? undefined : layout.mode === 'v2' ? `echo +${controller} > /sys/fs/cgroup/cgroup.subtree_control` : pick(`enable the ${controller} controller in the kernel command line (cgroup_enable=${controller})`, `在内核命令行里启用 ${controller} 控制器（cgroup_enable=${controller}）`),
-      labs });
+      fix: where ? undefined : layout.mode === 'v2' ? `echo +${controller} > /sys/fs/cgroup/cgroup.subtree_control` : pick(`enable the ${controller} controller in the kernel command line (cgroup_enable=${controller})`, `在内核命令行里启用 ${controller} 控制器（cgroup_enable=${controller}）`) });
   }
 
   const filesystems = read('/proc/filesystems') ?? '';
@@ -106,11 +110,11 @@ export function runChecks(): DoctorReport {
   const overlayModule = !overlay && moduleAvailable('overlay');
   add({ id: 'overlayfs', title: pick('overlay filesystem', 'overlay 文件系统'), required: false, status: overlay || overlayModule ? 'pass' : 'warn',
     detail: overlay ? pick('overlay in /proc/filesystems', '/proc/filesystems 里有 overlay') : overlayModule ? pick('module available, loaded on first mount', '内核模块在，第一次挂载时自动加载') : pick('not available', '不可用'),
-    fix: overlay || overlayModule ? undefined : 'modprobe overlay', labs: overlay || overlayModule ? undefined : ['overlay'] });
+    fix: overlay || overlayModule ? undefined : 'modprobe overlay' });
 
   const ip = which('ip');
   add({ id: 'ip', title: 'ip (iproute2)', required: true, status: ip ? 'pass' : 'fail', detail: ip ?? pick('not found', '没找到'),
-    fix: ip ? undefined : 'apt-get install -y iproute2', labs: ip ? undefined : [...NETWORK_LABS, 'run'] });
+    fix: ip ? undefined : 'apt-get install -y iproute2' });
 
   const iptables = which('iptables');
   let backend: 'nft' | 'legacy' | undefined;
@@ -122,7 +126,7 @@ export function runChecks(): DoctorReport {
   }
   add({ id: 'iptables', title: 'iptables', required: true, status: backend ? 'pass' : 'fail',
     detail: backend ? `${iptables} (${backend === 'nft' ? pick('nf_tables backend', 'nf_tables 后端') : pick('legacy backend', 'legacy 后端')})` : pick('not found', '没找到'),
-    fix: backend ? undefined : 'apt-get install -y iptables', labs: backend ? undefined : ['nat', 'ports', 'run'] });
+    fix: backend ? undefined : 'apt-get install -y iptables' });
 
   if (backend && isRoot) add(forwardPolicyCheck());
 
@@ -147,10 +151,17 @@ export function runChecks(): DoctorReport {
 
   add(workDirCheck());
 
+  // A lab is unavailable when a check it needs does not pass (its `needs`, from the labs' catalog),
+  // or when a check names it (a missing host program, a noexec work directory).
   const unavailableLabs: Record<string, string> = {};
+  const why = (c: Check) => `${c.title}: ${c.detail}`;
+  for (const lab of labNeeds()) {
+    const failing = lab.needs.map((id) => checks.find((c) => c.id === id)).find((c) => c && c.status !== 'pass');
+    if (failing) unavailableLabs[lab.id] = why(failing);
+  }
   for (const c of checks) {
     if (c.status === 'pass' || !c.labs) continue;
-    for (const lab of c.labs) unavailableLabs[lab] ??= `${c.title}: ${c.detail}`;
+    for (const lab of c.labs) unavailableLabs[lab] ??= why(c);
   }
   const controllers: Record<string, string> = {};
   for (const [c, w] of Object.entries(layout.usable)) controllers[c] = `v${w.version}`;
@@ -174,7 +185,7 @@ function cgroupCheck(layout: CgroupLayout): Check {
   };
   return { id: 'cgroup', title: pick('cgroups', '控制组（cgroup）'), required: true, status: layout.mode === 'none' ? 'fail' : 'pass',
     detail: describe[layout.mode], fix: layout.mode === 'none' ? 'mount -t cgroup2 none /sys/fs/cgroup' : undefined,
-    labs: layout.mode === 'none' ? Object.values(CONTROLLER_LABS).flat() : undefined };
+  };
 }
 
 /**
