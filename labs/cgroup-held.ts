@@ -2,12 +2,12 @@
 // memory, cpu and pids labs).
 //
 // A process joins a cgroup when its PID is written to cgroup.procs, and a PID exists only once the
-// process does. So the process must wait until it is in: /bin/sh blocks in `read` on a pipe whose
-// write end only nestbox holds. nestbox writes the PID to cgroup.procs (in every tree on v1),
-// reads each cgroup.procs back to be sure, and only then closes the write end: `read` sees
-// end-of-file and the shell execs the program, which starts inside the cgroup, and so does every
-// child it forks. runc holds a container's first process the same way (its init blocks on a FIFO
-// until `runc start`). Had we added the PID after the program started instead, its first
+// process does. So the process must wait until it is in: it is held (src/kernel/held.ts), a shell
+// blocked reading a pipe whose write end only nestbox holds. nestbox writes the PID to cgroup.procs
+// (in every tree on v1), reads each cgroup.procs back to be sure, and only then lets it go: the
+// shell execs the program, which starts inside the cgroup, and so does every child it forks. runc
+// holds a container's first process the same way (its init blocks on a FIFO until `runc start`),
+// and so does `nestbox run`. Had we added the PID after the program started instead, its first
 // allocations or forks would have been charged to the wrong cgroup, or not limited at all.
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,9 +15,9 @@ import type { LabContext, Text } from '../src/lab/types.js';
 import { t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
 import type { Cgroup, Knob } from '../src/kernel/cgroup.js';
-import { pipe } from '../src/kernel/process.js';
-import { baseEnv, waitForExit, ExitStatus } from '../src/kernel/spawn.js';
-import { kill } from '../src/kernel/syscalls.js';
+import { baseEnv, ExitStatus } from '../src/kernel/spawn.js';
+import { hold, type HeldProcess } from '../src/kernel/held.js';
+import { startTime } from '../src/kernel/proc.js';
 import { describeExit } from '../src/kernel/reap.js';
 import { sayWrites } from './cgroup-lab-kit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,48 +43,33 @@ function isMember(cg: Cgroup, pid: number): boolean {
 export async function startHeld(ctx: LabContext, cg: Cgroup, argv: string[], name: string): Promise<Held> {
   const log = join(ctx.workDir, `${name}.log`);
   const out = openSync(log, 'w');
-  const [readEnd, writeEnd] = pipe();
-  let pid: number;
+  const nul = openSync('/dev/null', 'r');
+  let held: HeldProcess;
   try {
-    // "$@" is argv, passed as the shell's arguments: no quoting problems.
-    pid = await ctx.spawn({ argv: ['/bin/sh', '-c', 'read go; exec "$@"', name, ...argv], env: baseEnv(), stdio: [readEnd, out, out] }, name);
-  } catch (err) {
-    closeSync(writeEnd);
-    throw err;
+    held = await hold({ command: argv, workdir: '/', env: baseEnv(), stdio: [nul, out, out] });
   } finally {
-    closeSync(readEnd);
     closeSync(out);
+    closeSync(nul);
   }
-  let open = true;
-  const closePipe = () => {
-    if (open) closeSync(writeEnd);
-    open = false;
-  };
-  let reaped: Promise<ExitStatus> | undefined;
-  const wait = () => (reaped ??= waitForExit(pid));
+  ctx.ledger.record({ kind: 'process', pid: held.pid, starttime: startTime(held.pid), note: name });
   try {
-    cg.addProcess(pid);
-    if (!isMember(cg, pid)) throw new Error(pick(`PID ${pid} is not listed in ${cg.name}'s cgroup.procs`, `${cg.name} 的 cgroup.procs 里没有 PID ${pid}`));
+    held.joinCgroup(cg);
+    if (!isMember(cg, held.pid)) throw new Error(pick(`PID ${held.pid} is not listed in ${cg.name}'s cgroup.procs`, `${cg.name} 的 cgroup.procs 里没有 PID ${held.pid}`));
     sayWrites(ctx, cg);
   } catch (err) {
     // Never let it go outside the cgroup: SIGKILL takes effect before it runs another instruction.
-    kill(pid, 9);
-    closePipe();
-    await wait().catch(() => undefined);
+    await held.kill();
     throw err;
   }
+  const released = () => held.release().catch(() => undefined);
   return {
-    pid,
-    release: closePipe,
+    pid: held.pid,
+    release: () => void released(),
     wait: async () => {
-      closePipe();
-      return wait();
+      await released();
+      return held.exited();
     },
-    async stop() {
-      try { kill(pid, 9); } catch { /* already ended */ }
-      closePipe();
-      await wait().catch(() => undefined);
-    },
+    stop: () => held.kill(),
     output: () => readFileSync(log, 'utf8'),
   };
 }

@@ -7,7 +7,7 @@ import { CLONE_NEWNET } from '../src/kernel/constants.js';
 import { namespaceId, netDev } from '../src/kernel/proc.js';
 import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
 import { which } from '../src/host/exec.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { runJoined, stopAndReap } from './kit.js';
 
 /** Run a program joined to PID's network namespace (like nsenter --target PID --net): its exit code and output. */

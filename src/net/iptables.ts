@@ -4,7 +4,7 @@
 // other, so nestbox uses the backend the host's own `iptables` uses and writes which one in the
 // ledger. It only ever deletes rules and chains it recorded itself; nothing is flushed wholesale.
 
-import { NetCtx, runArgv, runArgvOk, shellQuote, tool, toolPath } from './exec.js';
+import { NetCtx, runArgvOk, shellQuote, tool, toolPath } from './exec.js';
 import { parseIptablesListing, parseIptablesSpecs, parseIptablesVersion, ChainListing, ListedRule } from './parse.js';
 import { existsSync } from 'node:fs';
 import { pick } from '../i18n/lang.js';

@@ -13,7 +13,6 @@ import { createVethPair, moveLink, addAddress, setUp, addRoute, checkIfName } fr
 import { addRule, addRules, Rule } from './iptables.js';
 import { AddressPool, reserveSubnet, poolDir } from './pool.js';
 import { setSysctl, IP_FORWARD, routeLocalnet } from './sysctl.js';
-import { ip } from './exec.js';
 
 export interface BridgeNetwork {
   bridge: string;

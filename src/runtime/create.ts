@@ -14,12 +14,12 @@
 // the pipe, the read ends with EOF and the half-made container exits by itself.
 import { assembleFilter } from '../kernel/seccomp.js';
 import { seccompPolicy } from './seccomp-profile.js';
-import { closeSync, existsSync, lstatSync, mkdirSync, writeSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
 import { UserError, withContext } from '../errors.js';
-import { spawnInNamespaces, inNamespaces, warmThreads } from '../kernel/spawn.js';
-import { pipe } from '../kernel/process.js';
+import { inNamespaces, warmThreads } from '../kernel/spawn.js';
+import { hold } from '../kernel/held.js';
 import { Cgroup, createCgroup } from '../kernel/cgroup.js';
 import {
   CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
@@ -44,20 +44,13 @@ function trace(label: string, since: number): number {
   return now;
 }
 
-/**
- * Waits on fd 3, then becomes the command: `$0` is the working directory, `$@` the command. With -t
- * it is told a terminal (/dev/pts/N) instead of "go", and opens it as its standard input, output and
- * error: the first terminal a session leader opens becomes its controlling terminal.
- */
-const HOLD = 'read -r go <&3 || exit 125; exec 3<&-; case $go in /dev/pts/*) exec <>"$go" >&0 2>&0 || exit 125;; esac; cd "$0" || exit 125; unset OLDPWD PWD; exec "$@"';
-
 export interface Created {
   spec: ContainerSpec;
   pid: number;
   ledger: Ledger;
   cgroup: Cgroup;
-  /** Write end of the hold pipe: release() starts the command, on `terminal` when given (-t). */
-  release(terminal?: string): void;
+  /** Let PID 1 run its command (on `terminal` when given, -t); rejects with the holder's own failure. */
+  release(terminal?: string): Promise<void>;
 }
 
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -107,33 +100,25 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   // 3. The namespaces and the held first process.
   let flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
   if (spec.net.mode === 'bridge' || spec.net.mode === 'none') flags |= CLONE_NEWNET;
-  const [holdRead, holdWrite] = pipe();
   const filter = spec.seccomp ? assembleFilter(seccompPolicy(spec.capabilities)) : undefined;
-  let pid: number;
-  try {
-    pid = await insideCgroup(cgroup, () => spawnInNamespaces({
-      path: which('sh') ?? '/bin/sh',
-      argv: ['sh', '-c', HOLD, spec.workdir, ...spec.command],
-      env: containerEnv(spec),
-      unshare: flags,
-      join: sharesNetWith ? { pid: sharesNetWith, types: ['net'] } : undefined,
-      hostname: spec.hostname,
-      steps: rootfsSteps(spec, { lower, upper: p.upper, work: p.work, target: p.rootfs }, etc),
-      stdio: [stdio.stdin, stdio.stdout, stdio.stderr],
-      extraFds: [[holdRead, 3]],
-      // With a terminal of its own, PID 1 leads a session of its own, which that terminal controls.
-      setsid: spec.tty,
-      capabilities: spec.capabilities,
-      noNewPrivs: !spec.privileged,
-      seccomp: filter,
-      user: spec.ids,
-    }));
-  } catch (err) {
-    closeSync(holdWrite);
-    throw err;
-  } finally {
-    closeSync(holdRead);
-  }
+  const held = await insideCgroup(cgroup, () => hold({
+    shell: which('sh') ?? '/bin/sh',
+    command: spec.command,
+    workdir: spec.workdir,
+    env: containerEnv(spec),
+    unshare: flags,
+    join: sharesNetWith ? { pid: sharesNetWith, types: ['net'] } : undefined,
+    hostname: spec.hostname,
+    steps: rootfsSteps(spec, { lower, upper: p.upper, work: p.work, target: p.rootfs }, etc),
+    stdio: [stdio.stdin, stdio.stdout, stdio.stderr],
+    // With a terminal of its own, PID 1 leads a session of its own, which that terminal controls.
+    setsid: spec.tty,
+    capabilities: spec.capabilities,
+    noNewPrivs: !spec.privileged,
+    seccomp: filter,
+    user: spec.ids,
+  }));
+  const pid = held.pid;
   ledger.record({ kind: 'process', pid, starttime: startTime(pid), note: `PID 1 of ${spec.name}` });
 
   try {
@@ -169,20 +154,11 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     Object.assign(state, { Status: 'created', Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });
     saveState(spec.id, state);
   } catch (err) {
-    closeSync(holdWrite);
+    await held.kill();
     throw err;
   }
 
-  return {
-    spec,
-    pid,
-    ledger,
-    cgroup,
-    release(terminal) {
-      writeSync(holdWrite, `${terminal ?? 'go'}\n`);
-      closeSync(holdWrite);
-    },
-  };
+  return { spec, pid, ledger, cgroup, release: (terminal) => held.release(terminal) };
 }
 
 

@@ -4,14 +4,14 @@
 import { assembleFilter } from '../kernel/seccomp.js';
 import { seccompPolicy } from './seccomp-profile.js';
 import { containerTerminal } from './terminal.js';
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
 import { processStatus, commandLine, netDev } from '../kernel/proc.js';
 import { startTime, Ledger } from '../host/ledger.js';
-import { spawnInNamespaces, waitForExit, warmThreads, SpawnRequest } from '../kernel/spawn.js';
-import { pipe } from '../kernel/process.js';
+import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
+import { hold } from '../kernel/held.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
@@ -159,9 +159,6 @@ export async function showLogs(ref: string, opts: { follow?: boolean; tail?: num
   }
 }
 
-/** What an exec'd process runs first: wait for "go" (or a terminal to open) on fd 3, then become the command. */
-const EXEC_HOLD = 'read -r go <&3 || exit 126; exec 3<&-; case $go in /dev/pts/*) exec <>"$go" >&0 2>&0 || exit 126;; esac; exec "$0" "$@"';
-
 /**
  * nsenter for containers: a thread joins every namespace of PID 1 (the mount namespace brings the
  * container's root), the process is created inside the container's cgroup, with its capabilities.
@@ -187,15 +184,11 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   // process can make a terminal its controlling one (after setsid).
   const shell = lstatSync(`/proc/${pid}/root/bin/sh`, { throwIfNoEntry: false });
   const terminal = opts.tty && shell ? containerTerminal(pid, user) : undefined;
-  const [holdRead, holdWrite] = shell ? pipe() : [-1, -1];
-  const request: SpawnRequest = {
-    ...(shell
-      ? { path: '/bin/sh', argv: ['sh', '-c', EXEC_HOLD, path, ...command.slice(1)], extraFds: [[holdRead, 3]], setsid: !!terminal }
-      : { path, argv: command }),
+  const workdir = opts.workdir ?? c.spec.workdir;
+  const request = {
     env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, `HOME=${user?.home ?? '/root'}`, ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
     join: { pid, types },
-    stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2],
-    cwd: opts.workdir ?? c.spec.workdir,
+    stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2] as [number, number, number],
     capabilities: c.spec.capabilities,
     noNewPrivs: !c.spec.privileged,
     // A container saved before nestbox had seccomp has no `seccomp`: exec adds the filter anyway.
@@ -205,21 +198,19 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   try {
     let child: number;
     if (shell) {
+      // With -t the holder leads a session of its own, which its terminal then controls.
+      const held = await hold({ ...request, shell: '/bin/sh', command: [path, ...command.slice(1)], workdir, setsid: !!terminal });
+      child = held.pid;
       try {
-        child = await spawnInNamespaces(request);
-      } finally {
-        closeSync(holdRead);
+        held.joinCgroup(cg);
+      } catch (err) {
+        await held.kill();
+        throw err;
       }
-      try {
-        cg.addProcess(child);
-      } finally {
-        // Released even if the move failed: without "go" the shell exits 126 and runs nothing.
-        writeSync(holdWrite, `${terminal?.path ?? 'go'}\n`);
-        closeSync(holdWrite);
-      }
+      await held.release(terminal?.path).catch(async (err) => { await held.exited(); throw err; });
     } else {
       // No shell in the container to hold it: the process is created from inside the cgroup.
-      child = await insideCgroup(cg, () => spawnInNamespaces(request));
+      child = await insideCgroup(cg, () => spawnInNamespaces({ ...request, path, argv: command, cwd: workdir }));
     }
     terminal?.attach(!!opts.interactive);
     const { code } = await waitForExit(child);

@@ -4,7 +4,6 @@
 //   container  the namespace of another container (joined when the namespaces were created)
 //   bridge     its own namespace, a veth pair to the bridge, an address, NAT and published ports
 import type { Ledger } from '../host/ledger.js';
-import { runOk, which } from '../host/exec.js';
 import type { ContainerSpec } from './spec.js';
 import { setupBridgeNetwork } from './bridge.js';
 

@@ -65,8 +65,11 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
   interrupt.stop();
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
   terminal?.attach(spec.interactive);
-  created.release(terminal?.path);
+  // The holder's own failure (a working directory that is a file) ends it with 125; say why.
+  const released = created.release(terminal?.path).then(() => undefined, (err: Error) => err);
   const exit = await waitForExit(created.pid);
+  const failed = await released;
+  if (failed) process.stderr.write(`nestbox: ${failed.message}\n`);
   forward();
   if (terminal) {
     // PID 1 is gone, and the kernel kills the rest of its PID namespace: the terminal closes once the
@@ -140,7 +143,15 @@ export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<nev
   }
   interrupt.stop();
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString(), MonitorPid: process.pid });
-  created.release();
+  try {
+    await created.release();
+  } catch (err) {
+    // It ended before its command ran (exit 125): record that, as the monitor would have, and say why.
+    await finishContainer(spec.id, await waitForExit(created.pid), ledger);
+    await threadsSettled();
+    process.stdout.write(JSON.stringify({ error: (err as Error).message, code: EXIT_RUNTIME }) + '\n');
+    process.exit(EXIT_RUNTIME);
+  }
   await new Promise<void>((r) => process.stdout.write(JSON.stringify({ id: spec.id }) + '\n', () => r()));
   // The monitor inherits descriptors 0-2: point them at /dev/null so the caller's pipes close.
   for (const fd of [0, 1, 2]) dup2(devNull, fd);
