@@ -8,7 +8,7 @@
 import type { Lab, LabContext, Text } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
-import { CLONE_FS, CLONE_NEWNS, MS_BIND, MS_PRIVATE, MS_REC, MNT_DETACH } from '../src/kernel/constants.js';
+import { CLONE_FS, CLONE_NEWNS, MS_BIND } from '../src/kernel/constants.js';
 import type { SpawnRequest, ThreadStep } from '../src/kernel/spawn.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { mountTable, MountInfo } from '../src/kernel/proc.js';
@@ -16,28 +16,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFi
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Ran, runCaptured, runJoined, stopAndReap } from './kit.js';
+import { privateRoot, pivotInto, mountPointOf } from '../src/recipes/rootfs.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers the overlay and volumes labs use too.
-
-/** `mount --make-rprivate /` in a new mount namespace: nothing mounted here propagates to the host. */
-export const PRIVATE_ROOT: ThreadStep = { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE };
-
-/**
- * Make `dir` the root of the calling thread's mount namespace, in the order runc and crun use.
- * `dir` must already be a mount point (pivot_root swaps mounts, not directories) and the
- * namespace must be private (pivot_root refuses shared mounts).
- */
-export function pivotRootSteps(dir: string): ThreadStep[] {
-  return [
-    { call: 'chdir', path: dir },
-    // new root = ".", old root put on "." too: the old root ends up stacked on top of the new one
-    { call: 'pivot_root', newRoot: '.', putOld: '.' },
-    // "." is that stacked old root now: detach it, and with it every host mount in this namespace
-    { call: 'umount2', target: '.', flags: MNT_DETACH },
-    { call: 'chdir', path: '/' },
-  ];
-}
 
 /** Copy a root filesystem (`cp -a` keeps modes, owners and symlinks): a private, writable root. */
 export async function copyRootfs(ctx: LabContext, dest: string): Promise<void> {
@@ -229,7 +211,7 @@ const lab: Lab = {
           argv: ['/bin/sleep', 'infinity'],
           env: baseEnv(),
           unshare: CLONE_NEWNS,
-          steps: [PRIVATE_ROOT, { call: 'mount', source: jail, target: jail, fstype: null, flags: MS_BIND | MS_REC }, ...pivotRootSteps(jail)],
+          steps: [privateRoot(), mountPointOf(jail), ...pivotInto(jail)],
         }, 'sleep in a pivoted mount namespace');
         return t(`PID ${ctx.state.pivotPid} runs in a mount namespace whose root mount is the jail; the old root is detached`,
           `PID ${ctx.state.pivotPid} 运行在一个以监牢为根挂载的挂载命名空间里；旧根已经卸掉`);
@@ -254,7 +236,7 @@ const lab: Lab = {
           env: baseEnv(),
           unshare: CLONE_NEWNS,
           // Covers /mnt in this namespace only: the host's /mnt is not touched.
-          steps: [PRIVATE_ROOT, { call: 'mount', source: ctx.workDir, target: '/mnt', fstype: null, flags: MS_BIND }],
+          steps: [privateRoot(), { call: 'mount', source: ctx.workDir, target: '/mnt', fstype: null, flags: MS_BIND }],
         }, 'holds the exercise mount namespace');
         return t(`PID ${ctx.state.exPid} holds a private mount namespace with the jail at /mnt/jail`,
           `PID ${ctx.state.exPid} 维持着一个私有的挂载命名空间，监牢在其中的 /mnt/jail`);

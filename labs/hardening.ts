@@ -29,10 +29,11 @@ import { baseEnv, inNamespaces } from '../src/kernel/spawn.js';
 import { mountTable, processStatus } from '../src/kernel/proc.js';
 import { gethostname } from '../src/kernel/syscalls.js';
 import { shellQuote } from '../src/net/exec.js';
-import { MASKED_PATHS } from '../src/runtime/mounts.js';
+import { MASKED_PATHS } from '../src/recipes/rootfs.js';
 import { assembleFilter } from '../src/kernel/seccomp.js';
 import { seccompPolicy } from '../src/runtime/seccomp-profile.js';
-import { PRIVATE_ROOT, pivotRootSteps, copyRootfs } from './chroot.js';
+import { copyRootfs } from './chroot.js';
+import { privateRoot, pivotInto } from '../src/recipes/rootfs.js';
 import { Ran, runCaptured, stopAndReap, hostTool, sleep } from './kit.js';
 import { hostnameOf } from './uts.js';
 
@@ -134,7 +135,7 @@ function setuidCat(ctx: LabContext, noNewPrivs: boolean): Promise<Ran> {
     argv: ['/tmp/cat', '/proc/self/status'],
     unshare: CLONE_NEWNS,
     steps: [
-      PRIVATE_ROOT,
+      privateRoot(),
       { call: 'mount', source: 'tmpfs', target: '/tmp', fstype: 'tmpfs', flags: 0, data: 'mode=1777,size=4m' },
       run('cp', [hostTool('cat'), '/tmp/cat']),
       run('chmod', ['4755', '/tmp/cat']), // owned by root (who copied it), setuid
@@ -175,11 +176,11 @@ const lab: Lab = {
           unshare: CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC,
           hostname: 'box',
           steps: [
-            PRIVATE_ROOT,
+            privateRoot(),
             { call: 'mount', source: root, target: root, fstype: null, flags: MS_BIND | MS_REC }, // pivot_root needs a mount point
             { call: 'mount', source: 'tmpfs', target: join(root, 'dev'), fstype: 'tmpfs', flags: MS_NOSUID, data: 'mode=755,size=64k' },
             { call: 'mknod', path: join(root, 'dev', 'null'), mode: S_IFCHR | 0o666, major: 1, minor: 3 },
-            ...pivotRootSteps(root),
+            ...pivotInto(root),
           ],
         }, 'PID 1 of the box');
         // /proc shows the PID namespace of whoever mounts it: a process inside must do it.
@@ -368,7 +369,7 @@ const lab: Lab = {
         async mistake(ctx) {
           // `unshare -m mount --bind ...`: the bind lands in a new mount namespace of its own, which
           // goes away with the mount command. The box (and the host) never see it.
-          await runCaptured(ctx, { argv: [hostTool('mount'), '--bind', '/dev/null', '/proc/timer_list'], unshare: CLONE_NEWNS, steps: [PRIVATE_ROOT] });
+          await runCaptured(ctx, { argv: [hostTool('mount'), '--bind', '/dev/null', '/proc/timer_list'], unshare: CLONE_NEWNS, steps: [privateRoot()] });
         },
       },
       async verify(ctx) {

@@ -2,13 +2,14 @@
 // private, slave) decides whether a mount made in one table is copied into another.
 import type { Lab, LabContext, Shown } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
-import { CLONE_NEWNS, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_REC, MS_SHARED, MS_SLAVE } from '../src/kernel/constants.js';
+import { CLONE_NEWNS, MNT_DETACH, MS_BIND, MS_PRIVATE, MS_SHARED, MS_SLAVE } from '../src/kernel/constants.js';
 import { mountTable, namespaceId, MountInfo, Pid } from '../src/kernel/proc.js';
 import { mount, umount2 } from '../src/kernel/syscalls.js';
 import { baseEnv, waitForExit, ThreadStep } from '../src/kernel/spawn.js';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commOf, count, stopAndReap } from './kit.js';
+import { privateRoot } from '../src/recipes/rootfs.js';
 
 /** The mount on `path` in a process's mount table; the last line wins, as mounts stack. */
 function mountAt(pid: Pid, path: string): MountInfo | undefined {
@@ -107,7 +108,7 @@ const lab: Lab = {
         mkdirSync(dir);
         ctx.state.privateDir = dir;
         ctx.state.pid = await holder(ctx, [
-          { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
+          privateRoot(),
           tmpfs(dir, 'nestbox-private'),
         ], 'holds the lab mount namespace');
         // Through /proc/PID/root the path is resolved in PID's mount table: the file lands on the tmpfs.

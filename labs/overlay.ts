@@ -12,11 +12,12 @@ import { pick } from '../src/i18n/lang.js';
 import { CLONE_NEWNS } from '../src/kernel/constants.js';
 import { baseEnv } from '../src/kernel/spawn.js';
 import { mountTable } from '../src/kernel/proc.js';
-import { copyRootfs, pivotRootSteps, PRIVATE_ROOT, runInside } from './chroot.js';
+import { copyRootfs, runInside } from './chroot.js';
 import { stopAndReap } from './kit.js';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
+import { privateRoot, overlayRoot, pivotInto } from '../src/recipes/rootfs.js';
 
 /** The app layer: what one build step ("COPY app/ /app/", "edit /etc/motd") added on top of the base. */
 const APP_LAYER: Record<string, string> = {
@@ -81,12 +82,11 @@ async function startContainer(ctx: LabContext, name: string): Promise<number> {
   for (const d of Object.values(c)) mkdirSync(d, { recursive: true });
   ctx.state[name] = c;
   // lowerdir lists the top layer first: the app layer shadows the base where both have a file.
-  const options = `lowerdir=${ctx.state.app}:${ctx.state.base},upperdir=${c.upper},workdir=${c.work}`;
   return ctx.spawn({
     argv: ['/bin/sleep', 'infinity'],
     env: baseEnv(),
     unshare: CLONE_NEWNS,
-    steps: [PRIVATE_ROOT, { call: 'mount', source: 'overlay', target: c.merged, fstype: 'overlay', flags: 0, data: options }, ...pivotRootSteps(c.merged)],
+    steps: [privateRoot(), overlayRoot({ lower: [ctx.state.app, ctx.state.base], upper: c.upper, work: c.work }, c.merged), ...pivotInto(c.merged)],
   }, `container ${name}`);
 }
 

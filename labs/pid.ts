@@ -3,7 +3,7 @@
 import type { Lab, LabContext } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
-import { CLONE_NEWNS, CLONE_NEWPID, MS_PRIVATE, MS_REC } from '../src/kernel/constants.js';
+import { CLONE_NEWNS, CLONE_NEWPID } from '../src/kernel/constants.js';
 import { commandLine, isAlive, listPids, mountTable, namespaceId, processStatus } from '../src/kernel/proc.js';
 import { kill } from '../src/kernel/syscalls.js';
 import { baseEnv } from '../src/kernel/spawn.js';
@@ -11,6 +11,7 @@ import { startTime } from '../src/host/ledger.js';
 import { Tracked, track, fate, waitGone } from './processes.js';
 import { commOf, runCaptured, runJoined, stopAndReap } from './kit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { privateRoot } from '../src/recipes/rootfs.js';
 
 const INIT = ['sleep', '86401'];
 const ORPHAN = ['sleep', '86402'];
@@ -146,7 +147,7 @@ const lab: Lab = {
           env: baseEnv(),
           unshare: CLONE_NEWPID | CLONE_NEWNS,
           // systemd makes / shared: without this, the new /proc would be mounted on the host's too.
-          steps: [{ call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE }],
+          steps: [privateRoot()],
         }, 'PID 1 of a PID namespace with its own /proc');
         const box = track(pid);
         ctx.state.box = box;

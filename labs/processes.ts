@@ -2,7 +2,7 @@
 // is still one of them. Everything here is read from /proc, the kernel's own report.
 import type { Lab, Shown, Text } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
-import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, MS_PRIVATE, MS_REC, NAMESPACE_TYPES, NamespaceType, SIGNALS } from '../src/kernel/constants.js';
+import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, NAMESPACE_TYPES, NamespaceType, SIGNALS } from '../src/kernel/constants.js';
 import { commandLine, listPids, namespaceId, processStatus } from '../src/kernel/proc.js';
 import { kill } from '../src/kernel/syscalls.js';
 import { baseEnv } from '../src/kernel/spawn.js';
@@ -12,6 +12,7 @@ import { startTime } from '../src/host/ledger.js';
 import { readlinkSync, statSync } from 'node:fs';
 import { count, stopAndReap } from './kit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { privateRoot } from '../src/recipes/rootfs.js';
 
 /** A process the lab started: its PID plus its start time, which together name it for good. */
 export interface Tracked { pid: number; start: number; exit?: Text }
@@ -193,7 +194,7 @@ const lab: Lab = {
           hostname: 'container',
           steps: [
             // systemd makes / shared: without this, mounts made inside would appear on the host.
-            { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
+            privateRoot(),
             { call: 'chroot', path: root },
             { call: 'chdir', path: '/' },
           ],

@@ -8,14 +8,15 @@
 import type { Lab, LabContext, Shown } from '../src/lab/types.js';
 import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
-import { CLONE_NEWNS, MS_BIND, MS_RDONLY, MS_REC, MS_REMOUNT } from '../src/kernel/constants.js';
+import { CLONE_NEWNS } from '../src/kernel/constants.js';
 import type { ThreadStep } from '../src/kernel/spawn.js';
 import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
 import { isAlive, mountTable } from '../src/kernel/proc.js';
-import { copyRootfs, pivotRootSteps, PRIVATE_ROOT, runInside } from './chroot.js';
+import { copyRootfs, runInside } from './chroot.js';
 import { stopAndReap } from './kit.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { privateRoot, mountPointOf, bindVolume, pivotInto } from '../src/recipes/rootfs.js';
 
 interface Volume { source: string; target: string; readOnly?: boolean }
 
@@ -29,19 +30,14 @@ async function startContainer(ctx: LabContext, name: string, volumes: Volume[]):
   const root = join(ctx.workDir, 'containers', name);
   await copyRootfs(ctx, root);
   ctx.state[`${name}Root`] = root;
-  const steps: ThreadStep[] = [
-    PRIVATE_ROOT,
-    // pivot_root needs the new root to be a mount point.
-    { call: 'mount', source: root, target: root, fstype: null, flags: MS_BIND | MS_REC },
-  ];
+  // pivot_root needs the new root to be a mount point.
+  const steps: ThreadStep[] = [privateRoot(), mountPointOf(root)];
   for (const v of volumes) {
     const target = join(root, v.target);
     mkdirSync(target, { recursive: true }); // the mount point, inside the container's own root
-    steps.push({ call: 'mount', source: v.source, target, fstype: null, flags: MS_BIND });
-    // A bind mount takes its flags from the first call only; read-only needs a second, remount call.
-    if (v.readOnly) steps.push({ call: 'mount', source: null, target, fstype: null, flags: MS_REMOUNT | MS_BIND | MS_RDONLY });
+    steps.push(...bindVolume(v.source, target, v.readOnly));
   }
-  return ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: CLONE_NEWNS, steps: [...steps, ...pivotRootSteps(root)] }, `container ${name}`);
+  return ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: CLONE_NEWNS, steps: [...steps, ...pivotInto(root)] }, `container ${name}`);
 }
 
 /** The mount on `target` in a container's namespace (from /proc/PID/mountinfo). */

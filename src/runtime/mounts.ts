@@ -14,120 +14,58 @@
 // --privileged lifts the nodev, as Docker lifts its device rules.
 // /proc comes later (it must be mounted from inside the new PID namespace), then the masks over
 // /proc, then pivot_root.
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CgroupLayout } from '../kernel/cgroup-layout.js';
 import type { ThreadStep } from '../kernel/spawn.js';
-import {
-  MS_REC, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_STRICTATIME, MNT_DETACH,
-} from '../kernel/constants.js';
+import { MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../kernel/constants.js';
 import type { ContainerSpec } from './spec.js';
-
-/** The devices every container gets (runc's default set), bound from the host's /dev. */
-const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
-
-/** Docker's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
-export const MASKED_PATHS = [
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
-  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
-];
-/** Docker's read-only paths: writable knobs of the whole kernel that a container must not turn. */
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+import { privateRoot, overlayRoot, bindIntoRoot, minimalDev, maskKernelFiles, pivotInto } from '../recipes/rootfs.js';
 
 export interface RootLayers { lower: string[]; upper: string; work: string; target: string }
 
-/** Steps 1-5, made by the thread that creates the namespaces, before the first process exists. */
+/**
+ * Steps 1-5, made by the thread that creates the namespaces, before the first process exists: each
+ * a recipe a lab teaches (src/recipes/rootfs.ts).
+ */
 export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: EtcFiles): ThreadStep[] {
   const R = layers.target;
-  const nodev = spec.privileged ? 0 : MS_NODEV;
-  const steps: ThreadStep[] = [
+  const nodev = !spec.privileged;
+  return [
     // lo, down in a new network namespace; Docker brings it up for --net none and bridge alike.
     ...(spec.net.mode === 'none' || spec.net.mode === 'bridge' ? [{ call: 'linkUp', name: 'lo' } as ThreadStep] : []),
-    // 1. Propagation first: from here on no mount in this namespace reaches the host.
-    { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE },
-    // 2. The root: read-only layers below, this container's writable layer on top.
-    { call: 'mount', source: 'overlay', target: R, fstype: 'overlay', flags: nodev,
-      data: `lowerdir=${layers.lower.join(':')},upperdir=${layers.upper},workdir=${layers.work}` },
-  ];
-  // 3. Volumes, each a bind of a host directory; a read-only bind needs a second call (the first
-  // bind ignores MS_RDONLY).
-  // Targets are resolved inside the root: a link in the image never leads a mount out to the host.
-  for (const v of spec.volumes) {
-    const kind = statSync(v.source).isDirectory() ? 'dir' : 'file';
-    steps.push({ call: 'bindInRoot', root: R, source: v.source, path: v.target, kind, recursive: true, remount: (v.readOnly ? MS_RDONLY : 0) | nodev });
-  }
-  // The container's own /etc/hostname, /etc/hosts and /etc/resolv.conf, bound over the image's (as Docker does).
-  for (const [name, file] of [['hostname', etcFiles.hostname], ['hosts', etcFiles.hosts], ['resolv.conf', etcFiles.resolvConf]]) {
-    steps.push({ call: 'bindInRoot', root: R, source: file, path: `/etc/${name}`, kind: 'file' });
-  }
-  // 4. /dev: not the host's (thousands of devices), a tmpfs with six character devices bound in.
-  const dev = join(R, 'dev');
-  steps.push(
-    { call: 'mountpoint', root: R, name: 'dev' },
-    { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME | nodev, data: 'mode=755,size=65536k' },
-  );
-  for (const name of DEVICES) {
-    // The bind mount is a mount of its own, with the host /dev's flags: the node opens, nodev or not.
-    steps.push({ call: 'touch', path: join(dev, name) }, { call: 'mount', source: `/dev/${name}`, target: join(dev, name), fstype: null, flags: MS_BIND });
-  }
-  steps.push(
-    { call: 'mkdir', path: join(dev, 'pts') },
-    // newinstance: the container's ptys are its own, not the host's /dev/pts/*.
-    { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' },
-    { call: 'symlink', target: 'pts/ptmx', path: join(dev, 'ptmx') },
-    { call: 'mkdir', path: join(dev, 'shm') },
-    { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=1777,size=65536k' },
-    { call: 'mkdir', path: join(dev, 'mqueue') },
-    // POSIX message queues of the container's own IPC namespace.
-    { call: 'mount', source: 'mqueue', target: join(dev, 'mqueue'), fstype: 'mqueue', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },
-    { call: 'symlink', target: '/proc/self/fd', path: join(dev, 'fd') },
-    { call: 'symlink', target: '/proc/self/fd/0', path: join(dev, 'stdin') },
-    { call: 'symlink', target: '/proc/self/fd/1', path: join(dev, 'stdout') },
-    { call: 'symlink', target: '/proc/self/fd/2', path: join(dev, 'stderr') },
-  );
-  // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it.
-  steps.push(
+    // 1. Propagation first: from here on no mount in this namespace reaches the host (lab mnt).
+    privateRoot(),
+    // 2. The root: read-only layers below, this container's writable layer on top (lab overlay).
+    overlayRoot(layers, R, nodev ? MS_NODEV : 0),
+    // 3. Volumes, binds of host directories (lab volumes), resolved inside the root: a link in the
+    // image never leads a mount out to the host.
+    ...spec.volumes.map((v) => bindIntoRoot(R, v.source, v.target, { readOnly: v.readOnly, nodev, recursive: true })),
+    // The container's own /etc/hostname, /etc/hosts and /etc/resolv.conf, bound over the image's (as Docker does).
+    ...(['hostname', 'hosts', 'resolv.conf'] as const).map((name) => bindIntoRoot(R, etcFiles[name === 'resolv.conf' ? 'resolvConf' : name], `/etc/${name}`)),
+    // 4. /dev: not the host's, a tmpfs with six character devices bound in (lab run).
+    ...minimalDev(R, nodev),
+    // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it
+    // (--privileged: writable, as Docker gives it).
     { call: 'mountpoint', root: R, name: 'sys' },
-    // --privileged: writable, as Docker gives it.
     { call: 'mount', source: 'sysfs', target: join(R, 'sys'), fstype: 'sysfs', flags: (spec.privileged ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC },
     { call: 'mountpoint', root: R, name: 'proc' },
     { call: 'mkdirInRoot', root: R, path: '/tmp' },
-  );
-  return steps;
+  ];
 }
 
 /**
- * After /proc is mounted (by a process inside the PID namespace): the masks, the read-only knobs,
- * --read-only, the working directory, then pivot_root. Which /proc and /sys paths exist depends on
- * the kernel, the same inside and out, so the host's own /proc and /sys tell.
+ * After /proc is mounted (by a process inside the PID namespace, lab pid): the masks and the
+ * read-only knobs (lab hardening), --read-only, the working directory, then pivot_root (lab chroot).
  */
 export function finishSteps(spec: ContainerSpec, R: string): ThreadStep[] {
-  const steps: ThreadStep[] = [];
-  // --privileged, as with Docker: no masks and no read-only knobs (it could remount them anyway).
-  for (const p of spec.privileged ? [] : MASKED_PATHS) {
-    if (!existsSync(p)) continue;
-    steps.push(statSync(p).isDirectory()
-      ? { call: 'mount', source: 'tmpfs', target: join(R, p), fstype: 'tmpfs', flags: MS_RDONLY }
-      : { call: 'mount', source: '/dev/null', target: join(R, p), fstype: null, flags: MS_BIND });
-  }
-  for (const p of spec.privileged ? [] : READONLY_PATHS) {
-    if (!existsSync(p)) continue;
-    steps.push(
-      { call: 'mount', source: join(R, p), target: join(R, p), fstype: null, flags: MS_BIND | MS_REC },
-      { call: 'mount', source: null, target: join(R, p), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
-    );
-  }
-  if (spec.workdir !== '/') steps.push({ call: 'mkdirInRoot', root: R, path: spec.workdir });
-  if (spec.readOnly) steps.push({ call: 'mount', source: null, target: R, fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY });
-  // pivot_root(".", "."): the container's root becomes "/" and the old root sits on top of it;
-  // detaching it leaves nothing of the host reachable (unlike chroot, see lab chroot).
-  steps.push(
-    { call: 'chdir', path: R },
-    { call: 'pivot_root', newRoot: '.', putOld: '.' },
-    { call: 'umount2', target: '.', flags: MNT_DETACH },
-    { call: 'chdir', path: '/' },
-  );
-  return steps;
+  return [
+    // --privileged, as with Docker: no masks and no read-only knobs (it could remount them anyway).
+    ...(spec.privileged ? [] : maskKernelFiles(R)),
+    ...(spec.workdir !== '/' ? [{ call: 'mkdirInRoot', root: R, path: spec.workdir } as ThreadStep] : []),
+    ...(spec.readOnly ? [{ call: 'mount', source: null, target: R, fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY } as ThreadStep] : []),
+    ...pivotInto(R),
+  ];
 }
 
 /**

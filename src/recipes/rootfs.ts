@@ -1,0 +1,131 @@
+// The filesystem steps the course teaches, as lists of system calls for the thread that makes a
+// new mount namespace (ThreadStep, src/kernel/spawn.ts). Each is a pure function: it returns what to
+// do, and does nothing, so the same recipe serves the lab that teaches it and `nestbox run`, and a
+// test can read the list without root. The lab that teaches each one is named beside it.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ThreadStep } from '../kernel/spawn.js';
+import {
+  MS_REC, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_STRICTATIME, MNT_DETACH,
+} from '../kernel/constants.js';
+
+/**
+ * Lab mnt: `mount --make-rprivate /` in the new mount namespace, before anything else. Its mounts
+ * start as copies of the host's, peers of them where the host's are shared (systemd makes / shared),
+ * so every mount made afterwards would show up on the host too.
+ */
+export function privateRoot(): ThreadStep {
+  return { call: 'mount', source: null, target: '/', fstype: null, flags: MS_REC | MS_PRIVATE };
+}
+
+/** Lab chroot: bind a directory on itself, making it a mount point (pivot_root swaps mounts, not directories). */
+export function mountPointOf(dir: string): ThreadStep {
+  return { call: 'mount', source: dir, target: dir, fstype: null, flags: MS_BIND | MS_REC };
+}
+
+/**
+ * Lab overlay: the root as an overlay of image layers, read-only, under a writable layer of its own.
+ * `lower` lists the top layer first: a layer shadows those below it.
+ */
+export function overlayRoot(layers: { lower: string[]; upper: string; work: string }, target: string, flags = 0): ThreadStep {
+  return { call: 'mount', source: 'overlay', target, fstype: 'overlay', flags,
+    data: `lowerdir=${layers.lower.join(':')},upperdir=${layers.upper},workdir=${layers.work}` };
+}
+
+/**
+ * Lab volumes: a host directory bound into the root. A bind takes its flags from a second call only
+ * (the first ignores MS_RDONLY), hence the remount for a read-only one.
+ */
+export function bindVolume(source: string, target: string, readOnly = false): ThreadStep[] {
+  const steps: ThreadStep[] = [{ call: 'mount', source, target, fstype: null, flags: MS_BIND }];
+  if (readOnly) steps.push({ call: 'mount', source: null, target, fstype: null, flags: MS_REMOUNT | MS_BIND | MS_RDONLY });
+  return steps;
+}
+
+/**
+ * The same as the runtime needs it for an image it did not make: the target is resolved inside the
+ * root, so a link in the image never leads the mount out to the host, and made when missing.
+ */
+export function bindIntoRoot(root: string, source: string, target: string, opts: { readOnly?: boolean; nodev?: boolean; recursive?: boolean } = {}): ThreadStep {
+  const kind = statSync(source).isDirectory() ? 'dir' : 'file';
+  return { call: 'bindInRoot', root, source, path: target, kind, recursive: opts.recursive, remount: (opts.readOnly ? MS_RDONLY : 0) | (opts.nodev ? MS_NODEV : 0) };
+}
+
+/** The devices every container gets (runc's default set), bound from the host's /dev. */
+const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+
+/**
+ * Lab run (and io-devices): a small /dev instead of the host's thousands of devices: a tmpfs with the
+ * six character devices a program expects bound in from the host (a bind is a mount of its own, with
+ * the host /dev's flags: the node opens even where the tmpfs is nodev), its own ptys (devpts
+ * newinstance), /dev/shm, its own POSIX message queues, and the usual links.
+ */
+export function minimalDev(root: string, nodev: boolean): ThreadStep[] {
+  const dev = join(root, 'dev');
+  const steps: ThreadStep[] = [
+    { call: 'mountpoint', root, name: 'dev' },
+    { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME | (nodev ? MS_NODEV : 0), data: 'mode=755,size=65536k' },
+  ];
+  for (const name of DEVICES) {
+    steps.push({ call: 'touch', path: join(dev, name) }, { call: 'mount', source: `/dev/${name}`, target: join(dev, name), fstype: null, flags: MS_BIND });
+  }
+  steps.push(
+    { call: 'mkdir', path: join(dev, 'pts') },
+    // newinstance: the container's ptys are its own, not the host's /dev/pts/*.
+    { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' },
+    { call: 'symlink', target: 'pts/ptmx', path: join(dev, 'ptmx') },
+    { call: 'mkdir', path: join(dev, 'shm') },
+    { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=1777,size=65536k' },
+    { call: 'mkdir', path: join(dev, 'mqueue') },
+    // POSIX message queues of the container's own IPC namespace.
+    { call: 'mount', source: 'mqueue', target: join(dev, 'mqueue'), fstype: 'mqueue', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    { call: 'symlink', target: '/proc/self/fd', path: join(dev, 'fd') },
+    { call: 'symlink', target: '/proc/self/fd/0', path: join(dev, 'stdin') },
+    { call: 'symlink', target: '/proc/self/fd/1', path: join(dev, 'stdout') },
+    { call: 'symlink', target: '/proc/self/fd/2', path: join(dev, 'stderr') },
+  );
+  return steps;
+}
+
+/** Docker's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
+export const MASKED_PATHS = [
+  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
+  '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+];
+/** Docker's read-only paths: writable knobs of the whole kernel that a container must not turn. */
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/**
+ * Lab hardening: what /proc and /sys show a container, cut down. Which paths exist depends on the
+ * kernel, the same inside and out, so the host's own /proc and /sys tell.
+ */
+export function maskKernelFiles(root: string): ThreadStep[] {
+  const steps: ThreadStep[] = [];
+  for (const p of MASKED_PATHS.filter((p) => existsSync(p))) {
+    steps.push(statSync(p).isDirectory()
+      ? { call: 'mount', source: 'tmpfs', target: join(root, p), fstype: 'tmpfs', flags: MS_RDONLY }
+      : { call: 'mount', source: '/dev/null', target: join(root, p), fstype: null, flags: MS_BIND });
+  }
+  for (const p of READONLY_PATHS.filter((p) => existsSync(p))) {
+    steps.push(
+      { call: 'mount', source: join(root, p), target: join(root, p), fstype: null, flags: MS_BIND | MS_REC },
+      { call: 'mount', source: null, target: join(root, p), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
+    );
+  }
+  return steps;
+}
+
+/**
+ * Lab chroot: make `dir` the root of the mount namespace, in the order runc and crun use.
+ * pivot_root(".", ".") puts the new root at "/" and stacks the old one on top of it; detaching
+ * that leaves nothing of the host reachable (where chroot alone can be escaped). `dir` must be a
+ * mount point, and the namespace private (pivot_root refuses shared mounts).
+ */
+export function pivotInto(dir: string): ThreadStep[] {
+  return [
+    { call: 'chdir', path: dir },
+    { call: 'pivot_root', newRoot: '.', putOld: '.' },
+    { call: 'umount2', target: '.', flags: MNT_DETACH },
+    { call: 'chdir', path: '/' },
+  ];
+}
