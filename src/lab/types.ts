@@ -41,13 +41,31 @@ export function observeThat(what: Shown, expected: Shown, observed: unknown, ok:
   return { what, expected, observed: shown(observed), ok };
 }
 
-export interface LabContext {
+/**
+ * What the labs' kits keep in every lab's state (the helpers they started, the lab's bridge), besides
+ * what each lab declares for itself.
+ */
+export interface KitState {
+  /** Helpers startSleeper started: stopped and collected by reapHelpers. */
+  sleepers?: number[];
+  /** The network kit's bridge, its subnet and gateway, and whether it turned ip_forward on. */
+  bridge?: string;
+  subnet?: string;
+  gateway?: string;
+  usesForward?: boolean;
+}
+
+/**
+ * What a step is given. S is the lab's own state: the values its steps pass to later steps (PIDs,
+ * names, paths), declared by each lab, so a misspelt key does not compile.
+ */
+export interface LabContext<S extends object = any> {
   /** The lab's id ("uts"). */
   readonly labId: string;
   /** Short unique token for names of objects this run creates (e.g. "k3x9"): interfaces are nb<purpose><unique>. */
   readonly unique: string;
-  /** Values steps pass to later steps (PIDs, names, paths). */
-  readonly state: Record<string, any>;
+  /** Values steps pass to later steps (PIDs, names, paths): empty at the start, filled as steps run. */
+  readonly state: S & KitState;
   /** Every kernel object the lab creates is recorded here as it is created; cleanup undoes them. */
   readonly ledger: Ledger;
   /** A directory of this run's own, under /var/lib/nestbox/labs (recorded, removed at the end). */
@@ -64,7 +82,7 @@ export interface LabContext {
   say(line: Shown): void;
 }
 
-export interface Exercise {
+export interface Exercise<S extends object = any> {
   /** What the learner is asked to do (markdown). */
   task: Text;
   /** Shown one at a time when the check fails. */
@@ -73,14 +91,14 @@ export interface Exercise {
    * Where the learner works: a shell nestbox opens inside a namespace (join the namespaces of the
    * process in state[pidKey]), or their own second terminal on the host.
    */
-  shell?: { pidKey: string; types: import('../kernel/constants.js').NamespaceType[] } | 'host';
+  shell?: { pidKey: keyof S & string; types: import('../kernel/constants.js').NamespaceType[] } | 'host';
   /** The reference answer, done for real (used by --yes and the tests). */
-  solve(ctx: LabContext): Promise<void>;
+  solve(ctx: LabContext<S>): Promise<void>;
   /** A typical wrong attempt, done for real: the tests run it and expect the check to fail. */
-  mistake?(ctx: LabContext): Promise<void>;
+  mistake?(ctx: LabContext<S>): Promise<void>;
 }
 
-export interface Step {
+export interface Step<S extends object = any> {
   id: string;
   title: Text;
   /** The idea, in markdown. */
@@ -90,18 +108,18 @@ export interface Step {
   /** The system call(s) it stands for. */
   syscall?: string;
   /** Do it for real; may return a one-line summary of what was done. */
-  perform?(ctx: LabContext): Promise<Shown | void>;
+  perform?(ctx: LabContext<S>): Promise<Shown | void>;
   /** Read the kernel's state back. For an exercise this is the check. */
-  verify(ctx: LabContext): Promise<Observation[]>;
-  exercise?: Exercise;
+  verify(ctx: LabContext<S>): Promise<Observation[]>;
+  exercise?: Exercise<S>;
   /** Undo what perform did that the ledger does not cover (rare: the ledger covers most). */
-  cleanup?(ctx: LabContext): Promise<void>;
+  cleanup?(ctx: LabContext<S>): Promise<void>;
 }
 
 /** What a lab needs from the machine: ids of `nestbox doctor` checks that must pass. */
 export type Requirement = CheckId;
 
-export interface Lab {
+export interface Lab<S extends object = any> {
   id: string;
   title: Text;
   /** Syllabus module number (0-14). */
@@ -110,5 +128,5 @@ export interface Lab {
   lesson: string;
   /** doctor check ids, e.g. ['root', 'ns-uts']; the lab is unavailable when one does not pass. */
   needs: Requirement[];
-  steps: Step[];
+  steps: Step<S>[];
 }

@@ -7,7 +7,6 @@ import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { decodeWaitStatus, ExitStatus } from '../kernel/spawn.js';
 import { load, updateState, paths, releaseName, containerCgroup } from './store.js';
-import { leaveBridge } from './bridge.js';
 
 export async function finishContainer(id: string, exit: ExitStatus | undefined, ledger = new Ledger(`ctr-${id}`)): Promise<{ code: number; oomKilled: boolean }> {
   const code = exit ? exit.code : 137;
@@ -31,7 +30,8 @@ export async function finishContainer(id: string, exit: ExitStatus | undefined, 
   const report = await undoLedger(ledger, { keepFile: true });
   // After the veth is gone: the last container on the bridge removes it.
   if (c?.spec.net.mode === 'bridge') {
-    try { await leaveBridge(ledger); } catch (err) { report.failed.push((err as Error).message); }
+    // Loaded only for a bridged container: the networking code is not on the path of the others.
+    try { await (await import('./bridge.js')).leaveBridge(ledger); } catch (err) { report.failed.push((err as Error).message); }
   }
   if (!report.failed.length) ledger.clear();
   if (c?.spec.autoRemove) removeContainerFiles(id, c.spec.name);

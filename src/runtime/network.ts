@@ -5,7 +5,6 @@
 //   bridge     its own namespace, a veth pair to the bridge, an address, NAT and published ports
 import type { Ledger } from '../host/ledger.js';
 import type { ContainerSpec } from './spec.js';
-import { setupBridgeNetwork } from './bridge.js';
 
 export interface NetResult { ip?: string; hostVeth?: string }
 
@@ -18,6 +17,7 @@ export async function setupNetwork(spec: ContainerSpec, pid: number, ledger: Led
     case 'none':
       return {}; // lo was brought up by the thread that created the namespace
     case 'bridge':
-      return setupBridgeNetwork(spec, pid, ledger);
+      // Loaded only here: the networking code is not on the path of a container without a bridge.
+      return (await import('./bridge.js')).setupBridgeNetwork(spec, pid, ledger);
   }
 }

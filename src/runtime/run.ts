@@ -20,7 +20,6 @@ import { EXIT_RUNTIME } from './spec.js';
 import { createContainer, Created } from './create.js';
 import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
-import { leaveBridge } from './bridge.js';
 import { paths, updateState, saveConfig } from './store.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -168,7 +167,7 @@ function passEnv(): string[] {
 /** A run that failed while being created leaves nothing: undo the ledger, drop the directory and name. */
 async function discard(spec: ContainerSpec, ledger: Ledger): Promise<void> {
   await undoLedger(ledger);
-  if (spec.net.mode === 'bridge') await leaveBridge(ledger).catch(() => undefined); // a no-op unless it had joined
+  if (spec.net.mode === 'bridge') await (await import('./bridge.js')).leaveBridge(ledger).catch(() => undefined); // a no-op unless it had joined
   ledger.clear();
   removeContainerFiles(spec.id, spec.name);
 }
