@@ -15,7 +15,34 @@ import { netOf, nbName, startEchoServer, ping, echo, labBridge, plugIntoBridge }
 
 const ECHO_PORT = 7007;
 const BOXES = [1, 2, 3];
-const ns = (ctx: LabContext, i: number): Netns => ({ name: ctx.state.ns[i - 1] });
+
+interface BridgeState {
+  /** The lab's bridge, its subnet and gateway address: set by labBridge in the first step. */
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  /** Per namespace, in order 1, 2, 3: its name, its bridge port (the host's veth end), its address, its echo server's PID. */
+  ns: string[];
+  ports: string[];
+  addrs: string[];
+  echo: number[];
+  /** The process the exercise's shell joins (the echo server in the third namespace). */
+  pid: number;
+  /** The third namespace's name, for the exercise's texts. */
+  ns3: string;
+  /** net.bridge.bridge-nf-call-iptables (undefined: br_netfilter not loaded). */
+  brnf: string | undefined;
+  /** The ICC rule's packet counter right after it was added (undefined: rule not found). */
+  iccBefore: number | undefined;
+  /** Pings 1->2, 1->3, 2->3: answered or not. */
+  pings: boolean[];
+  /** What the third namespace's echo server sent back ('' when nothing did). */
+  echo13: string;
+  /** MAC address of each namespace's eth0 (undefined: not found). */
+  macs: (string | undefined)[];
+}
+
+const ns = (ctx: LabContext<BridgeState>, i: number): Netns => ({ name: ctx.state.ns[i - 1] });
 /** An address far from any lab subnet, for `ip route get` only: the kernel picks a route, nothing is sent. */
 const FAR_AWAY = '198.51.100.7';
 const ABSENT = t('absent', '不存在');
@@ -26,14 +53,14 @@ const NOTHING = t('(nothing)', '（什么也没有）');
 const pingResults = (pings: boolean[]): Text => t(pings.map((p) => (p ? 'answered' : 'lost')).join(', '), pings.map((p) => (p ? '有应答' : '丢失')).join('、'));
 
 /** Docker's "inter-container communication" rule: frames switched between two ports of the bridge are accepted. */
-const iccRule = (ctx: LabContext): Rule => ({ table: 'filter', chain: 'FORWARD', spec: ['-i', ctx.state.bridge, '-o', ctx.state.bridge, '-m', 'comment', '--comment', `nestbox lab bridge ${ctx.unique}`, '-j', 'ACCEPT'] });
+const iccRule = (ctx: LabContext<BridgeState>): Rule => ({ table: 'filter', chain: 'FORWARD', spec: ['-i', ctx.state.bridge, '-o', ctx.state.bridge, '-m', 'comment', '--comment', `nestbox lab bridge ${ctx.unique}`, '-j', 'ACCEPT'] });
 
-async function iccCounter(ctx: LabContext): Promise<number | undefined> {
+async function iccCounter(ctx: LabContext<BridgeState>): Promise<number | undefined> {
   const rules = await countedRules('filter', 'FORWARD');
   return rules.find((r) => r.text.includes(`nestbox lab bridge ${ctx.unique}`))?.counters?.packets;
 }
 
-const lab: Lab = {
+const lab: Lab<BridgeState> = {
   id: 'bridge',
   title: t('Bridges: a switch for namespaces, the docker0 of nestbox', '网桥：命名空间的交换机，nestbox 的 docker0'),
   module: 12,
@@ -95,8 +122,8 @@ const lab: Lab = {
         ctx.state.pid = ctx.state.echo[2]; // the exercise's shell joins the third namespace through it
         ctx.state.ns3 = ctx.state.ns[2];
         ctx.say(t(`the third namespace is ${ctx.state.ns[2]} (${ctx.state.addrs[2]}); the gateway is ${ctx.state.gateway}`, `第三个命名空间是 ${ctx.state.ns[2]}（${ctx.state.addrs[2]}）；网关是 ${ctx.state.gateway}`));
-        return t(ctx.state.ns.map((n: string, i: number) => `${n} ${ctx.state.addrs[i]} via port ${ctx.state.ports[i]}`).join('; '),
-          ctx.state.ns.map((n: string, i: number) => `${n} ${ctx.state.addrs[i]}，经由端口 ${ctx.state.ports[i]}`).join('；'));
+        return t(ctx.state.ns.map((n, i) => `${n} ${ctx.state.addrs[i]} via port ${ctx.state.ports[i]}`).join('; '),
+          ctx.state.ns.map((n, i) => `${n} ${ctx.state.addrs[i]}，经由端口 ${ctx.state.ports[i]}`).join('；'));
       },
       async verify(ctx) {
         const obs = [observe(t(`ports in /sys/class/net/${ctx.state.bridge}/brif`, `/sys/class/net/${ctx.state.bridge}/brif 里的端口`), [...ctx.state.ports].sort().join(' '), bridgePorts(ctx.state.bridge).join(' '))];

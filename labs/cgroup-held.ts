@@ -40,7 +40,7 @@ function isMember(cg: Cgroup, pid: number): boolean {
 }
 
 /** Start `argv` held at the door of `cg`; it runs once release() is called. Output goes to WORKDIR/NAME.log; the cgroup.procs write is narrated. */
-export async function startHeld(ctx: LabContext, cg: Cgroup, argv: string[], name: string): Promise<Held> {
+export async function startHeld<S extends object>(ctx: LabContext<S>, cg: Cgroup, argv: string[], name: string): Promise<Held> {
   const log = join(ctx.workDir, `${name}.log`);
   const out = openSync(log, 'w');
   const nul = openSync('/dev/null', 'r');

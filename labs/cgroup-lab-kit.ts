@@ -15,7 +15,7 @@ import { Ran, runCaptured } from './kit.js';
  * Create nestbox/<lab>-<unique><suffix> and write it in the ledger straight away: from then on the
  * cleanup removes it (killing what is inside first), whatever happens to the lab.
  */
-export function createCgroup(ctx: LabContext, controllers: Controller[], suffix = ''): Cgroup {
+export function createCgroup<S extends object>(ctx: LabContext<S>, controllers: Controller[], suffix = ''): Cgroup {
   const cg = makeCgroup(`${ctx.labId}-${ctx.unique}${suffix}`, controllers);
   ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
   if (cg.version === 2) {
@@ -30,7 +30,7 @@ export function createCgroup(ctx: LabContext, controllers: Controller[], suffix 
 }
 
 /** A nested cgroup inside `parent`, recorded after it so that the cleanup removes it first. */
-export function createChild(ctx: LabContext, parent: Cgroup, name: string): Cgroup {
+export function createChild<S extends object>(ctx: LabContext<S>, parent: Cgroup, name: string): Cgroup {
   const cg = parent.child(name);
   ctx.ledger.record({ kind: 'cgroup', dirs: cg.allDirs() });
   return cg;
@@ -46,7 +46,7 @@ function otherVersionZh(version: number, name: string): string {
 }
 
 /** Narrate the files written since the last call: the path on this host, and the same knob's name on the other version. */
-export function sayWrites(ctx: LabContext, ...groups: Cgroup[]): void {
+export function sayWrites<S extends object>(ctx: LabContext<S>, ...groups: Cgroup[]): void {
   for (const cg of groups) {
     const from = shown.get(cg) ?? 0;
     for (const w of cg.writes.slice(from)) {
@@ -93,7 +93,7 @@ export function statusField(pid: number, key: string): string {
 }
 
 /** Start a long-running host program and move it into the cgroup (the shell's `echo PID > cgroup.procs`). */
-export async function startIn(ctx: LabContext, cg: Cgroup, argv: string[], note: string): Promise<number> {
+export async function startIn<S extends object>(ctx: LabContext<S>, cg: Cgroup, argv: string[], note: string): Promise<number> {
   const devnull = openSync('/dev/null', 'r+');
   let pid: number;
   try {
@@ -109,7 +109,7 @@ export async function startIn(ctx: LabContext, cg: Cgroup, argv: string[], note:
  * Start `script` with /bin/sh, which first moves itself into the cgroup (see joinSelf): use this
  * when what the process allocates from its first instruction on must count in the cgroup.
  */
-export async function startJoined(ctx: LabContext, cg: Cgroup, script: string, note: string): Promise<number> {
+export async function startJoined<S extends object>(ctx: LabContext<S>, cg: Cgroup, script: string, note: string): Promise<number> {
   const devnull = openSync('/dev/null', 'r+');
   try {
     return await ctx.spawn({ argv: ['/bin/sh', '-c', joinSelf(cg) + script], env: baseEnv(), stdio: [devnull, devnull, devnull] }, note);
@@ -127,7 +127,7 @@ function joinSelf(cg: Cgroup): string {
 }
 
 /** Run `script` with /bin/sh inside the cgroup and wait for it: how it ended, and what it printed. */
-export function runInCgroup(ctx: LabContext, cg: Cgroup, script: string, name: string): Promise<Ran> {
+export function runInCgroup<S extends object>(ctx: LabContext<S>, cg: Cgroup, script: string, name: string): Promise<Ran> {
   return runCaptured(ctx, { argv: ['/bin/sh', '-c', joinSelf(cg) + script] }, name);
 }
 

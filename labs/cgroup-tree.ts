@@ -12,6 +12,35 @@ import { createCgroup, createChild, mib, runInCgroup, sayWrites, startIn, startJ
 import { exitWords } from './cgroup-held.js';
 import { sleep, stopAndReap } from './kit.js';
 
+interface CgroupTreeState {
+  /** The parent cgroup (32 MiB) and its two children (a: 64 MiB, b: no limit of its own). */
+  parent: Cgroup;
+  a: Cgroup;
+  b: Cgroup;
+  /** Swap was in use, so the parent's swap was limited too. */
+  swapLimited: boolean;
+  /** The busy loop in a and the 4 MiB holder in b: unset in cleanup when the stats step never ran. */
+  busy?: number;
+  holder?: number;
+  /** How the 48 MiB job in child a ended. */
+  jobEnd: Text;
+  /** The memory directories of parent, a and b on this host, for the exercise's text. */
+  parentDir: string;
+  aDir: string;
+  bDir: string;
+  /** The file that counts a limit's hits, in backquotes (English, Chinese). */
+  hitsWhere: string;
+  hitsWhereZh: string;
+  /** The shell command that raises the parent's limit on this host. */
+  answerCommand: string;
+  /** The limit file's name on the other cgroup version (English, Chinese). */
+  limitOther: string;
+  limitOtherZh: string;
+  /** answerCommand as the last hint shows it (English, Chinese). */
+  answer: string;
+  answerZh: string;
+}
+
 const MiB = 1024 * 1024;
 const ms = (usec: number) => `${(usec / 1000).toFixed(0)} ms`;
 const PARENT_LIMIT = 32 * MiB;
@@ -36,7 +65,7 @@ function usage(cg: Cgroup): Usage {
 }
 
 /** Children first, the parent last: whatever grows meanwhile only makes the parent's share larger. */
-function readTree(ctx: LabContext): { a: Usage; b: Usage; parent: Usage } {
+function readTree(ctx: LabContext<CgroupTreeState>): { a: Usage; b: Usage; parent: Usage } {
   const a = usage(ctx.state.a);
   const b = usage(ctx.state.b);
   return { a, b, parent: usage(ctx.state.parent) };
@@ -47,12 +76,12 @@ const limitHits = (cg: Cgroup) => cg.memoryOverLimit();
 const hitsFile = (cg: Cgroup) => cg.file('memoryOverLimit');
 
 /** Run the 48 MiB job in child a and say how it ended. */
-async function runJob(ctx: LabContext): Promise<Text> {
+async function runJob(ctx: LabContext<CgroupTreeState>): Promise<Text> {
   const { exit } = await runInCgroup(ctx, ctx.state.a, JOB, 'job');
   return exitWords(exit);
 }
 
-const lab: Lab = {
+const lab: Lab<CgroupTreeState> = {
   id: 'cgroup-tree',
   title: t('cgroup-tree: a parent limit binds its children; usage adds up', 'cgroup-tree：父组的限制管住子组，用量层层累加'),
   module: 11,
@@ -91,7 +120,7 @@ const lab: Lab = {
           `${parent.name} 的上限是 ${mib(PARENT_LIMIT)}，子组 a 是 ${mib(CHILD_LIMIT)}，子组 b 不设上限`);
       },
       async verify(ctx) {
-        const { parent, a, b } = ctx.state as Record<string, Cgroup>;
+        const { parent, a, b } = ctx.state;
         const out: Observation[] = [
           observe(t('parent: memory limit', '父组：内存上限'), mib(PARENT_LIMIT), mib(parent.memoryMax())),
           observe(t('child a: memory limit', '子组 a：内存上限'), mib(CHILD_LIMIT), mib(a.memoryMax())),
@@ -123,7 +152,7 @@ const lab: Lab = {
       command: 'cat /sys/fs/cgroup/nestbox/tree/{memory.current,memory.max,cpu.stat,pids.current}   # v1: memory.usage_in_bytes, memory.limit_in_bytes, cpuacct.usage, pids.current',
       syscall: 'read(2) of the cgroup files, twice, 250 ms apart',
       async perform(ctx) {
-        const { parent, a, b } = ctx.state as Record<string, Cgroup>;
+        const { parent, a, b } = ctx.state;
         ctx.state.busy = await startIn(ctx, a, ['/bin/sh', '-c', 'while :; do :; done'], 'busy loop in cgroup-tree child a');
         // The holder joins b before it allocates, so its 4 MiB are charged to b from the start.
         ctx.state.holder = await startJoined(ctx, b, `x=$(head -c ${4 * MiB} /dev/zero | tr '\\000' x); sleep 3600`, 'memory holder in cgroup-tree child b');
@@ -180,7 +209,7 @@ const lab: Lab = {
         return t(`the job in ${ctx.state.a.name}: ${end.en}`, `${ctx.state.a.name} 里的任务：${end.zh}`);
       },
       async verify(ctx) {
-        const { parent, a } = ctx.state as Record<string, Cgroup>;
+        const { parent, a } = ctx.state;
         const peak = a.memoryPeak();
         const out: Observation[] = [
           observe(t('the 48 MiB dd in child a', '子组 a 里 48 MiB 的 dd'), t('killed by SIGKILL', '被 SIGKILL 杀死'), ctx.state.jobEnd),
@@ -206,7 +235,7 @@ const lab: Lab = {
       command: '{answerCommand}',
       syscall: 'write(2) to memory.max (v1: memory.limit_in_bytes)',
       async perform(ctx) {
-        const { parent, a, b } = ctx.state as Record<string, Cgroup>;
+        const { parent, a, b } = ctx.state;
         // The directories and files as they are named on this host, for the task and the hints.
         Object.assign(ctx.state, {
           parentDir: parent.dir('memory'), aDir: a.dir('memory'), bDir: b.dir('memory'),

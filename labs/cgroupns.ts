@@ -18,7 +18,22 @@ import { posix } from 'node:path';
  */
 const CONTROLLERS: Controller[] = ['pids'];
 
-function labCgroup(ctx: LabContext): Cgroup {
+interface CgroupnsState {
+  /** The lab cgroup's name under nestbox/ (cgns-UNIQUE). */
+  cgName: string;
+  /** The host's cgroup namespace (inode number), read before anything changes. */
+  hostCgroupNs: number;
+  /** The sleep moved into the lab cgroup (no namespace of its own). */
+  pid: number;
+  /** The lab cgroup's directory the exercise names (v1: in the pids tree). */
+  cgroupDir: string;
+  /** The sleep that unshared its cgroup namespace before it was moved into the lab cgroup. */
+  latePid: number;
+  /** nestbox's own cgroup (pids tree), the root of latePid's namespace. */
+  ownPath: string;
+}
+
+function labCgroup(ctx: LabContext<CgroupnsState>): Cgroup {
   return openCgroup(ctx.state.cgName, CONTROLLERS);
 }
 
@@ -26,7 +41,7 @@ function labCgroup(ctx: LabContext): Cgroup {
 const treeLine = (lines: ProcessCgroup[]) => lineForController(lines, 'pids');
 
 /** The cgroup path of `pid` in the lab's tree as the host sees it (nestbox reads /proc itself). */
-function hostView(ctx: LabContext, pid: number | 'self'): string {
+function hostView(ctx: LabContext<CgroupnsState>, pid: number | 'self'): string {
   try {
     return treeLine(processCgroups(pid))?.path ?? pick('(no line)', '（没有这一行）');
   } catch {
@@ -38,7 +53,7 @@ function hostView(ctx: LabContext, pid: number | 'self'): string {
  * The same file read from inside `pid`'s cgroup namespace: a `cat` that joins it. The kernel prints
  * each path relative to the *reader's* namespace root, so the reader's own cgroup does not matter.
  */
-async function insideView(ctx: LabContext, pid: number): Promise<string> {
+async function insideView(ctx: LabContext<CgroupnsState>, pid: number): Promise<string> {
   const r = await runCaptured(ctx, { argv: [hostTool('cat'), `/proc/${pid}/cgroup`], join: { pid, types: ['cgroup'] } });
   if (r.code !== 0) return r.out || pick(`cat failed (exit ${r.code})`, `cat 失败了（退出码 ${r.code}）`);
   return treeLine(parseProcCgroup(r.out))?.path ?? pick('(no line)', '（没有这一行）');
@@ -50,11 +65,11 @@ function candidateLabel(cg: Cgroup): Text {
 }
 
 /** A shell command that moves the shell itself ($$) into the lab's cgroup, in every tree it has. */
-function joinLabCgroup(ctx: LabContext): string {
+function joinLabCgroup(ctx: LabContext<CgroupnsState>): string {
   return labCgroup(ctx).allDirs().map((d) => `echo $$ > ${d}/cgroup.procs`).join('; ');
 }
 
-const lab: Lab = {
+const lab: Lab<CgroupnsState> = {
   id: 'cgroupns',
   title: t('The cgroup namespace: your cgroup is the root', 'cgroup 命名空间：你的控制组就是根'),
   module: 11,
@@ -72,7 +87,7 @@ const lab: Lab = {
       syscall: 'mkdir(2) in cgroupfs; posix_spawn("sleep"); write(2) of the PID to cgroup.procs',
       async perform(ctx) {
         ctx.state.cgName = `cgns-${ctx.unique}`;
-        ctx.state.hostCgroupNs = namespaceId('self', 'cgroup');
+        ctx.state.hostCgroupNs = namespaceId('self', 'cgroup')!;
         // Recorded before it exists: whatever happens next, cleanup knows the directories to remove.
         ctx.ledger.record({ kind: 'cgroup', dirs: labCgroup(ctx).allDirs() });
         const cg = createCgroup(ctx.state.cgName, CONTROLLERS);

@@ -18,17 +18,35 @@ import { randomBytes } from 'node:crypto';
 import { Ran, runCaptured, runJoined, stopAndReap } from './kit.js';
 import { privateRoot, pivotInto, mountPointOf } from '../src/recipes/rootfs.js';
 
+interface ChrootState {
+  /** The jail: this run's own copy of the default rootfs. */
+  jail: string;
+  /** The secret's text, and the file that holds it on the host, next to the jail (outside it). */
+  secret: string;
+  secretPath: string;
+  /** The sleep chrooted into the jail. */
+  jailPid: number;
+  /** How the escape and the cat of the secret from inside the jail ended, and what the cat printed. */
+  escaped: Ran;
+  /** A sleep that escaped the jail the same way, left running so its root can be read back. */
+  escapedPid: number;
+  /** The sleep in a mount namespace pivoted into the jail (old root detached). */
+  pivotPid: number;
+  /** The sleep holding the exercise's private mount namespace (the jail at /mnt/jail). */
+  exPid: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers the overlay and volumes labs use too.
 
 /** Copy a root filesystem (`cp -a` keeps modes, owners and symlinks): a private, writable root. */
-export async function copyRootfs(ctx: LabContext, dest: string): Promise<void> {
+export async function copyRootfs(ctx: LabContext<object>, dest: string): Promise<void> {
   mkdirSync(dirname(dest), { recursive: true });
   await ctx.execOk('cp', ['-a', ctx.rootfs(), dest]);
 }
 
 /** Run a command inside a container: join its mount namespace, whose root is the container's root (like `nsenter -t PID -m`). */
-export function runInside(ctx: LabContext, pid: number, argv: string[]): Promise<Ran> {
+export function runInside(ctx: LabContext<object>, pid: number, argv: string[]): Promise<Ran> {
   return runJoined(ctx, pid, ['mnt'], argv);
 }
 
@@ -64,7 +82,7 @@ function enterChrootOf(pid: number): Pick<SpawnRequest, 'unshare' | 'steps'> {
 }
 
 /** Try the escape from inside `where`, then `cat` the host's secret file: what did the cat get? */
-async function escapeAndRead(ctx: LabContext, where: Pick<SpawnRequest, 'unshare' | 'steps' | 'join'>): Promise<Ran> {
+async function escapeAndRead(ctx: LabContext<ChrootState>, where: Pick<SpawnRequest, 'unshare' | 'steps' | 'join'>): Promise<Ran> {
   return runCaptured(ctx, { ...where, steps: [...(where.steps ?? []), ...escapeSteps()], argv: ['/bin/cat', ctx.state.secretPath] });
 }
 
@@ -92,7 +110,7 @@ const ABSENT = t('absent', '不存在');
  * `/`: an old root left mounted (at /oldroot, say) brings the host's whole tree along. Returns the
  * paths where it was found.
  */
-async function secretBelowMounts(ctx: LabContext, pid: number, mounts: MountInfo[]): Promise<string[]> {
+async function secretBelowMounts(ctx: LabContext<ChrootState>, pid: number, mounts: MountInfo[]): Promise<string[]> {
   const paths = [...new Set(mounts.map((m) => m.mountPoint).filter((p) => p !== '/'))].map((p) => join(p, ctx.state.secretPath));
   if (!paths.length) return [];
   // grep -l names the files that hold the secret; -s keeps quiet about the paths that do not exist.
@@ -101,7 +119,7 @@ async function secretBelowMounts(ctx: LabContext, pid: number, mounts: MountInfo
 }
 
 /** Observations shared by the pivot step and the exercise: is the namespace of `pid` locked into the jail? */
-async function lockedObservations(ctx: LabContext, pid: number) {
+async function lockedObservations(ctx: LabContext<ChrootState>, pid: number) {
   const mounts = mountTable(pid);
   const tried = await escapeAndRead(ctx, { join: { pid, types: ['mnt'] } });
   const below = await secretBelowMounts(ctx, pid, mounts);
@@ -122,7 +140,7 @@ async function lockedObservations(ctx: LabContext, pid: number) {
   ];
 }
 
-const lab: Lab = {
+const lab: Lab<ChrootState> = {
   id: 'chroot',
   title: t('chroot and pivot_root: a directory as the root, and why chroot alone is not a wall', 'chroot 与 pivot_root：把一个目录当作根，以及为什么单靠 chroot 挡不住'),
   module: 8,

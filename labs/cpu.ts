@@ -29,6 +29,26 @@ async function measure(cgs: Cgroup[], ms: number): Promise<Measurement[]> {
   return cgs.map((_, i) => ({ usageUs: u1[i] - u0[i], wallUs, percent: ((u1[i] - u0[i]) / wallUs) * 100 }));
 }
 
+/** What the steps pass on: the lab's cgroup, what was measured in it, and the host's file names for the exercise's texts. */
+interface CpuState {
+  /** The cgroup of step 1 (half a CPU; the exercise lowers it to 20%). */
+  cg: Cgroup;
+  /** The busy loop's share of one CPU in the "measure" step. */
+  measured: Measurement;
+  /** cpu.stat nr_periods / nr_throttled over that measurement (differences, not totals). */
+  throttled: { periods: number; throttled: number };
+  /** The two groups of the "weights" step: shares 1024, then 512. */
+  weightGroups: Cgroup[];
+  /** The weights step's measurement: each group's CPU time, the ratio expected, and the CPU both loops were pinned to. */
+  weightRun: { hi: Measurement; lo: Measurement; expected: number; cpu: number };
+  /** The quota's file on this host ({quotaFile} in the task). */
+  quotaFile: string;
+  /** Which cgroup version that is, and how the other one names it ({quotaOther}). */
+  quotaOther: string;
+  /** The reference answer's command on this host ({answerCommand}). */
+  answerCommand: string;
+}
+
 const within = (measured: number, set: number) => Math.abs(measured / set - 1) <= TOLERANCE;
 
 /**
@@ -37,7 +57,7 @@ const within = (measured: number, set: number) => Math.abs(measured / set - 1) <
  * above), so a low reading may be noise and is measured once more; a reading far above the
  * quota is not noise and stands.
  */
-async function measureLoop(ctx: LabContext, cg: Cgroup, setPercent: number, name: string): Promise<{ m: Measurement; tries: number }> {
+async function measureLoop(ctx: LabContext<CpuState>, cg: Cgroup, setPercent: number, name: string): Promise<{ m: Measurement; tries: number }> {
   const loop = await startHeld(ctx, cg, BUSY, name);
   try {
     loop.release();
@@ -74,7 +94,7 @@ function firstCpu(): number {
 /** "no processes" in cgroup.procs. */
 const NONE = t('(none)', '（无）');
 
-const lab: Lab = {
+const lab: Lab<CpuState> = {
   id: 'cpu',
   title: t('cpu: a CPU quota, measured, and weights between groups', 'cpu：实测 CPU 配额，以及组与组之间的权重'),
   module: 11,

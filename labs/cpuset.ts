@@ -9,6 +9,21 @@ import { join } from 'node:path';
 import { createCgroup, parseCpuList, sayWrites, startIn, statField, statusField, whereText } from './cgroup-lab-kit.js';
 import { sleep, stopAndReap } from './kit.js';
 
+/** What the steps pass on: the cgroup, its busy process, and the CPUs it is pinned to. */
+interface CpusetState {
+  cg: Cgroup;
+  /** The CPUs the new cgroup could use (its effective list when created). */
+  cpus: number[];
+  /** Host PID of the busy loop inside the cgroup. */
+  pid: number;
+  /** The CPU the "pin" step pins it to: the highest-numbered one. */
+  pinned: number;
+  /** The CPU the exercise moves it to ({other} in the task): the lowest-numbered one. */
+  other: number;
+  /** The cgroup's cpuset.cpus on this host ({cpusFile} in the task). */
+  cpusFile: string;
+}
+
 /** The CPUs a cgroup may use right now: cpuset.cpus.effective on v2, cpuset.effective_cpus on v1. */
 const effectiveCpus = (cg: Cgroup) => cg.cpusetEffective();
 
@@ -27,7 +42,7 @@ async function samplePlaces(pid: number, n = 5): Promise<string[]> {
 }
 
 /** The observations every step makes: the cgroup's file, the process's allowed set, and where it ran. */
-async function pinObservations(ctx: LabContext, cpu: number): Promise<ReturnType<typeof observe>[]> {
+async function pinObservations(ctx: LabContext<CpusetState>, cpu: number): Promise<ReturnType<typeof observe>[]> {
   const cg: Cgroup = ctx.state.cg;
   const pid: number = ctx.state.pid;
   const places = await samplePlaces(pid);
@@ -38,7 +53,7 @@ async function pinObservations(ctx: LabContext, cpu: number): Promise<ReturnType
   ];
 }
 
-const lab: Lab = {
+const lab: Lab<CpusetState> = {
   id: 'cpuset',
   title: t('cpuset: pin a process to one CPU', 'cpuset：把进程钉在一个 CPU 上'),
   module: 11,

@@ -11,8 +11,25 @@ import { join } from 'node:path';
 import { createCgroup, sayWrites, startIn, statusField, whereText } from './cgroup-lab-kit.js';
 import { sleep, stopAndReap } from './kit.js';
 
+interface FreezerState {
+  /** The cgroup the counting shell runs in (in the freezer tree on v1). */
+  cg: Cgroup;
+  /** The file the shell writes its count to, under the lab's workDir. */
+  counterFile: string;
+  /** The counting shell. */
+  pid: number;
+  /** The file that freezes and thaws the cgroup on this host (cgroup.freeze on v2, freezer.state on v1), and what thaws it. */
+  freezeFile: string;
+  thawValue: string;
+  /** The other cgroup version's way to thaw, for the exercise's text (English, Chinese). */
+  freezeOther: string;
+  freezeOtherZh: string;
+  /** The counter just before the freeze. */
+  before: number;
+}
+
 /** The counter's last value; the shell truncates the file before each write, so retry an empty read. */
-async function counter(ctx: LabContext): Promise<number> {
+async function counter(ctx: LabContext<FreezerState>): Promise<number> {
   for (let i = 0; i < 40; i++) {
     let n = NaN;
     try { n = parseInt(readFileSync(ctx.state.counterFile, 'utf8'), 10); } catch { /* not written yet */ }
@@ -23,7 +40,7 @@ async function counter(ctx: LabContext): Promise<number> {
 }
 
 /** Read the counter, wait, read again (the shell adds one every 50 ms). */
-async function counterOver(ctx: LabContext, ms: number): Promise<[number, number]> {
+async function counterOver(ctx: LabContext<FreezerState>, ms: number): Promise<[number, number]> {
   const a = await counter(ctx);
   await sleep(ms);
   return [a, await counter(ctx)];
@@ -49,7 +66,7 @@ async function untilFrozen(cg: Cgroup, ms = 1000): Promise<void> {
 }
 
 /** Observations that the cgroup is frozen and the process stands still. */
-async function frozenObservations(ctx: LabContext): Promise<Observation[]> {
+async function frozenObservations(ctx: LabContext<FreezerState>): Promise<Observation[]> {
   const cg: Cgroup = ctx.state.cg;
   const pid: number = ctx.state.pid;
   const [a, b] = await counterOver(ctx, 300);
@@ -68,7 +85,7 @@ async function frozenObservations(ctx: LabContext): Promise<Observation[]> {
   ];
 }
 
-const lab: Lab = {
+const lab: Lab<FreezerState> = {
   id: 'freezer',
   title: t('freezer: stop a whole cgroup and let it go again', 'freezer：让整个控制组停下来，再放它继续'),
   module: 11,

@@ -37,6 +37,34 @@ import { privateRoot, pivotInto } from '../src/recipes/rootfs.js';
 import { Ran, runCaptured, stopAndReap, hostTool, sleep } from './kit.js';
 import { hostnameOf } from './uts.js';
 
+/** What a read of /proc/timer_list in the box gave (see readTimerList). */
+interface TimerListRead { bytes: number; count: number; sleeper?: number; code: number }
+
+interface HardeningState {
+  /** PID 1 of the box, as a host PID. The box step's cleanup also runs when the lab ended before it was set (stopAndReap skips it). */
+  boxPid: number;
+  /** The box's root: a copy of the default rootfs in the work directory. */
+  root: string;
+  hostHostname: string;
+  /** proc-sys: the hostname write before and after /proc/sys was made read-only. */
+  writeBefore: Ran;
+  writeAfter: Ran;
+  /** capabilities: the remount with every capability and with Docker's 14, and /proc/sys after each. */
+  remountAll: Ran;
+  modeAfterAll: string | Text;
+  remount14: Ran;
+  modeAfter14: string | Text;
+  /** no-new-privs: the setuid cat without and with no_new_privs. */
+  withoutNnp: Ran;
+  withNnp: Ran;
+  /** leak: the host's sleep, and what the box read of /proc/timer_list. The box step's cleanup reads sleeperPid too: unset when the lab ended before leak. */
+  sleeperPid?: number;
+  leak: TimerListRead;
+  /** seccomp: the user-namespace attack without and with the filter. */
+  userns: Ran;
+  usernsFiltered: Ran;
+}
+
 /** The namespaces of the box, which every attacker joins (as `nestbox exec` does). */
 const BOX: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid'];
 const S_IFCHR = 0o020000;
@@ -50,13 +78,13 @@ const SLEEP_SECONDS = 31337;
 const CONTAINED = { capabilities: DOCKER_DEFAULT_CAPS as string[], noNewPrivs: true };
 
 /** Run a shell command in the box as root, like `nestbox exec`, with the privileges given. */
-function attack(ctx: LabContext, script: string, privileges: { capabilities?: string[]; noNewPrivs?: boolean; seccomp?: Uint8Array }): Promise<Ran> {
+function attack(ctx: LabContext<HardeningState>, script: string, privileges: { capabilities?: string[]; noNewPrivs?: boolean; seccomp?: Uint8Array }): Promise<Ran> {
   ctx.say(`$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # ${privileges.capabilities ? `${privileges.capabilities.length} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}${privileges.seccomp ? ', seccomp filter' : ''}`);
   return runCaptured(ctx, { argv: ['/bin/sh', '-c', script], join: { pid: ctx.state.boxPid, types: BOX }, ...privileges });
 }
 
 /** Change the box's mounts from outside, as a runtime does: a thread joins its mount namespace. */
-function inBox(ctx: LabContext, steps: ThreadStep[]): Promise<void> {
+function inBox(ctx: LabContext<HardeningState>, steps: ThreadStep[]): Promise<void> {
   return inNamespaces({ join: { pid: ctx.state.boxPid, types: ['mnt'] }, steps });
 }
 
@@ -70,7 +98,7 @@ const READ_ONLY_PROC_SYS: ThreadStep[] = [
 const PART_OF_PROC = t('(not a mount point: rw, as part of /proc)', '（不是挂载点：作为 /proc 的一部分，可写）');
 
 /** "ro" or "rw": how /proc/sys is mounted in the box now (the last mount there is the one seen). */
-function procSysMode(ctx: LabContext): string | Text {
+function procSysMode(ctx: LabContext<HardeningState>): string | Text {
   const m = mountTable(ctx.state.boxPid).filter((x) => x.mountPoint === '/proc/sys').pop();
   return m ? (m.options.includes('ro') ? 'ro' : 'rw') : PART_OF_PROC;
 }
@@ -108,7 +136,7 @@ function timers(text: string): { count: number; sleeper?: number } {
 }
 
 /** PIDs in the box's own /proc, reached from the host through its root. */
-function pidsInBox(ctx: LabContext): string {
+function pidsInBox(ctx: LabContext<HardeningState>): string {
   try {
     return readdirSync(`/proc/${ctx.state.boxPid}/root/proc`).filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b)).join(' ');
   } catch {
@@ -117,7 +145,7 @@ function pidsInBox(ctx: LabContext): string {
 }
 
 /** Read /proc/timer_list the way a contained root process in the box would. */
-async function readTimerList(ctx: LabContext): Promise<{ bytes: number; count: number; sleeper?: number; code: number }> {
+async function readTimerList(ctx: LabContext<HardeningState>): Promise<TimerListRead> {
   const r = await attack(ctx, 'cat /proc/timer_list', CONTAINED);
   return { bytes: r.code === 0 ? Buffer.byteLength(r.out) : 0, code: r.code, ...timers(r.out) };
 }
@@ -128,7 +156,7 @@ async function readTimerList(ctx: LabContext): Promise<{ bytes: number; count: n
  * mount namespace that exists for this one command (a fresh tmpfs allows setuid; many hosts mount
  * their /tmp nosuid). coreutils' cat, because busybox, run setuid, drops the privilege itself.
  */
-function setuidCat(ctx: LabContext, noNewPrivs: boolean): Promise<Ran> {
+function setuidCat(ctx: LabContext<HardeningState>, noNewPrivs: boolean): Promise<Ran> {
   ctx.say(`$ cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups${noNewPrivs ? ' --no-new-privs' : ''} /tmp/cat /proc/self/status   # in a private /tmp`);
   const run = (name: string, args: string[]): ThreadStep => ({ call: 'run', path: hostTool(name), argv: [name, ...args], env: [] });
   return runCaptured(ctx, {
@@ -146,7 +174,7 @@ function setuidCat(ctx: LabContext, noNewPrivs: boolean): Promise<Ran> {
   });
 }
 
-const lab: Lab = {
+const lab: Lab<HardeningState> = {
   id: 'hardening',
   title: t('Hardening: what a container must not be able to do, and the defences', '加固：容器不该能做的事，以及挡住它们的防线'),
   module: 14,

@@ -17,6 +17,26 @@ const LIMIT = 1048576; // 1 MiB/s
 
 interface Disk { name: string; majMin: string }
 
+interface IoDevicesState {
+  /** The disk the lab throttles, and the cgroup with the io (v1: blkio) controller. */
+  disk: Disk;
+  io: Cgroup;
+  /** The cgroup allowed c 1:5 (/dev/zero) and no other device. */
+  dev: Cgroup;
+  /** The last line a shell in `dev` printed opening /dev/null and /dev/zero ("opened", or its error). */
+  probe: string;
+  probeZero: string;
+  /** The disk's name and MAJ:MIN, and the read limit's file on this host, for the exercise's text. */
+  diskName: string;
+  majMin: string;
+  limitFile: string;
+  /** The limit file's name on the other cgroup version (English, Chinese). */
+  limitOther: string;
+  limitOtherZh: string;
+  /** The shell command that sets the 1 MiB/s read limit on this host. */
+  answerCommand: string;
+}
+
 /** A real disk from /sys/block (loop, zram and device-mapper devices live under devices/virtual). */
 function findDisk(): Disk {
   // Disks first (sd, vd, nvme...), then anything else such as an optical drive (sr0).
@@ -67,12 +87,12 @@ function opened(result: string): Shown {
 }
 
 /** A shell in the cgroup tries to open a device for writing; its own words say how it went. */
-async function probeDevice(ctx: LabContext, cg: Cgroup, device: string): Promise<string> {
+async function probeDevice(ctx: LabContext<IoDevicesState>, cg: Cgroup, device: string): Promise<string> {
   const { out } = await runInCgroup(ctx, cg, `if : > ${device}; then echo opened; fi`, `probe-${device.slice(5)}`);
   return out.split('\n').pop() ?? '';
 }
 
-const lab: Lab = {
+const lab: Lab<IoDevicesState> = {
   id: 'io-devices',
   title: t('io and devices: throttle a disk, refuse a device', 'io 与 devices：给磁盘限速，把设备拒之门外'),
   module: 11,

@@ -15,6 +15,22 @@ type IpcKind = 'msg' | 'sem' | 'shm';
 /** One row of /proc/sysvipc/{msg,sem,shm}, by column name (key, msqid, perms, cuid, ctime...). */
 type IpcRow = Record<string, string>;
 
+interface IpcState {
+  /** The host's IPC namespace (inode number). */
+  hostIpc: number;
+  /** The sleep that holds the lab's IPC namespace. */
+  pid: number;
+  /** The ids ipcmk printed for the objects it made inside, by kind. */
+  created: Partial<Record<IpcKind, string>>;
+  /** When the exercise began: msqids inside, "msqid/key" of the host's queues, and the time (epoch seconds). */
+  insideQueuesBefore: string[];
+  hostQueuesBefore: string[];
+  /** Unset until the exercise's perform runs (the step's cleanup runs regardless). */
+  exerciseSince?: number;
+  /** Host queues a check saw appear during the exercise: the step's cleanup removes them. */
+  strays: { msqid: string; key: string }[];
+}
+
 /** Parse a /proc/sysvipc table: a header line of column names, then one object a line. */
 function parseSysvipc(text: string): IpcRow[] {
   const [header, ...rows] = text.split('\n').filter((l) => l.trim());
@@ -31,10 +47,10 @@ function hostTable(kind: IpcKind): IpcRow[] {
 }
 
 /** Run a program joined to PID's IPC namespace (like nsenter --target PID --ipc): its exit code and output. */
-const runInside = (ctx: LabContext, pid: number, argv: string[]) => runJoined(ctx, pid, ['ipc'], argv);
+const runInside = (ctx: LabContext<IpcState>, pid: number, argv: string[]) => runJoined(ctx, pid, ['ipc'], argv);
 
 /** The same table read by a `cat` that joined the lab's IPC namespace. */
-async function insideTable(ctx: LabContext, pid: number, kind: IpcKind): Promise<IpcRow[]> {
+async function insideTable(ctx: LabContext<IpcState>, pid: number, kind: IpcKind): Promise<IpcRow[]> {
   return parseSysvipc((await runInside(ctx, pid, ['/bin/cat', `/proc/sysvipc/${kind}`])).out);
 }
 
@@ -58,12 +74,15 @@ const rowText = (r: IpcRow | undefined, kind: IpcKind): Shown =>
   (r ? t(`id ${r[ID[kind]]}, key ${hexKey(r.key)}`, `ID ${r[ID[kind]]}，键 ${hexKey(r.key)}`) : ABSENT);
 
 /** Host queues that were not there when the exercise began: a stray `ipcmk -Q` typed on the host. */
-function strayHostQueues(ctx: LabContext): IpcRow[] {
+function strayHostQueues(ctx: LabContext<IpcState>): IpcRow[] {
+  const since = ctx.state.exerciseSince;
+  // Before the exercise began nothing is a stray (no ctime is >= undefined).
+  if (since === undefined) return [];
   const before = new Set<string>(ctx.state.hostQueuesBefore ?? []);
-  return hostTable('msg').filter((r) => !before.has(`${r.msqid}/${r.key}`) && Number(r.ctime) >= ctx.state.exerciseSince && r.cuid === '0');
+  return hostTable('msg').filter((r) => !before.has(`${r.msqid}/${r.key}`) && Number(r.ctime) >= since && r.cuid === '0');
 }
 
-const lab: Lab = {
+const lab: Lab<IpcState> = {
   id: 'ipc',
   title: t('The IPC namespace: message queues, semaphores and shared memory of its own', 'IPC 命名空间：自己的消息队列、信号量和共享内存'),
   module: 5,
@@ -80,7 +99,7 @@ const lab: Lab = {
       command: 'readlink /proc/self/ns/ipc; ipcs',
       syscall: 'readlink(2) on /proc/self/ns/ipc; read(2) of /proc/sysvipc/msg, sem, shm',
       async perform(ctx) {
-        ctx.state.hostIpc = namespaceId('self', 'ipc');
+        ctx.state.hostIpc = namespaceId('self', 'ipc')!;
         const [msg, sem, shm] = (['msg', 'sem', 'shm'] as const).map((k) => hostTable(k).length);
         return t(`the host is in ipc:[${ctx.state.hostIpc}] and holds ${msg} msg, ${sem} sem, ${shm} shm`,
           `宿主机在 ipc:[${ctx.state.hostIpc}] 里，有 ${msg} 个消息队列、${sem} 个信号量集、${shm} 个共享内存段`);
@@ -185,7 +204,7 @@ const lab: Lab = {
         // Remember what was seen on the host, so the step's cleanup removes it.
         ctx.state.strays ??= [];
         for (const r of strays) {
-          if (!ctx.state.strays.some((s: IpcRow) => s.msqid === r.msqid)) ctx.state.strays.push({ msqid: r.msqid, key: r.key });
+          if (!ctx.state.strays.some((s) => s.msqid === r.msqid)) ctx.state.strays.push({ msqid: r.msqid, key: r.key });
         }
         const list = (rows: IpcRow[]): Shown => (rows.length
           ? t(rows.map((r) => `id ${r.msqid} key ${hexKey(r.key)}`).join(', '), rows.map((r) => `ID ${r.msqid} 键 ${hexKey(r.key)}`).join('，'))
@@ -199,7 +218,7 @@ const lab: Lab = {
         // The ledger has no IPC kind: remove the host queues that appeared during this exercise
         // (seen by a check, or still there now), each only if the same id still carries the same key.
         if (ctx.state.exerciseSince === undefined) return;
-        for (const s of [...(ctx.state.strays ?? []) as IpcRow[], ...strayHostQueues(ctx)]) {
+        for (const s of [...(ctx.state.strays ?? []), ...strayHostQueues(ctx)]) {
           if (hostTable('msg').some((r) => r.msqid === s.msqid && r.key === s.key)) await ctx.exec(which('ipcrm') ?? '/usr/bin/ipcrm', ['-q', s.msqid]);
         }
       },

@@ -29,7 +29,7 @@ let outputs = 0;
  * goes to a file under the lab's work directory, opened here and handed down, so the command can
  * write it whatever root or uid it runs with.
  */
-export async function runCaptured(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note?: string): Promise<Ran> {
+export async function runCaptured(ctx: LabContext<object>, req: Omit<SpawnRequest, 'env' | 'stdio'>, note?: string): Promise<Ran> {
   const file = join(ctx.workDir, `output-${++outputs}.txt`);
   const out = openSync(file, 'w', 0o600);
   const nul = openSync('/dev/null', 'r');
@@ -45,7 +45,7 @@ export async function runCaptured(ctx: LabContext, req: Omit<SpawnRequest, 'env'
 }
 
 /** Run a short command in the namespaces of `pid`, like `nsenter --target PID --net ...`. */
-export function runJoined(ctx: LabContext, pid: number, types: NamespaceType[], argv: string[]): Promise<Ran> {
+export function runJoined(ctx: LabContext<object>, pid: number, types: NamespaceType[], argv: string[]): Promise<Ran> {
   return runCaptured(ctx, { argv, join: { pid, types } });
 }
 
@@ -55,7 +55,7 @@ export function runJoined(ctx: LabContext, pid: number, types: NamespaceType[], 
  * the very process the lab started, with the start time the ledger recorded for it (a PID that was
  * collected already may belong to another process by now).
  */
-export async function stopAndReap(ctx: LabContext, ...pids: (number | undefined)[]): Promise<void> {
+export async function stopAndReap(ctx: LabContext<object>, ...pids: (number | undefined)[]): Promise<void> {
   for (const pid of pids) {
     if (!pid) continue;
     const recorded = ctx.ledger.entries().filter((e) => e.kind === 'process' && e.pid === pid).pop();
@@ -95,7 +95,7 @@ export function commOf(pid: number): string {
  * The PID is remembered in ctx.state.sleepers, so the lab's cleanup can stop *and* collect it
  * (reapHelpers).
  */
-export async function startSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
+export async function startSleeper(ctx: LabContext<object>, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
   const { pid, log } = await startHelper(ctx, req, note);
   await until(req, log, pid, () => commOf(pid) === 'sleep');
   return pid;
@@ -106,7 +106,7 @@ export async function startSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env
  * --kill-child ... sleep`): resolves to the PID of the child once it is `sleep`. Both are recorded,
  * and stopping the helper kills the child (--kill-child).
  */
-export async function startForkedSleeper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
+export async function startForkedSleeper(ctx: LabContext<object>, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<number> {
   const { pid, log } = await startHelper(ctx, req, note);
   let child: number | undefined;
   await until(req, log, pid, () => (child = childrenOf(pid).find((c) => commOf(c) === 'sleep')) !== undefined);
@@ -114,7 +114,7 @@ export async function startForkedSleeper(ctx: LabContext, req: Omit<SpawnRequest
   return child!;
 }
 
-async function startHelper(ctx: LabContext, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<{ pid: number; log: string }> {
+async function startHelper(ctx: LabContext<object>, req: Omit<SpawnRequest, 'env' | 'stdio'>, note: string): Promise<{ pid: number; log: string }> {
   const log = join(ctx.workDir, `helper-${++outputs}.log`);
   const err = openSync(log, 'w', 0o644);
   const nul = openSync('/dev/null', 'r+');
@@ -142,7 +142,7 @@ async function until(req: { argv: string[] }, log: string, pid: number, ready: (
 }
 
 /** Stop and collect the helpers startSleeper started. */
-export async function reapHelpers(ctx: LabContext): Promise<void> {
+export async function reapHelpers(ctx: LabContext<object>): Promise<void> {
   await stopAndReap(ctx, ...(ctx.state.sleepers ?? []));
   ctx.state.sleepers = [];
 }

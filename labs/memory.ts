@@ -14,6 +14,29 @@ import { join } from 'node:path';
 import { createCgroup, sayWrites, mib } from './cgroup-lab-kit.js';
 import { startHeld, exitShown, bothNames } from './cgroup-held.js';
 
+/** What the steps pass on: the lab's cgroup, the runs of dd, and the host's file names for the exercise's texts. */
+interface MemoryState {
+  cg: Cgroup;
+  /** memory.events (v1: memory.oom_control) before the two dd runs of the "oom" step. */
+  eventsBefore: MemoryEvents;
+  /** How dd bs=16M ended (fits under the limit). */
+  small: ExitStatus;
+  /** How dd bs=64M ended (OOM-killed). */
+  big: ExitStatus;
+  /** The hard limit's file on this host ({limitFile} in the task). */
+  limitFile: string;
+  /** Which cgroup version that is, and the file's name on the other ({limitOther}). */
+  limitOther: string;
+  /** v1's memory plus swap file, when the kernel accounts swap; unset on v2. */
+  swapFile?: string;
+  /** The task's sentence about the memsw file ({swapTask}); empty when there is none. */
+  swapTask: string;
+  /** The command's second half for memsw ({swapCommand}); empty when there is none. */
+  swapCommand: string;
+  /** The reference answer in the last hint ({answer}). */
+  answer: string;
+}
+
 const LIMIT = '32m';
 const LOWER = '16m';
 
@@ -22,7 +45,7 @@ const LOWER = '16m';
  * /dev/zero into it; the kernel writes every page of the buffer, so every page is really
  * allocated and charged to the cgroup (an untouched malloc would cost almost nothing).
  */
-async function allocate(ctx: LabContext, cg: Cgroup, n: number): Promise<ExitStatus> {
+async function allocate(ctx: LabContext<MemoryState>, cg: Cgroup, n: number): Promise<ExitStatus> {
   const dd = await startHeld(ctx, cg, ['/bin/dd', 'if=/dev/zero', 'of=/dev/null', `bs=${n}M`, 'count=1'], `dd-${n}M`);
   dd.release();
   return dd.wait();
@@ -48,7 +71,7 @@ const SWAP_LABEL: Record<1 | 2, Text> = {
 const EXITED_0 = t('exited with code 0', '以退出码 0 退出');
 const KILLED_137 = t('killed by SIGKILL (status 137)', '被 SIGKILL 杀死（状态 137）');
 
-const lab: Lab = {
+const lab: Lab<MemoryState> = {
   id: 'memory',
   title: t('memory: a limit, and the OOM killer that enforces it', 'memory：内存上限，以及执行它的 OOM killer'),
   module: 11,

@@ -11,6 +11,31 @@ import { join } from 'node:path';
 import { commOf, count, stopAndReap } from './kit.js';
 import { privateRoot } from '../src/recipes/rootfs.js';
 
+interface MntState {
+  /** The host's mount namespace (inode number). */
+  hostMnt: number;
+  /** How / propagates on the host, as describe() shows it ("ext4 shared:1"). */
+  rootPropagation: Shown;
+  /** How many of the host's mounts carry a shared:N tag. */
+  hostShared: number;
+  /** Where the lab's commands are typed (the {labDir} of the texts): the lab's own directory. */
+  labDir: string;
+  /** The directory the first namespace mounts its private tmpfs on. */
+  privateDir: string;
+  /** The sleep that holds the lab's first mount namespace (all private); the exercise works there. */
+  pid: number;
+  /** The lab directory bind-mounted on itself and made shared on the host. */
+  sharedDir: string;
+  /** The peer group of sharedDir on the host; unset if the host's mount was not tagged shared. */
+  peerGroup?: number;
+  /** The sleeps holding the namespaces whose copy of sharedDir is a peer, private, and a slave. */
+  peerPid: number;
+  privatePid: number;
+  slavePid: number;
+  /** The directory the exercise mounts a tmpfs on (the {exerciseDir} of the texts). */
+  exerciseDir: string;
+}
+
 /** The mount on `path` in a process's mount table; the last line wins, as mounts stack. */
 function mountAt(pid: Pid, path: string): MountInfo | undefined {
   return mountTable(pid).filter((m) => m.mountPoint === path).pop();
@@ -47,11 +72,11 @@ function tmpfs(target: string, name: string) {
 }
 
 /** A process that only holds a mount namespace open: `sleep infinity`. */
-async function holder(ctx: LabContext, steps: ThreadStep[], note: string): Promise<number> {
+async function holder(ctx: LabContext<MntState>, steps: ThreadStep[], note: string): Promise<number> {
   return ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: CLONE_NEWNS, steps }, note);
 }
 
-const lab: Lab = {
+const lab: Lab<MntState> = {
   id: 'mnt',
   title: t('The mount namespace: a table of mounts of its own, and propagation', '挂载命名空间：自己的一张挂载表，以及挂载传播'),
   module: 4,
@@ -68,7 +93,7 @@ const lab: Lab = {
       command: 'readlink /proc/self/ns/mnt; grep " / / " /proc/self/mountinfo',
       syscall: 'readlink(2) on /proc/self/ns/mnt; read(2) of /proc/self/mountinfo',
       async perform(ctx) {
-        ctx.state.hostMnt = namespaceId('self', 'mnt');
+        ctx.state.hostMnt = namespaceId('self', 'mnt')!;
         const table = mountTable('self');
         ctx.state.rootPropagation = describe(mountAt('self', '/'));
         ctx.state.hostShared = table.filter((m) => m.peerGroup !== undefined).length;
@@ -83,7 +108,7 @@ const lab: Lab = {
             : t(`/ is not shared here: PID 1 is ${init ? `"${init}", not systemd` : 'not systemd'}, so nothing made / shared at boot (and inside a container the runtime makes its mounts private or slave anyway)`,
               `这里的 / 不是共享的：1 号进程${init ? `是 "${init}"，不是 systemd` : '不是 systemd'}，所以启动时没有谁把 / 设成共享（何况在容器里，运行时本来就会把它的挂载设成私有或从属）`));
         }
-        const root = ctx.state.rootPropagation as Shown;
+        const root = ctx.state.rootPropagation;
         return t(`the host is in mnt:[${ctx.state.hostMnt}] with ${count(table.length, 'mount')}, ${ctx.state.hostShared} of them shared; / is ${en(root)}`,
           `宿主机在 mnt:[${ctx.state.hostMnt}] 里，共有 ${table.length} 个挂载，其中 ${ctx.state.hostShared} 个是共享的；/ 是 ${zh(root)}`);
       },

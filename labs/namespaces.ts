@@ -11,6 +11,18 @@ import { hostTool, startForkedSleeper } from './kit.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { startTime } from '../src/host/ledger.js';
 
+/** What the steps pass on. */
+interface NamespacesState {
+  /** nestbox's own /proc/self/ns/* inode numbers, by type (types this kernel lacks are absent). */
+  host: Partial<Record<NamespaceType, number>>;
+  /** The sleep each new-TYPE step started in a new namespace of that type, by type (the first such step makes the record). */
+  pids: Partial<Record<NamespaceType, number>>;
+  /** What unshare(CLONE_NEWUSER) from a thread of nestbox gave: an errno name, or 'none'. */
+  userError: string;
+  /** When the exercise began, in clock ticks since boot (/proc/PID/stat's start time). */
+  since: number;
+}
+
 const FLAG_NAMES: Record<NamespaceType, string> = {
   mnt: 'CLONE_NEWNS', uts: 'CLONE_NEWUTS', ipc: 'CLONE_NEWIPC', pid: 'CLONE_NEWPID',
   net: 'CLONE_NEWNET', user: 'CLONE_NEWUSER', cgroup: 'CLONE_NEWCGROUP', time: 'CLONE_NEWTIME',
@@ -27,7 +39,7 @@ function differing(pid: number): NamespaceType[] {
 }
 
 /** The "for children" link matters for pid and time: the process itself reads them from pid_for_children/time_for_children only after a fork. */
-function oneTypeStep(type: NamespaceType): Step {
+function oneTypeStep(type: NamespaceType): Step<NamespacesState> {
   return {
     id: `new-${type}`,
     title: t(`A new ${type} namespace (${FLAG_NAMES[type]})`, `新的 ${type} 命名空间（${FLAG_NAMES[type]}）`),
@@ -54,11 +66,11 @@ function oneTypeStep(type: NamespaceType): Step {
         ctx.say(t('posix_spawn from the thread that unshared: EINVAL, since this kernel is older than 6.2 (see lab timens); util-linux `unshare --time --fork` forked the sleep instead',
           '从执行 unshare 的那个线程调用 posix_spawn：EINVAL，因为这个内核早于 6.2（见实验 timens）；于是改由 util-linux 的 `unshare --time --fork` fork 出 sleep'));
       }
-      ctx.state[`pid_${type}`] = pid;
+      (ctx.state.pids ??= {})[type] = pid;
       return t(`sleep ${pid} started with ${FLAG_NAMES[type]}`, `用 ${FLAG_NAMES[type]} 启动了 sleep ${pid}`);
     },
     async verify(ctx) {
-      const pid = ctx.state[`pid_${type}`];
+      const pid = ctx.state.pids[type]!; // set by this step's perform
       const changed = differing(pid);
       return [
         observeThat(`/proc/${pid}/ns/${type}`, t(`≠ host's ${type}:[${namespaceId('self', type)}]`, `≠ 宿主机的 ${type}:[${namespaceId('self', type)}]`), `${type}:[${namespaceId(pid, type)}]`, changed.includes(type)),
@@ -77,11 +89,11 @@ function ticksNow(): number {
  * Processes started since the exercise began that have namespaces of their own. By start time, not
  * by PID: PIDs wrap around (at 32768 on many systems), start times do not.
  */
-function learnerProcesses(ctx: LabContext): { pid: number; types: NamespaceType[] }[] {
+function learnerProcesses(ctx: LabContext<NamespacesState>): { pid: number; types: NamespaceType[] }[] {
   return listPids()
     .filter((p) => (startTime(p) ?? 0) >= ctx.state.since && p !== process.pid && commandLine(p))
     .map((pid) => ({ pid, types: differing(pid) }))
-    .filter((p) => p.types.length > 0 && !Object.keys(ctx.state).some((k) => k.startsWith('pid_') && ctx.state[k] === p.pid));
+    .filter((p) => p.types.length > 0 && !Object.values(ctx.state.pids).includes(p.pid));
 }
 
 /** What unshare(CLONE_NEWUSER) gave: an errno name, or 'none' when it worked. */
@@ -89,7 +101,7 @@ const userError = (e: string) => (e === 'none' ? t('none', '没有出错') : t(e
 
 const available = NAMESPACE_TYPES.filter((t) => t !== 'user' && existsSync(`/proc/self/ns/${t}`));
 
-const lab: Lab = {
+const lab: Lab<NamespacesState> = {
   id: 'namespaces',
   title: t('Namespaces: one flag, one isolated resource', '命名空间：一个标志，隔离一种资源'),
   module: 1,

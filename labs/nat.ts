@@ -13,30 +13,58 @@ import { readSysctl, IP_FORWARD, BRIDGE_NF_CALL_IPTABLES } from '../src/net/sysc
 import { Ledger } from '../src/host/ledger.js';
 import { netOf, nbName, startWebServer, webRoot, httpGet, plainAddress, ping, snmpCounter, devCounters, adoptRules, removeRulesNaming, useForwarding, leaveForwarding, labBridge, plugIntoBridge, linkToHost } from './net-lab-kit.js';
 
-const BOX = (ctx: LabContext): Netns => ({ name: ctx.state.box });
+interface NatState {
+  /** The lab's bridge, its subnet and gateway address: set by labBridge in the first step (cleanup, which runs even when that step did not, checks). */
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  /** The box: a namespace on the bridge, and its address. */
+  box: string;
+  boxAddr: string;
+  /** The outside: a namespace linked straight to the host, its subnet and address, and its web server's PID. */
+  outside: string;
+  outSubnet: string;
+  outsideAddr: string;
+  outsidePid: number;
+  /** The host's end of the veth to the outside, and its address there. */
+  hostOut: string;
+  hostOutAddr: string;
+  /** ip_forward before the lab turned it on (undefined: unreadable). */
+  forwardBefore: string | undefined;
+  /** The outside's OutNoRoutes and eth0 receive counters before the request without NAT (undefined: unreadable). */
+  noRoutesBefore: number | undefined;
+  rxBefore: number | undefined;
+  /** The outside's page as the box got it without NAT (undefined: no answer, as expected). */
+  plainAnswer: string | undefined;
+  /** The caller the outside saw with MASQUERADE (undefined: no answer), and whether the box's ping was answered. */
+  seen: string | undefined;
+  pinged: boolean;
+}
+
+const BOX = (ctx: LabContext<NatState>): Netns => ({ name: ctx.state.box });
 const NONE = t('none', '无');
 const NO_ANSWER = t('no answer', '没有回应');
 const PRESENT = t('present', '存在');
-const OUTSIDE = (ctx: LabContext): Netns => ({ name: ctx.state.outside });
-const tag = (ctx: LabContext) => `nestbox lab nat ${ctx.unique}`;
-const comment = (ctx: LabContext, what: string) => ['-m', 'comment', '--comment', `${tag(ctx)} ${what}`];
+const OUTSIDE = (ctx: LabContext<NatState>): Netns => ({ name: ctx.state.outside });
+const tag = (ctx: LabContext<NatState>) => `nestbox lab nat ${ctx.unique}`;
+const comment = (ctx: LabContext<NatState>, what: string) => ['-m', 'comment', '--comment', `${tag(ctx)} ${what}`];
 
 /** The rule Docker adds for its bridge: from the container subnet, leaving by any interface but the bridge. */
-const masquerade = (ctx: LabContext): Rule => ({ table: 'nat', chain: 'POSTROUTING', spec: ['-s', ctx.state.subnet, '!', '-o', ctx.state.bridge, ...comment(ctx, 'masquerade'), '-j', 'MASQUERADE'] });
+const masquerade = (ctx: LabContext<NatState>): Rule => ({ table: 'nat', chain: 'POSTROUTING', spec: ['-s', ctx.state.subnet, '!', '-o', ctx.state.bridge, ...comment(ctx, 'masquerade'), '-j', 'MASQUERADE'] });
 
 /** MASQUERADE rules in POSTROUTING for the lab's subnet that send packets anywhere but back into the bridge. */
-async function masqueradeRules(ctx: LabContext) {
+async function masqueradeRules(ctx: LabContext<NatState>) {
   const rules = await countedRules('nat', 'POSTROUTING');
   return rules.filter((r) => r.args.at(-1) === 'MASQUERADE' && ruleOption(r.args, '-s', '--source') === ctx.state.subnet);
 }
 
 /** Ask the outside's web server who is calling: it answers with the source address it sees. */
-async function whoCalls(ctx: LabContext, quiet = false): Promise<string | undefined> {
+async function whoCalls(ctx: LabContext<NatState>, quiet = false): Promise<string | undefined> {
   const body = await httpGet(ctx, BOX(ctx), `http://${ctx.state.outsideAddr}/cgi-bin/peer`, { timeoutMs: 700, quiet });
   return body === undefined ? undefined : plainAddress(body);
 }
 
-const lab: Lab = {
+const lab: Lab<NatState> = {
   id: 'nat',
   title: t('NAT: a container reaches the outside through the host', 'NAT：容器经由宿主机访问外面'),
   module: 13,

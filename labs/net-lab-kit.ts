@@ -18,27 +18,29 @@ import { sleep } from './kit.js';
 import { pick } from '../src/i18n/lang.js';
 
 /** The lab's NetCtx: objects go into its ledger, and each command run is shown as "$ command". */
-export function netOf(ctx: LabContext): NetCtx {
+export function netOf<S extends object>(ctx: LabContext<S>): NetCtx {
   return { ledger: ctx.ledger, trace: (c) => ctx.say(`$ ${c}`) };
 }
 
 /** "nb" + purpose + the run's unique token: a name no other run uses (15 characters at most). */
-export const nbName = (ctx: LabContext, purpose: string) => linkName(purpose, ctx.unique);
+export const nbName = <S extends object>(ctx: LabContext<S>, purpose: string) => linkName(purpose, ctx.unique);
 
 /**
  * The lab's bridge, made as Docker makes docker0: a subnet no route on this host uses yet, its first
  * address on the bridge (the containers' gateway), the bridge up. Sets ctx.state.bridge, subnet and
  * gateway; returns the subnet's address pool.
  */
-export async function labBridge(ctx: LabContext): Promise<AddressPool> {
+export async function labBridge<S extends object>(ctx: LabContext<S>): Promise<AddressPool> {
   const net = netOf(ctx);
-  ctx.state.bridge = nbName(ctx, 'br');
-  ctx.state.subnet = await reserveSubnet(net);
-  const pool = new AddressPool(ctx.state.subnet);
+  const bridge = nbName(ctx, 'br');
+  ctx.state.bridge = bridge;
+  const subnet = await reserveSubnet(net);
+  ctx.state.subnet = subnet;
+  const pool = new AddressPool(subnet);
   ctx.state.gateway = pool.gateway;
-  await createBridge(net, ctx.state.bridge);
-  await addAddress(net, 'host', ctx.state.bridge, pool.cidr(pool.gateway));
-  await setUp(net, 'host', ctx.state.bridge);
+  await createBridge(net, bridge);
+  await addAddress(net, 'host', bridge, pool.cidr(pool.gateway));
+  await setUp(net, 'host', bridge);
   return pool;
 }
 
@@ -49,10 +51,10 @@ export async function labBridge(ctx: LabContext): Promise<AddressPool> {
  * default route via the gateway is added. `quietIpv6` keeps IPv6 off eth0, so its counters show
  * only what the lab sends. Returns the namespace's address.
  */
-export async function plugIntoBridge(ctx: LabContext, pool: AddressPool, ns: Netns, port: string, peer: string, opts: { quietIpv6?: boolean; defaultRoute?: boolean } = {}): Promise<string> {
+export async function plugIntoBridge<S extends object>(ctx: LabContext<S>, pool: AddressPool, ns: Netns, port: string, peer: string, opts: { quietIpv6?: boolean; defaultRoute?: boolean } = {}): Promise<string> {
   const net = netOf(ctx);
   await createVethPair(net, port, peer);
-  await attach(net, port, ctx.state.bridge);
+  await attach(net, port, ctx.state.bridge!); // set by labBridge, which every caller runs first
   await setUp(net, 'host', port);
   const address = await peerAsEth0(ctx, pool, ns, peer, !!opts.quietIpv6);
   if (opts.defaultRoute ?? true) await addRoute(net, ns, 'default', { via: pool.gateway });
@@ -65,7 +67,7 @@ export async function plugIntoBridge(ctx: LabContext, pool: AddressPool, ns: Net
  * namespace as eth0 with the next one. The namespace knows only its own subnet: no default route.
  * IPv6 stays off the host end (and off eth0 with `quietInside`). Returns the namespace's address.
  */
-export async function linkToHost(ctx: LabContext, pool: AddressPool, ns: Netns, hostEnd: string, peer: string, opts: { quietInside?: boolean } = {}): Promise<string> {
+export async function linkToHost<S extends object>(ctx: LabContext<S>, pool: AddressPool, ns: Netns, hostEnd: string, peer: string, opts: { quietInside?: boolean } = {}): Promise<string> {
   const net = netOf(ctx);
   await createVethPair(net, hostEnd, peer);
   await quietIpv6(net, 'host', hostEnd);
@@ -75,7 +77,7 @@ export async function linkToHost(ctx: LabContext, pool: AddressPool, ns: Netns, 
 }
 
 /** Move a veth end into a namespace as eth0, give it the pool's next address, bring lo and eth0 up. */
-async function peerAsEth0(ctx: LabContext, pool: AddressPool, ns: Netns, peer: string, noIpv6: boolean): Promise<string> {
+async function peerAsEth0<S extends object>(ctx: LabContext<S>, pool: AddressPool, ns: Netns, peer: string, noIpv6: boolean): Promise<string> {
   const net = netOf(ctx);
   await moveLink(net, peer, ns, 'eth0');
   if (noIpv6) await quietIpv6(net, ns, 'eth0');
@@ -87,20 +89,20 @@ async function peerAsEth0(ctx: LabContext, pool: AddressPool, ns: Netns, peer: s
 }
 
 /** Turn the host into a router (ip_forward = 1) while the lab needs it; the old value goes into the ledger first. */
-export async function useForwarding(ctx: LabContext): Promise<void> {
+export async function useForwarding<S extends object>(ctx: LabContext<S>): Promise<void> {
   await useIpForward(netOf(ctx));
   ctx.state.usesForward = true;
 }
 
 /** The lab no longer needs forwarding: the last user puts the old ip_forward back. */
-export async function leaveForwarding(ctx: LabContext): Promise<void> {
+export async function leaveForwarding<S extends object>(ctx: LabContext<S>): Promise<void> {
   if (ctx.state.usesForward) await leaveIpForward(netOf(ctx));
   ctx.state.usesForward = false;
 }
 
 /** busybox on the host, else the one in nestbox's own root filesystem (static, runs anywhere). */
 let busyboxPath: string | undefined;
-export function busybox(ctx: LabContext): string {
+export function busybox<S extends object>(ctx: LabContext<S>): string {
   busyboxPath ??= ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? join(ctx.rootfs(), 'bin', 'busybox');
   return busyboxPath;
 }
@@ -112,19 +114,19 @@ const shown = (argv: string[]) => (argv[0].endsWith('busybox') ? argv.slice(1) :
  * Run a short command inside a namespace, bounded by `timeoutMs` (SIGKILL after), narrated as
  * `ip netns exec NAME ...`. Its output is returned, never thrown.
  */
-export async function inside(ctx: LabContext, ns: Netns, argv: string[], opts: { timeoutMs?: number; input?: string; quiet?: boolean } = {}): Promise<ToolResult> {
+export async function inside<S extends object>(ctx: LabContext<S>, ns: Netns, argv: string[], opts: { timeoutMs?: number; input?: string; quiet?: boolean } = {}): Promise<ToolResult> {
   if (!opts.quiet) ctx.say(`$ ${inNetnsArgv(ns, shown(argv)).join(' ')}`);
   return runArgv(inNetnsArgv(ns, argv), { timeoutMs: opts.timeoutMs ?? 2000, input: opts.input });
 }
 
 /** One ICMP echo request, waiting at most a second for the reply. True when it came back. */
-export async function ping(ctx: LabContext, from: Netns, address: string, opts: { quiet?: boolean } = {}): Promise<boolean> {
+export async function ping<S extends object>(ctx: LabContext<S>, from: Netns, address: string, opts: { quiet?: boolean } = {}): Promise<boolean> {
   const r = await inside(ctx, from, [busybox(ctx), 'ping', '-c', '1', '-W', '1', address], { timeoutMs: 1500, ...opts });
   return r.code === 0 && / 0% packet loss/.test(r.stdout);
 }
 
 /** A TCP echo: send `message` to address:port with nc and return what came back ('' when nothing did). */
-export async function echo(ctx: LabContext, from: Netns, address: string, port: number, message: string): Promise<string> {
+export async function echo<S extends object>(ctx: LabContext<S>, from: Netns, address: string, port: number, message: string): Promise<string> {
   ctx.say(`$ echo ${message} | ${inNetnsArgv(from, ['nc', '-w', '1', address, String(port)]).join(' ')}`);
   const r = await runArgv(inNetnsArgv(from, [busybox(ctx), 'nc', '-w', '1', address, String(port)]), { timeoutMs: 1500, input: message + '\n' });
   return r.stdout.trim();
@@ -134,13 +136,13 @@ export async function echo(ctx: LabContext, from: Netns, address: string, port: 
  * An HTTP GET with busybox wget; the body, or undefined when the request failed or took longer
  * than `timeoutMs` (this busybox's own -T option is not used: the process is killed instead).
  */
-export async function httpGet(ctx: LabContext, from: Netns, url: string, opts: { timeoutMs?: number; quiet?: boolean } = {}): Promise<string | undefined> {
+export async function httpGet<S extends object>(ctx: LabContext<S>, from: Netns, url: string, opts: { timeoutMs?: number; quiet?: boolean } = {}): Promise<string | undefined> {
   const r = await inside(ctx, from, [busybox(ctx), 'wget', '-q', '-O', '-', url], { timeoutMs: opts.timeoutMs ?? 1500, quiet: opts.quiet });
   return r.code === 0 ? r.stdout.trim() : undefined;
 }
 
 /** A document root for busybox httpd: index.html with `text`, and /cgi-bin/peer answering with the client's address as the server sees it. */
-export function webRoot(ctx: LabContext, name: string, text: string): string {
+export function webRoot<S extends object>(ctx: LabContext<S>, name: string, text: string): string {
   const dir = join(ctx.workDir, name);
   mkdirSync(join(dir, 'cgi-bin'), { recursive: true });
   writeFileSync(join(dir, 'index.html'), text + '\n');
@@ -166,7 +168,7 @@ export const plainAddress = (text: string | undefined) => (text ?? '').replace(/
  * Start a long-running program inside a namespace (a server, or a process that holds the
  * namespace); it is recorded in the ledger and killed at cleanup. Output goes to a log file.
  */
-async function startInside(ctx: LabContext, ns: Netns, argv: string[], note: string, log = join(ctx.workDir, `${note.replace(/\W+/g, '-')}.log`)): Promise<{ pid: number; log: string }> {
+async function startInside<S extends object>(ctx: LabContext<S>, ns: Netns, argv: string[], note: string, log = join(ctx.workDir, `${note.replace(/\W+/g, '-')}.log`)): Promise<{ pid: number; log: string }> {
   ctx.say(`$ ${inNetnsArgv(ns, shown(argv)).join(' ')} &`);
   const out = openSync(log, 'a');
   const nul = openSync('/dev/null', 'r');
@@ -195,14 +197,14 @@ export async function waitListening(pid: number, port: number, ms = 1500): Promi
 }
 
 /** A TCP echo server (busybox nc, persistent with -ll) inside a namespace. */
-export async function startEchoServer(ctx: LabContext, ns: Netns, port: number, note: string): Promise<number> {
+export async function startEchoServer<S extends object>(ctx: LabContext<S>, ns: Netns, port: number, note: string): Promise<number> {
   const { pid } = await startInside(ctx, ns, [busybox(ctx), 'nc', '-ll', '-p', String(port), '-e', '/bin/cat'], note);
   if (!(await waitListening(pid, port))) throw new Error(pick(`the echo server in ${JSON.stringify(ns)} did not start listening on port ${port}`, `${JSON.stringify(ns)} 里的回显服务器没有开始监听端口 ${port}`));
   return pid;
 }
 
 /** A web server (busybox httpd in the foreground, logging each request) inside a namespace. */
-export async function startWebServer(ctx: LabContext, ns: Netns, bind: string, root: string, note: string): Promise<{ pid: number; log: string }> {
+export async function startWebServer<S extends object>(ctx: LabContext<S>, ns: Netns, bind: string, root: string, note: string): Promise<{ pid: number; log: string }> {
   const server = await startInside(ctx, ns, [busybox(ctx), 'httpd', '-f', '-vv', '-p', bind, '-h', root], note);
   if (!(await waitListening(server.pid, Number(bind.split(':').pop())))) throw new Error(pick(`the web server in ${JSON.stringify(ns)} did not start listening on ${bind}`, `${JSON.stringify(ns)} 里的 Web 服务器没有开始监听 ${bind}`));
   return server;
@@ -254,7 +256,7 @@ export async function waitOperUp(ns: Netns, dev: string, ms = 1000): Promise<str
  * of the lab's own objects (its bridge, its subnet, its chain: unique to this run) are written in
  * the ledger now, so cleanup removes them too, even if the lab is killed later.
  */
-export async function adoptRules(ctx: LabContext, table: string, chains: string[], needles: string[]): Promise<void> {
+export async function adoptRules<S extends object>(ctx: LabContext<S>, table: string, chains: string[], needles: string[]): Promise<void> {
   const { bin } = await detectIptables();
   const recorded = new Set(ctx.ledger.entries().filter((e) => e.kind === 'iptables').map((e) => JSON.stringify((e as any).args)));
   for (const r of (await listSpecs(table)).rules) {

@@ -10,8 +10,19 @@ import { which } from '../src/host/exec.js';
 import { existsSync } from 'node:fs';
 import { runJoined, stopAndReap } from './kit.js';
 
+interface NetState {
+  /** The host's network namespace (inode number) and its interfaces' names. */
+  hostNet: number;
+  hostIfaces: string[];
+  /** The sleep that holds the lab's network namespace. */
+  pid: number;
+  /** Packets lo had received inside before the ping, and the ping's exit code. */
+  loRxBefore: number;
+  pingCode: number;
+}
+
 /** Run a program joined to PID's network namespace (like nsenter --target PID --net): its exit code and output. */
-const runInside = (ctx: LabContext, pid: number, argv: string[]) => runJoined(ctx, pid, ['net'], argv);
+const runInside = (ctx: LabContext<NetState>, pid: number, argv: string[]) => runJoined(ctx, pid, ['net'], argv);
 
 let ipPath: string | undefined;
 const ip = () => (ipPath ??= which('ip') ?? '/usr/sbin/ip');
@@ -25,7 +36,7 @@ function pingCommand(): string[] {
 }
 
 /** `ip -json link show lo` inside PID's namespace: flags (UP or not), operstate, IPv4 addresses. */
-async function loopback(ctx: LabContext, pid: number): Promise<{ flags: string[]; operstate: string; inet: string[] }> {
+async function loopback(ctx: LabContext<NetState>, pid: number): Promise<{ flags: string[]; operstate: string; inet: string[] }> {
   const { out } = await runInside(ctx, pid, [ip(), '-json', 'addr', 'show', 'dev', 'lo']);
   const lo = (JSON.parse(out || '[]') as any[])[0] ?? { flags: [], operstate: 'absent', addr_info: [] };
   const inet = (lo.addr_info ?? []).filter((a: any) => a.family === 'inet').map((a: any) => `${a.local}/${a.prefixlen}`);
@@ -34,7 +45,7 @@ async function loopback(ctx: LabContext, pid: number): Promise<{ flags: string[]
 
 const NONE = t('none', '没有');
 
-const lab: Lab = {
+const lab: Lab<NetState> = {
   id: 'net',
   title: t('The network namespace: a network stack of its own', '网络命名空间：一套自己的网络栈'),
   module: 6,
@@ -51,7 +62,7 @@ const lab: Lab = {
       command: 'readlink /proc/self/ns/net; cat /proc/self/net/dev',
       syscall: 'readlink(2) on /proc/self/ns/net; read(2) of /proc/self/net/dev',
       async perform(ctx) {
-        ctx.state.hostNet = namespaceId('self', 'net');
+        ctx.state.hostNet = namespaceId('self', 'net')!;
         ctx.state.hostIfaces = netDev('self').map((d) => d.name);
         return t(`the host is in net:[${ctx.state.hostNet}] with interfaces ${ctx.state.hostIfaces.join(', ')}`,
           `宿主机在 net:[${ctx.state.hostNet}] 里，网络接口有 ${ctx.state.hostIfaces.join('、')}`);

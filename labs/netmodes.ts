@@ -13,12 +13,30 @@ import { link } from '../src/net/link.js';
 import { padEnd } from '../src/render/text-width.js';
 import { nbName, startWebServer, webRoot, httpGet, interfacesOf, ping, labBridge, plugIntoBridge } from './net-lab-kit.js';
 
+interface NetmodesState {
+  /** The host's network namespace (inode number), read before anything is made. */
+  hostNet: number;
+  /** The four boxes, one per mode: each a sleep holding (or joining) a network namespace. */
+  bridgePid: number;
+  hostPid: number;
+  nonePid: number;
+  containerPid: number;
+  /** The bridge box's eth0 address (without the /24). */
+  boxAddr: string;
+  /** The log of the web server in the bridge box (busybox httpd -vv). */
+  webLog: string;
+  /** The exercise's shell joins this process's namespace: the container-mode box. */
+  pid: number;
+  /** Requests from 127.0.0.1 in the web server's log before the exercise. */
+  requestsBefore: number;
+}
+
 const WEB = '127.0.0.1:8080';
-const holder = (ctx: LabContext, how: { unshare?: number; join?: { pid: number; types: ['net'] }; steps?: ThreadStep[] }, note: string) =>
+const holder = (ctx: LabContext<NetmodesState>, how: { unshare?: number; join?: { pid: number; types: ['net'] }; steps?: ThreadStep[] }, note: string) =>
   ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), ...how }, note);
 
 /** Requests the web server in the bridge box logged from 127.0.0.1 (busybox httpd -vv: "127.0.0.1:PORT: url:/"). */
-function loopbackRequests(ctx: LabContext): number {
+function loopbackRequests(ctx: LabContext<NetmodesState>): number {
   try {
     return readFileSync(ctx.state.webLog, 'utf8').split('\n').filter((l) => /^\[?(::ffff:)?127\.0\.0\.1\]?:\d+: url:/.test(l)).length;
   } catch {
@@ -30,7 +48,7 @@ const netOfPid = (pid: number) => namespaceId(pid, 'net');
 const label = (pid: number) => `net:[${netOfPid(pid)}]`;
 const interfacesLabel = (pid: number) => t(`interfaces in /proc/${pid}/net/dev`, `/proc/${pid}/net/dev 里的网卡`);
 
-const lab: Lab = {
+const lab: Lab<NetmodesState> = {
   id: 'netmodes',
   title: t('Network modes: bridge, host, none and container, side by side', '网络模式：bridge、host、none 和 container 并排对比'),
   module: 13,
@@ -47,7 +65,7 @@ const lab: Lab = {
       command: 'unshare --net sleep infinity & ip link add $V type veth peer name $P; ip link set $V master $BR up; ip link set $P netns $! name eth0; nsenter --net=/proc/$!/ns/net ip addr add 10.213.0.2/24 dev eth0 ...',
       syscall: 'unshare(CLONE_NEWNET); netlink RTM_NEWLINK with IFLA_NET_NS_PID; setns(CLONE_NEWNET) for nsenter',
       async perform(ctx) {
-        ctx.state.hostNet = namespaceId('self', 'net');
+        ctx.state.hostNet = namespaceId('self', 'net')!;
         const pool = await labBridge(ctx);
         ctx.state.bridgePid = await holder(ctx, { unshare: CLONE_NEWNET }, 'bridge-mode box');
         const box: Netns = { pid: ctx.state.bridgePid };

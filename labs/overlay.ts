@@ -19,6 +19,24 @@ import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { privateRoot, overlayRoot, pivotInto } from '../src/recipes/rootfs.js';
 
+/** A container's own directories: its upper (writable) layer, overlayfs's work directory, the mount point of the merged view. */
+interface ContainerDirs { upper: string; work: string; merged: string }
+
+interface OverlayState {
+  /** The two image layers (read-only once built): the base root and the app layer on top. */
+  base: string;
+  app: string;
+  /** sha256 (first 16 hex digits) of the layers' files when built: app's by path in the layer, base's etc/motd. */
+  sums: { app: Record<string, string>; baseMotd: string };
+  /** Each container's directories, under its name (startContainer). */
+  c1: ContainerDirs;
+  c2: ContainerDirs;
+  /** The containers' sleeps, and the PID the steps' commands refer to (the latest container's). */
+  c1Pid: number;
+  c2Pid: number;
+  pid: number;
+}
+
 /** The app layer: what one build step ("COPY app/ /app/", "edit /etc/motd") added on top of the base. */
 const APP_LAYER: Record<string, string> = {
   'etc/motd': 'Welcome to the app image (app layer)\n',
@@ -76,9 +94,9 @@ const show = (text: string) => JSON.stringify(text.trimEnd());
 const shownFile = (path: string): Shown => (existsSync(path) ? show(readFileSync(path, 'utf8')) : ABSENT);
 
 /** Start container `name`: its own upper and work directories, the shared lower layers, an overlay as its root. */
-async function startContainer(ctx: LabContext, name: string): Promise<number> {
+async function startContainer(ctx: LabContext<OverlayState>, name: 'c1' | 'c2'): Promise<number> {
   const dir = join(ctx.workDir, name);
-  const c = { upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
+  const c: ContainerDirs = { upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
   for (const d of Object.values(c)) mkdirSync(d, { recursive: true });
   ctx.state[name] = c;
   // lowerdir lists the top layer first: the app layer shadows the base where both have a file.
@@ -100,7 +118,7 @@ function rootMount(pid: number): { fstype: Shown; lowerdir: Shown; upperdir: Sho
 
 const NO_FILES = t('(none)', '（无）');
 
-const lab: Lab = {
+const lab: Lab<OverlayState> = {
   id: 'overlay',
   title: t('Overlay filesystems: image layers, copy-up and whiteouts', 'overlay 文件系统：镜像层、复制上移和 whiteout 文件'),
   module: 9,

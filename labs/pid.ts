@@ -13,6 +13,32 @@ import { commOf, runCaptured, runJoined, stopAndReap } from './kit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { privateRoot } from '../src/recipes/rootfs.js';
 
+/**
+ * What the steps pass on. The keys name processes by their role, never `pid`: in this lab the word
+ * PID stays a word in the texts (PID 1, PID namespace). The exercise's cleanup runs even when an
+ * earlier step failed, so it reads box and first with `?.`.
+ */
+interface PidState {
+  /** Step pid1's sleep: PID 1 of a new PID namespace that still reads the host's /proc. */
+  first: Tracked;
+  /** first's host PID, for {firstPid} in the texts. */
+  firstPid: number;
+  /** What busybox ps listed inside first's PID namespace, through the host's /proc. */
+  staleRows: PsLine[];
+  /** proc mounts on /proc on the host, before the namespace mounted its own. */
+  hostProcMounts: number;
+  /** Step mount-proc's sleep: PID 1 of a PID namespace with its own /proc (the exercise's target). */
+  box: Tracked;
+  /** box's host PID, for {boxPid} in the texts and the exercise's shell. */
+  boxPid: number;
+  /** box's pid:[N], for {boxNs} (undefined only if box had already ended when it was read). */
+  boxNs: number | undefined;
+  /** What busybox ps listed inside box's namespaces, through their own /proc. */
+  ownRows: PsLine[];
+  /** The sleep orphaned inside box's namespace, and its PID there. */
+  orphan: Tracked & { inner: number };
+}
+
 const INIT = ['sleep', '86401'];
 const ORPHAN = ['sleep', '86402'];
 const PS = ['/bin/busybox', 'ps', '-o', 'pid,ppid,args'];
@@ -30,7 +56,7 @@ function parsePs(text: string): PsLine[] {
 }
 
 /** Run busybox ps inside the namespaces of `pid` (pid only: the host's /proc; pid+mnt: its own). */
-async function psInside(ctx: LabContext, pid: number, types: ('pid' | 'mnt')[]): Promise<PsLine[]> {
+async function psInside(ctx: LabContext<PidState>, pid: number, types: ('pid' | 'mnt')[]): Promise<PsLine[]> {
   return parsePs((await runJoined(ctx, pid, types, PS)).out);
 }
 
@@ -38,7 +64,7 @@ const procMounts = (pid: number | 'self') => mountTable(pid).filter((m) => m.mou
 const lastOf = (nspid: number[]) => nspid[nspid.length - 1];
 
 /** Host PIDs of the live processes whose /proc/PID/ns/pid is `ns` (zombies have ended: left out). */
-function liveIn(ns: number): number[] {
+function liveIn(ns: number | undefined): number[] {
   return listPids().filter((p) => namespaceId(p, 'pid') === ns && isAlive(p));
 }
 
@@ -54,7 +80,7 @@ function psArgs(pid: number): string {
   return comm && argv0.split('/').pop() !== comm ? `{${comm}} ${args}` : args;
 }
 
-const lab: Lab = {
+const lab: Lab<PidState> = {
   id: 'pid',
   title: t('The PID namespace: PID 1 inside, any PID outside', 'PID 命名空间：里面是 PID 1，外面可以是任何 PID'),
   module: 3,
@@ -78,7 +104,7 @@ const lab: Lab = {
         return t(`started "${INIT.join(' ')}" as host PID ${pid} in a new PID namespace`, `在新的 PID 命名空间里启动了 "${INIT.join(' ')}"，宿主机 PID 是 ${pid}`);
       },
       async verify(ctx) {
-        const { pid } = ctx.state.first as Tracked;
+        const { pid } = ctx.state.first;
         const st = processStatus(pid);
         const host = namespaceId('self', 'pid');
         const inner = namespaceId(pid, 'pid');
@@ -99,7 +125,7 @@ const lab: Lab = {
       command: 'nsenter --target {firstPid} --pid busybox ps -o pid,ppid,args',
       syscall: 'setns(/proc/{firstPid}/ns/pid, CLONE_NEWPID); posix_spawn("busybox ps"), which reads the host\'s /proc',
       async perform(ctx) {
-        const { pid } = ctx.state.first as Tracked;
+        const { pid } = ctx.state.first;
         const rows = await psInside(ctx, pid, ['pid']);
         ctx.state.staleRows = rows;
         for (const r of rows.filter((r) => r.pid === 1 || r.pid === pid || r.pid === process.pid || r.args.startsWith('/bin/busybox ps') || r.args.startsWith('ps '))) {
@@ -112,8 +138,8 @@ const lab: Lab = {
           `在 pid:[${ns}] 里运行的 busybox ps 列出了 ${rows.length} 个进程，ps 自己也在其中（ps 已经结束，宿主机现在列出 ${now} 个）`);
       },
       async verify(ctx) {
-        const { pid } = ctx.state.first as Tracked;
-        const rows: PsLine[] = ctx.state.staleRows;
+        const { pid } = ctx.state.first;
+        const rows = ctx.state.staleRows;
         const row1 = rows.find((r) => r.pid === 1)?.args;
         const init = row1 ?? 'absent';
         const hostInit = psArgs(1);
@@ -171,8 +197,8 @@ const lab: Lab = {
         return t(`host PID ${pid} mounted a fresh /proc inside its PID and mount namespaces`, `宿主机 PID 为 ${pid} 的进程在它的 PID 和挂载命名空间里挂载了一个新的 /proc`);
       },
       async verify(ctx) {
-        const { pid } = ctx.state.box as Tracked;
-        const rows: PsLine[] = ctx.state.ownRows;
+        const { pid } = ctx.state.box;
+        const rows = ctx.state.ownRows;
         const inside = procMounts(pid);
         const top = inside[inside.length - 1];
         const listing = rows.map((r) => `${r.pid} ${r.args.split(' ')[0] === '/bin/busybox' ? 'ps' : r.args}`).join('; ');
@@ -198,7 +224,7 @@ const lab: Lab = {
       command: "nsenter -t {boxPid} -p -m sh -c 'sleep 86402 & echo $!'; grep PPid /proc/<orphan>/status",
       syscall: 'setns(pid, mnt); posix_spawn("/bin/sh"): fork(2) + exit(2); the kernel reparents the child to the namespace\'s child_reaper',
       async perform(ctx) {
-        const { pid } = ctx.state.box as Tracked;
+        const { pid } = ctx.state.box;
         const { out } = await runCaptured(ctx, { argv: ['/bin/sh', '-c', `${ORPHAN.join(' ')} </dev/null >/dev/null 2>&1 & echo $!`], join: { pid, types: ['pid', 'mnt'] } });
         const inner = Number(out);
         // $! is the PID inside the namespace; find the same process among the host's by its NSpid.
@@ -211,8 +237,8 @@ const lab: Lab = {
           `shell 已经退出；它启动的 "${ORPHAN.join(' ')}"（里面的 PID 是 ${inner}，宿主机上是 ${host}）成了孤儿进程`);
       },
       async verify(ctx) {
-        const { pid } = ctx.state.box as Tracked;
-        const orphan = ctx.state.orphan as Tracked & { inner: number };
+        const { pid } = ctx.state.box;
+        const { orphan } = ctx.state;
         const st = processStatus(orphan.pid);
         const rows = await psInside(ctx, pid, ['pid', 'mnt']);
         const row = rows.find((r) => r.pid === orphan.inner);
@@ -257,8 +283,7 @@ const lab: Lab = {
         },
       },
       async verify(ctx) {
-        const box = ctx.state.box as Tracked;
-        const orphan = ctx.state.orphan as Tracked;
+        const { box, orphan } = ctx.state;
         await waitGone(box);
         const init = fate(box);
         const left = liveIn(ctx.state.boxNs);

@@ -14,6 +14,21 @@ import { createCgroup, sayWrites } from './cgroup-lab-kit.js';
 import { sleep } from './kit.js';
 import { startHeld, exitShown, until } from './cgroup-held.js';
 
+/** What the steps pass on: the lab's cgroup, what the fork bomb did, and the file the exercise names. */
+interface PidsState {
+  cg: Cgroup;
+  /** Rounds of SIGKILL it took to empty the cgroup after the bomb. */
+  killRounds: number;
+  /** Whether pids.current read 0 again after the kill (orphans collected by PID 1). */
+  emptied: boolean;
+  /** Milliseconds from the first kill to the cgroup being empty (or giving up). */
+  stopMs: number;
+  /** The bomb's run: pids.current samples, forks refused (pids.events max), and the host's process count before and at its highest. */
+  bomb: { samples: number[]; refused: number; hostBefore: number; hostPeak: number };
+  /** The cgroup's pids.max on this host ({pidsMaxFile} in the task). */
+  pidsMaxFile: string;
+}
+
 const LIMIT = '20';
 /** A shell function that starts two copies of itself in the background, forever. */
 const BOMB = 'f(){ f|f& }; f';
@@ -52,7 +67,7 @@ async function killAll(cg: Cgroup, ms = 3000): Promise<number> {
 }
 
 /** Run the exercise's job in the cgroup: its exit status, the forks refused meanwhile, and what it printed. */
-async function runJob(ctx: LabContext, cg: Cgroup): Promise<{ exit: ExitStatus; refused: number; output: string }> {
+async function runJob(ctx: LabContext<PidsState>, cg: Cgroup): Promise<{ exit: ExitStatus; refused: number; output: string }> {
   await untilEmpty(cg); // leftovers of an earlier run would take slots
   const before = cg.pidsRefused();
   const job = await startHeld(ctx, cg, ['/bin/sh', '-c', JOB], 'job');
@@ -63,7 +78,7 @@ async function runJob(ctx: LabContext, cg: Cgroup): Promise<{ exit: ExitStatus; 
 /** "no processes" in cgroup.procs. */
 const NONE = t('(none)', '（无）');
 
-const lab: Lab = {
+const lab: Lab<PidsState> = {
   id: 'pids',
   title: t('pids: a fork bomb in a cage', 'pids：关进笼子的 fork 炸弹'),
   module: 11,

@@ -15,25 +15,50 @@ import { netOf, nbName, startWebServer, webRoot, httpGet, plainAddress, adoptRul
 const WEB_PORT = 8080;
 const NO_ANSWER = t('no answer', '没有回应');
 const NO_RULE = t('no rule', '没有这条规则');
-const WEB = (ctx: LabContext): Netns => ({ name: ctx.state.web });
-const CLIENT = (ctx: LabContext): Netns => ({ name: ctx.state.client });
-const tag = (ctx: LabContext) => `nestbox lab ports ${ctx.unique}`;
-const comment = (ctx: LabContext, what: string) => ['-m', 'comment', '--comment', `${tag(ctx)} ${what}`];
+interface PortsState {
+  /** The lab's bridge and its gateway address: set by labBridge in the first step. */
+  bridge: string;
+  gateway: string;
+  /** The web namespace on the bridge: its name, address, web server's PID, and the page it serves. */
+  web: string;
+  webAddr: string;
+  webPid: number;
+  text: string;
+  /** The client namespace, linked straight to the host: its name, subnet, address, and the host's address facing it. */
+  client: string;
+  clientSubnet: string;
+  clientAddr: string;
+  hostSide: string;
+  /** The host port to publish, and the lab's nat chain (NESTBOX-<unique>) that holds the DNAT rule. */
+  hostPort: number;
+  chain: string;
+  /** What GET http://127.0.0.1:PORT/ returned on the host (undefined: no answer), and the caller the web server saw ('' when none). */
+  localBody: string | undefined;
+  localPeer: string;
+  /** The three requests from the client in the counters step (undefined: no answer), and how much the DNAT counter grew. */
+  requests: (string | undefined)[];
+  dnatDelta: number;
+}
+
+const WEB = (ctx: LabContext<PortsState>): Netns => ({ name: ctx.state.web });
+const CLIENT = (ctx: LabContext<PortsState>): Netns => ({ name: ctx.state.client });
+const tag = (ctx: LabContext<PortsState>) => `nestbox lab ports ${ctx.unique}`;
+const comment = (ctx: LabContext<PortsState>, what: string) => ['-m', 'comment', '--comment', `${tag(ctx)} ${what}`];
 
 /** The published port, the way Docker writes it in its DOCKER chain. */
-const dnat = (ctx: LabContext, to: string): Rule => ({ table: 'nat', chain: ctx.state.chain, spec: ['!', '-i', ctx.state.bridge, '-p', 'tcp', '-m', 'tcp', '--dport', String(ctx.state.hostPort), '-j', 'DNAT', '--to-destination', to] });
+const dnat = (ctx: LabContext<PortsState>, to: string): Rule => ({ table: 'nat', chain: ctx.state.chain, spec: ['!', '-i', ctx.state.bridge, '-p', 'tcp', '-m', 'tcp', '--dport', String(ctx.state.hostPort), '-j', 'DNAT', '--to-destination', to] });
 
 /** DNAT rules in the lab's chain for the published port. */
-async function dnatRules(ctx: LabContext): Promise<CountedRule[]> {
+async function dnatRules(ctx: LabContext<PortsState>): Promise<CountedRule[]> {
   return (await countedRules('nat', ctx.state.chain)).filter((r) => r.args.at(-3) === 'DNAT' || r.args.includes('DNAT')).filter((r) => ruleOption(r.args, '--dport', '--destination-port') === String(ctx.state.hostPort));
 }
 
 /** The counters of one of the lab's own rules in a built-in chain, found by its comment. */
-async function counterOf(ctx: LabContext, chain: string, what: string): Promise<number> {
+async function counterOf(ctx: LabContext<PortsState>, chain: string, what: string): Promise<number> {
   return (await countedRules('nat', chain)).find((r) => r.text.includes(`${tag(ctx)} ${what}`))?.counters?.packets ?? 0;
 }
 
-const lab: Lab = {
+const lab: Lab<PortsState> = {
   id: 'ports',
   title: t('Published ports: DNAT through a NESTBOX chain', '端口映射：经由 NESTBOX 链做 DNAT'),
   module: 13,
@@ -227,14 +252,14 @@ const lab: Lab = {
           ctx.say(chain === ctx.state.chain ? `$ iptables -t nat -nvL ${chain}` : t(`$ iptables -t nat -nvL ${chain}   (the lab's rules)`, `$ iptables -t nat -nvL ${chain}   （实验的规则）`));
           for (const line of formatListing(nat.find((c) => c.name === chain), chain === ctx.state.chain ? undefined : mine)) ctx.say(line);
         }
-        const answered = ctx.state.requests.filter((r: string | undefined) => r === ctx.state.text).length;
+        const answered = ctx.state.requests.filter((r) => r === ctx.state.text).length;
         return t(`3 requests from the client: ${answered} answered; DNAT counted ${ctx.state.dnatDelta} more`, `客户端发了 3 次请求：${answered} 次得到回应；DNAT 规则多数了 ${ctx.state.dnatDelta} 个包`);
       },
       async verify(ctx) {
         const pre = await counterOf(ctx, 'PREROUTING', 'from outside');
         const out = await counterOf(ctx, 'OUTPUT', 'from the host');
         return [
-          observe(t('requests from the client answered', '客户端得到回应的请求数'), 3, ctx.state.requests.filter((r: string | undefined) => r === ctx.state.text).length),
+          observe(t('requests from the client answered', '客户端得到回应的请求数'), 3, ctx.state.requests.filter((r) => r === ctx.state.text).length),
           observe(t('DNAT rule: packets for those 3 connections', 'DNAT 规则：这 3 个连接数到的包'), 3, ctx.state.dnatDelta),
           observeThat(t('PREROUTING jump: packets counted', 'PREROUTING 里的跳转：数到的包'), t("≥ 4 (the client's connections, this step's and the exercise's)", '≥ 4（客户端的连接：这一步的，加上练习里的）'), pre, pre >= 4),
           observeThat(t('OUTPUT jump: packets counted', 'OUTPUT 里的跳转：数到的包'), t('≥ 1 (the host on 127.0.0.1)', '≥ 1（宿主机访问 127.0.0.1）'), out, out >= 1),

@@ -14,6 +14,21 @@ import { count, stopAndReap } from './kit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { privateRoot } from '../src/recipes/rootfs.js';
 
+/**
+ * What the steps pass on: step container sets root, box and boxPid, the exercise sets decoy. The
+ * exercise's cleanup runs even when an earlier step failed, so it reads them with `?.`.
+ */
+interface ProcessesState {
+  /** The default rootfs: the container's `/`, as /proc/PID/root shows it from the host. */
+  root: string;
+  /** The container-like sleep (new UTS, PID and mount namespaces). */
+  box: Tracked;
+  /** Its host PID, for the exercise's last hint ({boxPid}). */
+  boxPid: number;
+  /** The plain host sleep with the same command line, which the learner must leave running. */
+  decoy: Tracked;
+}
+
 /** A process the lab started: its PID plus its start time, which together name it for good. */
 export interface Tracked { pid: number; start: number; exit?: Text }
 
@@ -91,7 +106,7 @@ function nameOf(pid: number): string {
 const SLEEP = ['sleep', '86400'];
 const UNSHARED: NamespaceType[] = ['uts', 'pid', 'mnt'];
 
-const lab: Lab = {
+const lab: Lab<ProcessesState> = {
   id: 'processes',
   title: t('Processes on one host: a container is one of them', '同一台宿主机上的进程：容器也是其中之一'),
   module: 0,
@@ -209,7 +224,7 @@ const lab: Lab = {
           `启动了 "${SLEEP.join(' ')}"，宿主机 PID 是 ${pid}；在它自己的 PID 命名空间里，它是 PID ${inner}`);
       },
       async verify(ctx) {
-        const { pid } = ctx.state.box as Tracked;
+        const { pid } = ctx.state.box;
         const st = processStatus(pid);
         const listed = listPids().includes(pid);
         const obs = [
@@ -263,18 +278,17 @@ const lab: Lab = {
         shell: 'host',
         async solve(ctx) {
           // As a learner would: of the two sleeps, the one whose pid namespace is not ours.
-          const target = [ctx.state.box, ctx.state.decoy].find((p: Tracked) => namespaceId(p.pid, 'pid') !== namespaceId('self', 'pid'));
-          kill(target.pid, 9);
+          const target = [ctx.state.box, ctx.state.decoy].find((p) => namespaceId(p.pid, 'pid') !== namespaceId('self', 'pid'));
+          kill(target!.pid, 9);
         },
         async mistake(ctx) {
           // The wrong sleep: the one in the host's own namespaces (pgrep lists it just the same).
-          const target = [ctx.state.box, ctx.state.decoy].find((p: Tracked) => namespaceId(p.pid, 'pid') === namespaceId('self', 'pid'));
-          kill(target.pid, 9);
+          const target = [ctx.state.box, ctx.state.decoy].find((p) => namespaceId(p.pid, 'pid') === namespaceId('self', 'pid'));
+          kill(target!.pid, 9);
         },
       },
       async verify(ctx) {
-        const box = ctx.state.box as Tracked;
-        const decoy = ctx.state.decoy as Tracked;
+        const { box, decoy } = ctx.state;
         await waitGone(box);
         const b = fate(box);
         const d = fate(decoy);

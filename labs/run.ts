@@ -35,6 +35,26 @@ import { httpGet, interfacesOf, waitListening } from './net-lab-kit.js';
 import { hostnameOf } from './uts.js';
 import { commOf } from './kit.js';
 
+interface RunState {
+  /** The container's name (nb-lab-UNIQUE). The run step's cleanup also runs when the lab ended before it was set, and checks. */
+  name: string;
+  /** The host port published to its port 80. */
+  port: number;
+  /** What the container's state file says once it runs (nestbox run printed the id). */
+  id: string;
+  /** Its PID 1, as a host PID, and that process's start time (clock ticks since boot). */
+  pid1: number;
+  pidStart?: number;
+  /** The monitor waiting for PID 1 (set for a -d container). */
+  monitor?: number;
+  hostname: string;
+  /** Its eth0 address and the host end of its veth (set for --net bridge). */
+  address?: string;
+  veth?: string;
+  /** Its cgroup directories, one per controller tree. */
+  cgroupDirs: string[];
+}
+
 /** The nestbox command line itself (labs are built next to src/, so ../../bin from dist/labs/). */
 const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 
@@ -49,7 +69,7 @@ const SHARED_NAMESPACES: NamespaceType[] = ['user', 'time'];
 const DOCKER_CAPS_HEX = capabilityMask(DOCKER_DEFAULT_CAPS).toString(16).padStart(16, '0');
 
 /** Run `nestbox ARGS` as the learner would, narrated as the command they would type. */
-async function nestbox(ctx: LabContext, args: string[]): Promise<RunResult> {
+async function nestbox(ctx: LabContext<RunState>, args: string[]): Promise<RunResult> {
   ctx.say(`$ sudo nestbox ${args.map(shellQuote).join(' ')}`);
   return ctx.exec(process.execPath, [bin, ...args]);
 }
@@ -63,7 +83,7 @@ const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
  * already (a lab's own chain, say). Starting at a random place keeps two labs running at once from
  * picking the same one.
  */
-async function freeHostPort(ctx: LabContext): Promise<number> {
+async function freeHostPort(ctx: LabContext<RunState>): Promise<number> {
   const { bin: iptables } = await detectIptables();
   const nat = (await ctx.exec(iptables, ['-w', '-t', 'nat', '-S'])).stdout;
   const taken = new Set([...listeningPorts(), ...[...nat.matchAll(/--dport (\d+)/g)].map((m) => Number(m[1]))]);
@@ -85,7 +105,7 @@ const ABSENT = t('absent', '不存在');
 const GONE = t('gone', '已不存在');
 
 /** Is the container's PID 1 still the process the lab saw start (same PID *and* start time)? */
-const stillRunning = (ctx: LabContext) => ctx.state.pidStart !== undefined && startTime(ctx.state.pid1) === ctx.state.pidStart;
+const stillRunning = (ctx: LabContext<RunState>) => ctx.state.pidStart !== undefined && startTime(ctx.state.pid1) === ctx.state.pidStart;
 
 /** The container's memory cgroup, as the kernel names it in /proc/PID/cgroup, and its limit file. */
 function memoryCgroup(pid: number): { path: string | Text; dir: string; file: string } {
@@ -99,7 +119,7 @@ function memoryCgroup(pid: number): { path: string | Text; dir: string; file: st
 }
 
 /** The rule of the NESTBOX chain that publishes `port`, as `iptables -t nat -S NESTBOX` prints it. */
-async function dnatRule(ctx: LabContext, port: number): Promise<string | undefined> {
+async function dnatRule(ctx: LabContext<RunState>, port: number): Promise<string | undefined> {
   const { bin: iptables } = await detectIptables();
   const r = await ctx.exec(iptables, ['-w', '-t', 'nat', '-S', 'NESTBOX']);
   // A failure means the chain is gone: the last container on nb0 removed it.
@@ -125,7 +145,7 @@ function bridgeAfter(id: string) {
     present ? PRESENT : GONE, others ? present : !present);
 }
 
-const lab: Lab = {
+const lab: Lab<RunState> = {
   id: 'run',
   title: t('nestbox run: every lab in one command, checked from the host', 'nestbox run：一条命令做完所有实验，再从宿主机逐项检查'),
   module: 14,
@@ -158,7 +178,7 @@ const lab: Lab = {
         const c = findContainer(id);
         // Before anything else: from here on, the lab's cleanup ends the container.
         ctx.ledger.record({ kind: 'process', pid: c.state.Pid, starttime: c.state.PidStart, note: `PID 1 of container ${ctx.state.name} (started with --rm)` });
-        Object.assign(ctx.state, {
+        const started: Omit<RunState, 'name' | 'port'> = {
           id,
           pid1: c.state.Pid,
           pidStart: c.state.PidStart,
@@ -167,7 +187,8 @@ const lab: Lab = {
           address: c.state.IPAddress,
           veth: c.state.HostVeth,
           cgroupDirs: c.state.Cgroup,
-        });
+        };
+        Object.assign(ctx.state, started);
         // httpd is PID 1 the moment the runtime releases it; give it the moment it needs to listen.
         await waitListening(ctx.state.pid1, 80);
         return t(`container ${id} runs; its PID 1 is PID ${ctx.state.pid1} on the host`, `容器 ${id} 正在运行；它的 1 号进程在宿主机上是 PID ${ctx.state.pid1}`);
@@ -371,10 +392,10 @@ const lab: Lab = {
       },
       async verify(ctx) {
         const { pid1: pid, veth, port, id, name } = ctx.state;
-        const cgroups = (ctx.state.cgroupDirs as string[]).filter((d) => existsSync(d));
+        const cgroups = ctx.state.cgroupDirs.filter((d) => existsSync(d));
         return [
           observe(t(`PID ${pid} (its PID 1)`, `PID ${pid}（它的 1 号进程）`), GONE, stillRunning(ctx) ? t('running', '还在运行') : GONE),
-          observe(t(`its cgroup directories (${(ctx.state.cgroupDirs as string[]).length})`, `它的控制组目录（${(ctx.state.cgroupDirs as string[]).length} 个）`), GONE, cgroups.length ? cgroups.join(' ') : GONE),
+          observe(t(`its cgroup directories (${ctx.state.cgroupDirs.length})`, `它的控制组目录（${ctx.state.cgroupDirs.length} 个）`), GONE, cgroups.length ? cgroups.join(' ') : GONE),
           observe(`/sys/class/net/${veth}`, GONE, existsSync(`/sys/class/net/${veth}`) ? PRESENT : GONE),
           observe(t(`a DNAT rule for port ${port}`, `端口 ${port} 的 DNAT 规则`), t('none', '没有'), (await dnatRule(ctx, port)) ?? t('none', '没有')),
           observe(t(`its directory ${paths(id).dir}`, `它的目录 ${paths(id).dir}`), GONE, existsSync(paths(id).dir) ? PRESENT : GONE),

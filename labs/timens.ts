@@ -9,6 +9,24 @@ import { startTime } from '../src/host/ledger.js';
 import { hostTool, runCaptured, startSleeper, startForkedSleeper, reapHelpers } from './kit.js';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
+/** What the steps pass on. */
+interface TimensState {
+  /** nestbox's time:[N], the host's time namespace. */
+  hostTime: number | undefined;
+  /** How posix_spawn from the thread that unshared went: started (Linux 6.2+), or EINVAL before. */
+  threadSpawn: 'started' | 'EINVAL';
+  /** Step thread's sleep, in a time namespace with no offsets. */
+  threadPid: number;
+  /** Writing its timens_offsets after it entered: 'written', or the errno code (EACCES). */
+  lateWrite: string;
+  /** setns into its namespace from a thread of nestbox: 'joined', or the errno name (EUSERS). */
+  join: string;
+  /** Step helper's sleep, in a time namespace one day ahead. */
+  helperPid: number;
+  /** When the exercise began, in clock ticks since boot (/proc/PID/stat's start time). */
+  since: number;
+}
+
 const DAY = 86400;
 const WEEK = 7 * DAY;
 
@@ -27,7 +45,7 @@ function hostUptime(): number {
  * single-threaded caller (EUSERS otherwise), so util-linux nsenter joins it and runs the readers.
  * Returns the boot-clock and wall-clock differences, inside minus host, in whole seconds.
  */
-async function clocksInside(ctx: LabContext, pid: number): Promise<{ boot?: number; wall?: number; error?: Shown }> {
+async function clocksInside(ctx: LabContext<TimensState>, pid: number): Promise<{ boot?: number; wall?: number; error?: Shown }> {
   const r = await runCaptured(ctx, { argv: [hostTool('nsenter'), '--target', String(pid), '--time', '--', '/bin/sh', '-c', 'cut -d" " -f1 /proc/uptime; date +%s'] });
   const boot = hostUptime();
   const wall = Math.floor(Date.now() / 1000);
@@ -37,7 +55,7 @@ async function clocksInside(ctx: LabContext, pid: number): Promise<{ boot?: numb
 }
 
 /** The namespace's offsets and both clocks, as observations. */
-async function clockObservations(ctx: LabContext, pid: number, boottime: number): Promise<Observation[]> {
+async function clockObservations(ctx: LabContext<TimensState>, pid: number, boottime: number): Promise<Observation[]> {
   const c = await clocksInside(ctx, pid);
   const near = (v: number | undefined, want: number) => v !== undefined && Math.abs(v - want) <= 1;
   return [
@@ -67,7 +85,7 @@ const both = (v: string): [string, string] => {
 
 const FOUND = t('a process started since the exercise began, in its own time namespace', '练习开始后启动、有自己 time 命名空间的进程');
 
-const lab: Lab = {
+const lab: Lab<TimensState> = {
   id: 'timens',
   title: t('The time namespace: clocks that start somewhere else', 'time 命名空间：从别处起算的时钟'),
   module: 1,
@@ -124,7 +142,7 @@ const lab: Lab = {
           writeFileSync(`/proc/${pid}/timens_offsets`, `boottime ${DAY} 0`);
           ctx.state.lateWrite = 'written';
         } catch (err) {
-          ctx.state.lateWrite = (err as NodeJS.ErrnoException).code;
+          ctx.state.lateWrite = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
         }
         try {
           await runCaptured(ctx, { argv: [hostTool('true')], join: { pid, types: ['time'] } });

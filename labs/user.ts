@@ -14,6 +14,17 @@ import { hostTool, runCaptured, startSleeper, reapHelpers } from './kit.js';
 /** The host uid (and gid) that root inside the lab's namespaces maps to: the first id /etc/subuid usually hands out. */
 const OUTSIDE = 100000;
 
+interface UserState {
+  /** The host's user namespace (inode number). */
+  hostUser: number;
+  /** The error of nestbox's own unshare(CLONE_NEWUSER): "EINVAL" and 22. */
+  refused: { code: string; errno: number };
+  /** The sleep holding the current lab user namespace: the first one, then (from step "fresh") the exercise's. */
+  pid: number;
+  /** What lookInside printed in step "caps": key=value pairs (capeff, owned_by_ns_root, ...). */
+  inside: Record<string, string>;
+}
+
 /** A map file (/proc/PID/uid_map) with its columns squeezed: "0 100000 1"; '' when nothing is written. */
 function readMap(path: string): string {
   return readFileSync(path, 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).join(' ')).filter(Boolean).join('; ');
@@ -42,7 +53,7 @@ const WRITTEN = t('written', '写入成功');
  * names it. Returns key=value pairs; `error` holds anything else it printed (and `exit` the exit
  * status, when it failed: see failure()).
  */
-async function lookInside(ctx: LabContext, pid: number, script = '', cwd?: string): Promise<Record<string, string>> {
+async function lookInside(ctx: LabContext<UserState>, pid: number, script = '', cwd?: string): Promise<Record<string, string>> {
   const sh = [
     'echo "uid=$(id -u)"; echo "gid=$(id -g)"',
     `awk '/^CapEff:/ { print "capeff=" $2 }' /proc/self/status`,
@@ -71,7 +82,7 @@ function failure(inside: Record<string, string>): Shown | undefined {
 }
 
 /** A user namespace with no map yet, held by `sleep`, created by a single-threaded helper running as uid 100000. */
-function startUnmapped(ctx: LabContext, note: string): Promise<number> {
+function startUnmapped(ctx: LabContext<UserState>, note: string): Promise<number> {
   return startSleeper(ctx, {
     argv: [hostTool('unshare'), '--user', '--', hostTool('sleep'), 'infinity'],
     // The thread that spawns it drops to 100000 first: the helper has no capabilities on the host.
@@ -80,7 +91,7 @@ function startUnmapped(ctx: LabContext, note: string): Promise<number> {
 }
 
 /** Observations shared by the map step and the exercise's check. */
-async function mapObservations(ctx: LabContext, pid: number): Promise<Observation[]> {
+async function mapObservations(ctx: LabContext<UserState>, pid: number): Promise<Observation[]> {
   const inside = await lookInside(ctx, pid);
   return [
     observe(t(`/proc/${pid}/uid_map (inside outside count)`, `/proc/${pid}/uid_map（inside outside count）`), `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/uid_map`) || EMPTY),
@@ -91,7 +102,7 @@ async function mapObservations(ctx: LabContext, pid: number): Promise<Observatio
   ];
 }
 
-const lab: Lab = {
+const lab: Lab<UserState> = {
   id: 'user',
   title: t('The user namespace: root inside, nobody outside', '用户命名空间：里面是 root，外面无特权'),
   module: 7,
@@ -108,7 +119,7 @@ const lab: Lab = {
       command: 'readlink /proc/self/ns/user; cat /proc/self/uid_map',
       syscall: 'readlink(2) on /proc/self/ns/user, read(2) on /proc/self/uid_map',
       async perform(ctx) {
-        ctx.state.hostUser = namespaceId('self', 'user');
+        ctx.state.hostUser = namespaceId('self', 'user')!;
         const uid = hostUid(process.pid);
         return t(`nestbox is in user:[${ctx.state.hostUser}], the host's user namespace, as uid ${uid}`,
           `nestbox 以 uid ${uid} 的身份，待在宿主机的用户命名空间 user:[${ctx.state.hostUser}] 里`);
@@ -232,7 +243,7 @@ const lab: Lab = {
           '先从里面（以那里的 uid 0 身份）试着写了这两个文件，然后宿主机 root 往 owned-by-host-root 里追加了一行');
       },
       async verify(ctx) {
-        const inside = ctx.state.inside as Record<string, string>;
+        const inside = ctx.state.inside;
         // Entering a user namespace resets even the bounding set to every capability the kernel
         // knows (0 .. /proc/sys/kernel/cap_last_cap), whatever the host took away from nestbox.
         const last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));

@@ -8,12 +8,20 @@ import { baseEnv, waitForExit } from '../src/kernel/spawn.js';
 import { readFileSync } from 'node:fs';
 import { runJoined } from './kit.js';
 
+interface UtsState {
+  /** The host's UTS namespace (inode number) and hostname, before anything changes. */
+  hostUts: number;
+  hostHostname: string;
+  /** The sleep that holds the lab's UTS namespace. */
+  pid: number;
+}
+
 /** Read a process's hostname from inside its UTS namespace: a short `cat` joins it (like nsenter -u). */
-export async function hostnameOf(ctx: LabContext, pid: number): Promise<string> {
+export async function hostnameOf(ctx: LabContext<object>, pid: number): Promise<string> {
   return (await runJoined(ctx, pid, ['uts'], ['/bin/cat', '/proc/sys/kernel/hostname'])).out;
 }
 
-const lab: Lab = {
+const lab: Lab<UtsState> = {
   id: 'uts',
   title: t('The UTS namespace: a hostname of its own', 'UTS 命名空间：自己的主机名'),
   module: 2,
@@ -30,7 +38,7 @@ const lab: Lab = {
       command: 'readlink /proc/self/ns/uts; hostname',
       syscall: 'readlink(2) on /proc/self/ns/uts, uname(2)',
       async perform(ctx) {
-        ctx.state.hostUts = namespaceId('self', 'uts');
+        ctx.state.hostUts = namespaceId('self', 'uts')!;
         ctx.state.hostHostname = gethostname();
         return t(`the host's UTS namespace is uts:[${ctx.state.hostUts}], hostname "${ctx.state.hostHostname}"`,
           `宿主机的 UTS 命名空间是 uts:[${ctx.state.hostUts}]，主机名是 "${ctx.state.hostHostname}"`);

@@ -17,8 +17,41 @@ const GONE = t('gone', '不在了');
 const ANSWERED = t('answered', '有应答');
 const NOTHING = t('(nothing)', '（什么也没有）');
 const EQUAL = t('equal, > 0', '相等，且 > 0');
-const A = (ctx: LabContext): Netns => ({ name: ctx.state.a });
-const B = (ctx: LabContext): Netns => ({ name: ctx.state.b });
+
+/** Packet counters of the two eth0s, read before the traffic step (undefined: the interface gave none). */
+interface Counters { aTx: number | undefined; bRx: number | undefined; bTx: number | undefined; aRx: number | undefined }
+
+interface VethState {
+  /** The two named network namespaces (ip netns). */
+  a: string;
+  b: string;
+  /** The host's own net namespace inode (undefined when /proc/self/ns/net cannot be read). */
+  hostNet: number | undefined;
+  /** The veth pair's ends as created on the host; they become eth0 in a and in b. */
+  va: string;
+  vb: string;
+  addrA: string;
+  addrB: string;
+  /** PIDs of the echo servers in a and in b. */
+  echoA: number;
+  echoB: number;
+  /** The process the exercise's shell joins (the echo server in b). */
+  pid: number;
+  /** iflink of eth0 in a, and the name of the interface in b with that index (undefined: none). */
+  iflinkA: number;
+  peerOfA: string | undefined;
+  before: Counters;
+  pingAB: boolean;
+  pingBA: boolean;
+  /** What each echo server sent back ('' when nothing did). */
+  echoAB: string;
+  echoBA: string;
+}
+
+const A = (ctx: LabContext<VethState>): Netns => ({ name: ctx.state.a });
+const B = (ctx: LabContext<VethState>): Netns => ({ name: ctx.state.b });
+/** How much a counter grew; without a reading before it, NaN (the check then fails). */
+const grew = (now: number | undefined, before: number | undefined) => (now ?? 0) - (before ?? NaN);
 
 /** /sys/class/net/DEV/{ifindex,iflink} on the host: the numbers behind "DEV@ifN". */
 function sysIndex(dev: string): { ifindex?: number; iflink?: number } {
@@ -29,7 +62,7 @@ function sysIndex(dev: string): { ifindex?: number; iflink?: number } {
   }
 }
 
-const lab: Lab = {
+const lab: Lab<VethState> = {
   id: 'veth',
   title: t('veth pairs: a virtual cable between two network namespaces', 'veth 设备对：连接两个网络命名空间的虚拟网线'),
   module: 12,
@@ -240,10 +273,10 @@ const lab: Lab = {
         const ea = await link(A(ctx), 'eth0');
         const eb = await link(B(ctx), 'eth0');
         const d = ctx.state.before;
-        const aTx = (ea?.stats?.txPackets ?? 0) - d.aTx;
-        const bRx = (eb?.stats?.rxPackets ?? 0) - d.bRx;
-        const bTx = (eb?.stats?.txPackets ?? 0) - d.bTx;
-        const aRx = (ea?.stats?.rxPackets ?? 0) - d.aRx;
+        const aTx = grew(ea?.stats?.txPackets, d.aTx);
+        const bRx = grew(eb?.stats?.rxPackets, d.bRx);
+        const bTx = grew(eb?.stats?.txPackets, d.bTx);
+        const aRx = grew(ea?.stats?.rxPackets, d.aRx);
         return [
           observe(`ping ${ctx.state.a} -> ${ctx.state.b}`, true, ctx.state.pingAB),
           observe(`ping ${ctx.state.b} -> ${ctx.state.a}`, true, ctx.state.pingBA),

@@ -20,16 +20,29 @@ import { privateRoot, mountPointOf, bindVolume, pivotInto } from '../src/recipes
 
 interface Volume { source: string; target: string; readOnly?: boolean }
 
+interface VolumesState {
+  /** The volume directories on the host: orders (on /data in both containers) and config (read-only on /config in container 2). */
+  volume: string;
+  config: string;
+  /** Each container's own copy of the rootfs (its container layer), as `${name}Root` (startContainer). */
+  c1Root: string;
+  c2Root: string;
+  /** The containers' sleeps, and the PID the steps' commands refer to (the latest container's). */
+  c1Pid: number;
+  c2Pid: number;
+  pid: number;
+}
+
 const ORDER = 'order 1: three apples';
 
 /**
  * Start a container with its own copy of the rootfs and these volumes: `docker run -v SRC:DST[:ro]`.
  * Resolves to the PID of its `sleep`.
  */
-async function startContainer(ctx: LabContext, name: string, volumes: Volume[]): Promise<number> {
+async function startContainer(ctx: LabContext<VolumesState>, name: 'c1' | 'c2', volumes: Volume[]): Promise<number> {
   const root = join(ctx.workDir, 'containers', name);
   await copyRootfs(ctx, root);
-  ctx.state[`${name}Root`] = root;
+  ctx.state[`${name}Root` as const] = root;
   // pivot_root needs the new root to be a mount point.
   const steps: ThreadStep[] = [privateRoot(), mountPointOf(root)];
   for (const v of volumes) {
@@ -54,7 +67,7 @@ function sameDir(a: string, b: string): boolean {
 }
 
 /** The lab's directory, from the state (a `nestbox lab check` runs with a work directory of its own). */
-const labDir = (ctx: LabContext) => join(ctx.state.volume, '../..');
+const labDir = (ctx: LabContext<VolumesState>) => join(ctx.state.volume, '../..');
 
 const ABSENT = t('absent', '不存在');
 const PRESENT = t('present', '存在');
@@ -67,7 +80,7 @@ const readText = (path: string): string | undefined => (existsSync(path) ? readF
 /** A file's text, or "absent". */
 const readOr = (path: string): Shown => readText(path) ?? ABSENT;
 
-const lab: Lab = {
+const lab: Lab<VolumesState> = {
   id: 'volumes',
   title: t('Volumes: data that outlives its container', '数据卷：比容器活得更久的数据'),
   module: 10,

@@ -9,7 +9,8 @@ import { spawnInNamespaces } from '../kernel/spawn.js';
 import { ensureDefaultRootfs } from '../rootfs/build.js';
 import type { LabContext, Shown } from './types.js';
 
-export interface LabSession extends LabContext {
+/** The engine runs every lab, whatever its state: the session holds any. */
+export interface LabSession extends LabContext<any> {
   /** Lines said by the steps since the last take(). */
   takeSaid(): Shown[];
   /** Undo everything the ledger recorded (processes first), newest first. */

@@ -271,7 +271,7 @@ async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOption
 /** A shell in the lab's namespaces, on the learner's terminal; the lab waits until it exits. */
 async function openShell(step: Step, ctx: LabSession): Promise<void> {
   const shell = step.exercise!.shell as { pidKey: string; types: any[] };
-  const pid = ctx.state[shell.pidKey];
+  const pid: number = ctx.state[shell.pidKey];
   if (!isAlive(pid)) {
     throw new Error(pick(`PID ${pid}, which held the lab's namespaces, has ended, and its namespaces with it. Check your work to see what the kernel shows, or quit and start the lab again.`,
       `撑着实验命名空间的 PID ${pid} 已经结束，它的命名空间也随之消失。先检查结果看看内核现在的状态，或者退出后重新开始实验。`));

@@ -59,7 +59,7 @@ export interface KitState {
  * What a step is given. S is the lab's own state: the values its steps pass to later steps (PIDs,
  * names, paths), declared by each lab, so a misspelt key does not compile.
  */
-export interface LabContext<S extends object = any> {
+export interface LabContext<S extends object = KitState> {
   /** The lab's id ("uts"). */
   readonly labId: string;
   /** Short unique token for names of objects this run creates (e.g. "k3x9"): interfaces are nb<purpose><unique>. */
