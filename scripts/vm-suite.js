@@ -16,6 +16,9 @@ const only = labsArg >= 0 ? args.splice(labsArg, 2)[1].split(',') : undefined;
 const noLabs = args.includes('--no-labs');
 const filters = args.filter((a) => a !== '--no-labs');
 
+/** Under QEMU's emulation (scripts/vm says which it chose) everything runs ten to twenty times slower. */
+const emulated = () => process.env.NESTBOX_VM_ACCEL !== 'kvm';
+
 let passed = 0, failed = 0;
 const failures = [];
 const started = Date.now();
@@ -54,6 +57,7 @@ if (filters.length) {
   // Under emulation everything takes ten to twenty times longer: the limits grow to match.
   const r = run('tests', [process.execPath, join(root, 'scripts', 'test.js'), ...filters], {
     NESTBOX_TEST_TIMEOUT: process.env.NESTBOX_TEST_TIMEOUT ?? '900', NESTBOX_TEST_FILE_TIMEOUT: process.env.NESTBOX_TEST_FILE_TIMEOUT ?? '3600',
+    NESTBOX_TEST_PATIENCE: process.env.NESTBOX_TEST_PATIENCE ?? (emulated() ? '15' : '2'),
   });
   process.stdout.write(r.out.replace(/^\d+ passed, \d+ failed.*\n?$/m, ''));
   const m = /^(\d+) passed, (\d+) failed/m.exec(r.out);

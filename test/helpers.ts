@@ -7,6 +7,24 @@ import { join } from 'node:path';
 export const isRoot = process.getuid?.() === 0;
 
 /**
+ * How much longer than on a normal machine things may take (NESTBOX_TEST_PATIENCE, default 1): a VM
+ * under emulation runs ten to twenty times slower. Every wait a test bounds goes through it, so a
+ * slow machine makes the suite slower, never red.
+ */
+export const PATIENCE = Number(process.env.NESTBOX_TEST_PATIENCE ?? 1);
+export const patience = (ms: number) => ms * PATIENCE;
+
+/** Poll `ready` every 50 ms for up to `ms` (times the patience); whether it held. */
+export async function eventually(ready: () => boolean | Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + patience(ms);
+  for (;;) {
+    if (await ready()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * How long one test may take, in seconds (NESTBOX_TEST_TIMEOUT; default 180). A test past it fails
  * with its own name, and the file goes on with the next: on a slow machine (a VM under emulation)
  * a hang is reported as the test that hung, not as a whole file killed.

@@ -12,6 +12,7 @@ import { formatListing, protoName } from '../src/net/iptables.js';
 import { inNetnsArgv, ipArgv, shellQuote } from '../src/net/exec.js';
 import { subnetCandidates } from '../src/net/pool.js';
 import { pairVeths, drawNetworkView, NetNamespace } from '../src/view/network.js';
+import { useAscii } from '../src/render/glyphs.js';
 
 // Compiled to dist/test/, the fixtures stay in test/fixtures/ at the package root.
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../test/fixtures/net/${name}`, import.meta.url)), 'utf8');
@@ -177,6 +178,7 @@ test('network view: veth ends paired across namespaces by ifindex and iflink, dr
   assert.equal(host.interfaces.find((i) => i.name === 'nbv1')!.peer, { namespace: 'nbbox', ifname: 'eth0', ifindex: 6, inet: ['10.213.250.2/24'] });
   assert.is(box.interfaces.find((i) => i.name === 'eth0')!.peer!.ifname, 'nbv1');
   const nat = { ipForward: '1', routeLocalnet: ['nbbr0'], rules: ['-N NESTBOX', '-A PREROUTING -m addrtype --dst-type LOCAL -j NESTBOX'] };
+  useAscii(false);
   const text = drawNetworkView({ host, namespaces: [box], nat }).join('\n');
   assert.match(text, /ip_forward=1 {3}route_localnet=1 on nbbr0/);
   assert.match(text, /^ {4}-A PREROUTING -m addrtype --dst-type LOCAL -j NESTBOX$/m);

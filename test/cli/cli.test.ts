@@ -4,7 +4,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
 import { suite } from 'uvu';
-import { kernelSuite, tempDir } from '../helpers.js';
+import { kernelSuite, tempDir, patience } from '../helpers.js';
 import { Ledger, readLedgerFile } from '../../src/host/ledger.js';
 import { isAlive } from '../../src/kernel/proc.js';
 
@@ -79,7 +79,8 @@ test('a lab killed with SIGKILL leaves objects that `nestbox cleanup` removes', 
     // Wait until the lab has started its namespace-holding process.
     let ledgerPath = '';
     let pid = 0;
-    for (let i = 0; i < 200 && !pid; i++) {
+    const until = Date.now() + patience(10_000);
+    while (!pid && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
       const owner = Ledger.owners().find((o) => o.startsWith('lab-uts-') && new Ledger(o).entries().some((e) => e.kind === 'owner' && e.pid === child.pid));
       if (owner) {

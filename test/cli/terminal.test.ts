@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { kernelSuite, tempDir } from '../helpers.js';
+import { kernelSuite, tempDir, patience } from '../helpers.js';
 import { which } from '../../src/host/exec.js';
 import { Ledger } from '../../src/host/ledger.js';
 import { isAlive } from '../../src/kernel/proc.js';
@@ -22,7 +22,7 @@ const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', sessio
 const keys = (...k: string[]) => tmux('send-keys', '-t', session, ...k);
 
 async function waitFor(text: string | RegExp, ms = 8000): Promise<string> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + patience(ms);
   for (;;) {
     const s = screen();
     if (typeof text === 'string' ? s.includes(text) : text.test(s)) return s;
@@ -33,7 +33,8 @@ async function waitFor(text: string | RegExp, ms = 8000): Promise<string> {
 
 function start(state: string, args: string) {
   tmux('new-session', '-d', '-s', session, '-x', '110', '-y', '50',
-    `NESTBOX_STATE_DIR=${state} ${process.execPath} ${bin} ${args}; echo EXIT=$?; sleep 60`);
+    // A learner's terminal: UTF-8, English (the ticks and words the checks below look for).
+    `LANG=C.UTF-8 NESTBOX_LANG=en NESTBOX_STATE_DIR=${state} ${process.execPath} ${bin} ${args}; echo EXIT=$?; sleep 60`);
 }
 
 const run = hasTmux ? test : test.skip;

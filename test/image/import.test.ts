@@ -10,13 +10,13 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelSuite, tempDir } from '../helpers.js';
+import { kernelSuite, tempDir, patience } from '../helpers.js';
 
 const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const lib = tempDir('himg-lib-');
 const work = tempDir('himg-work-');
 const env = { ...process.env, NESTBOX_LIB_DIR: lib.path, NO_COLOR: '1' };
-const nb = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+const nb = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, timeout: patience(120_000) });
 const inside = (image: string, script: string) => nb(['run', '--rm', '--net', 'none', image, '--', '/bin/sh', '-c', script]);
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { existsSync, readFileSync } from 'node:fs';
-import { kernelSuite, tempDir } from '../helpers.js';
+import { kernelSuite, tempDir, patience } from '../helpers.js';
 import { Ledger, readLedgerFile, LedgerEntry } from '../../src/host/ledger.js';
 import { isAlive } from '../../src/kernel/proc.js';
 
@@ -21,7 +21,8 @@ const linkExists = (name: string) => existsSync(`/sys/class/net/${name}`);
 /** Start `nestbox lab start ID --yes --pace 3000`; wait until `ready(entries, unique)` holds for its ledger. */
 async function startAndWait(id: string, state: string, ready: (entries: LedgerEntry[], unique: string) => boolean): Promise<{ child: ChildProcess; ledger: Ledger; unique: string }> {
   const child = spawn(process.execPath, [bin, 'lab', 'start', id, '--yes', '--pace', '3000'], { env: { ...process.env, NESTBOX_STATE_DIR: state }, stdio: 'ignore' });
-  for (let i = 0; i < 300; i++) {
+  const until = Date.now() + patience(15_000);
+  while (Date.now() < until) {
     await sleep(50);
     const owner = Ledger.owners().find((o) => o.startsWith(`lab-${id}-`) && new Ledger(o).entries().some((e) => e.kind === 'owner' && e.pid === child.pid));
     if (!owner) continue;
@@ -29,7 +30,10 @@ async function startAndWait(id: string, state: string, ready: (entries: LedgerEn
     const unique = owner.slice(`lab-${id}-`.length);
     if (ready(ledger.entries(), unique)) return { child, ledger, unique };
   }
+  // Whatever it made so far goes with it: the next tests (and the host) must not inherit it.
   child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  spawnSync(process.execPath, [bin, 'cleanup'], { stdio: 'ignore' });
   throw new Error(`lab ${id} did not get far enough`);
 }
 

@@ -8,14 +8,14 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSy
 import { basename, join } from 'node:path';
 import { hostname } from 'node:os';
 import { detectCgroupLayout } from '../../src/kernel/cgroup-layout.js';
-import { kernelSuite, tempDir } from '../helpers.js';
+import { kernelSuite, tempDir, patience } from '../helpers.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import { Ledger } from '../../src/host/ledger.js';
 
 const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 const lib = tempDir('nestbox-run-test-');
 const env = { ...process.env, NESTBOX_LIB_DIR: lib.path, NO_COLOR: '1' };
-const nb = (args: string[], input = '') => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env, timeout: 60_000 });
+const nb = (args: string[], input = '') => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, env, timeout: patience(60_000) });
 /** Run a command in a fresh container and return what it printed. */
 const inside = (flags: string[], script: string) => nb(['run', '--rm', ...flags, 'default', '--', '/bin/sh', '-c', script]);
 
@@ -413,7 +413,8 @@ test('--rm removes the container; the exit status is the command\'s', () => {
 test('a run killed with SIGKILL leaves objects that `nestbox cleanup` removes', async () => {
   const child = spawn(process.execPath, [bin, 'run', '--rm', '--name', 'victim', '--net', 'none', 'default', '--', 'sleep', '60'], { env, stdio: 'ignore' });
   let pid = 0;
-  for (let i = 0; i < 100 && !pid; i++) {
+  const until = Date.now() + patience(5000);
+  while (!pid && Date.now() < until) {
     await new Promise((r) => setTimeout(r, 50));
     const dir = containerDirs()[0];
     try { const s = JSON.parse(readFileSync(join(lib.path, 'containers', dir, 'state.json'), 'utf8')); if (s.Status === 'running') pid = s.Pid; } catch { /* not yet */ }
@@ -475,7 +476,7 @@ test('20 containers started and removed concurrently, on one bridge, without col
     // One that ends early (a failure) must not leave the other nineteen waiting forever.
     c.on('exit', (code) => { release(); resolve({ code, out: outs[i] }); });
   }));
-  const timer = setTimeout(() => release(), 45_000);
+  const timer = setTimeout(() => release(), patience(45_000));
   await allPrinted;
   clearTimeout(timer);
   const alive = outs.map((o) => /inet (\S+)\//.exec(o)?.[1]);
