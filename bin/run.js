@@ -7,7 +7,7 @@ const [command, ...rest] = process.argv.slice(2);
 
 // `nestbox run` needs two threads for the container (src/kernel/spawn.ts): booting them now lets
 // them start while oclif loads, instead of after.
-const detaching = (rest.includes('-d') || rest.includes('--detach')) && !process.env.NESTBOX_DETACHED_CREATOR;
+const detaching = rest.includes('-d') || rest.includes('--detach');
 const containerThreads = command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0
   ? import('../dist/src/kernel/spawn.js').then((m) => { m.warmThreads(2); return m; })
   : undefined;
@@ -18,13 +18,22 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
-// `nestbox run` skips oclif, whose loading costs more than the container itself (its --help still
-// goes through oclif).
-if (command === 'run') {
+// `nestbox internal ...` (a container's creator and monitor) never goes through oclif.
+if (command === 'internal') {
+  const { internalMain } = await import('../dist/src/cli/internal-main.js');
+  const spawning = await import('../dist/src/kernel/spawn.js');
+  await internalMain(rest);
+  await spawning.threadsSettled();
+  process.exit();
+}
+
+// `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container itself
+// (their --help still goes through oclif).
+if (command === 'run' || command === 'create') {
   const { runMain, reportError } = await import('../dist/src/cli/run-main.js');
   let ran = false;
   try {
-    ran = await runMain(rest);
+    ran = await runMain(rest, command);
   } catch (err) {
     reportError(err);
     ran = true;

@@ -3,32 +3,40 @@
 import { parseRunArgs } from './run-options.js';
 import { requireRoot } from './require-root.js';
 
-/** Run `nestbox run ARGV...`; false when it is a request for --help, which oclif answers. */
-export async function runMain(argv: string[]): Promise<boolean> {
-  const parsed = parseRunArgs(argv);
+/**
+ * Run `nestbox run ARGV...` (or `nestbox create ARGV...`, which takes the same options and only
+ * registers the container); false when it is a request for --help, which oclif answers.
+ */
+export async function runMain(argv: string[], mode: 'run' | 'create' = 'run'): Promise<boolean> {
+  const parsed = parseRunArgs(argv, mode);
   if (!parsed) return false;
   const { rootfs, command, flags } = parsed;
-  requireRoot('nestbox run');
+  requireRoot(`nestbox ${mode}`);
   if (flags.trace) process.env.NESTBOX_TRACE = '1';
   const { buildSpec } = await import('../runtime/spec.js');
   const { imageConfig } = await import('../image/store.js');
   const spec = buildSpec(rootfs, command, flags, imageConfig(rootfs));
-  (await import('../runtime/terminal.js')).checkTerminalInput(spec);
+  if (mode === 'create') {
+    (await import('../runtime/create.js')).registerContainer(spec);
+    console.log(spec.id);
+    return true;
+  }
+  // Checked only where the user's terminal is joined to the container's (run -it, not -dit).
+  if (!spec.detach) (await import('../runtime/terminal.js')).checkTerminalInput(spec);
   // The two threads a container needs are usually booting already (bin/run.js); make sure.
-  if (!spec.detach || process.env.NESTBOX_DETACHED_CREATOR) (await import('../kernel/spawn.js')).warmThreads(2);
-  if (spec.privileged && !process.env.NESTBOX_DETACHED_CREATOR) {
+  if (!spec.detach) (await import('../kernel/spawn.js')).warmThreads(2);
+  if (spec.privileged) {
     // As Docker's: no masks, /sys and /proc/sys writable. Unlike Docker's, /dev stays the minimal
     // one; the capabilities alone (CAP_SYS_MODULE, CAP_SYS_ADMIN) are enough to take the host over.
     process.stderr.write('nestbox: warning: --privileged gives the container every capability and no seccomp filter: root in it can load kernel modules and take over the host\n');
     if (flags['cap-add'] || flags['cap-drop']) process.stderr.write('nestbox: warning: --cap-add and --cap-drop are ignored with --privileged (as in Docker)\n');
   }
-  if (flags.publish?.length && spec.net.mode === 'host' && !process.env.NESTBOX_DETACHED_CREATOR) {
+  if (flags.publish?.length && spec.net.mode === 'host') {
     process.stderr.write('nestbox: warning: published ports are discarded with --net host: the container uses the host\'s ports directly (as in Docker)\n');
   }
   const run = await import('../runtime/run.js');
   try {
-    if (process.env.NESTBOX_DETACHED_CREATOR) await run.createDetachedAndMonitor(spec);
-    else if (spec.detach) process.exitCode = await run.runDetached();
+    if (spec.detach) process.exitCode = await run.runDetached(spec);
     else process.exitCode = await run.runForeground(spec);
   } finally {
     // A run that fails early must not exit while a warmed thread still loads libc.

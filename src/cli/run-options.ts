@@ -18,7 +18,7 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   name: { type: 'string', description: 'a name for the container (letters, digits, _ . -)' },
   detach: { type: 'boolean', char: 'd', description: 'run in the background and print the container id' },
   interactive: { type: 'boolean', char: 'i', description: 'keep standard input connected' },
-  tty: { type: 'boolean', char: 't', description: 'give it a terminal of its own, joined to yours (with -i for a shell)' },
+  tty: { type: 'boolean', char: 't', description: 'give it a terminal of its own: joined to yours, or with -d kept for `nestbox attach` (with -i for a shell)' },
   rm: { type: 'boolean', description: 'remove the container when it exits' },
   hostname: { type: 'string', char: 'h', description: 'the container\'s hostname (default: its id)' },
   env: { type: 'string', char: 'e', multiple: true, description: 'set an environment variable KEY=VALUE' },
@@ -37,20 +37,22 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   'cap-drop': { type: 'string', multiple: true, description: 'drop a capability (or ALL)' },
   privileged: { type: 'boolean', description: 'every capability nestbox holds, no no_new_privs, no seccomp filter, no device rules, no masked or read-only paths: the container can take over the host' },
   'security-opt': { type: 'string', multiple: true, description: 'seccomp=unconfined: no seccomp filter (no-new-privileges is always on)' },
+  restart: { type: 'string', description: 'when PID 1 ends: no (default), on-failure[:N] (exit code not 0, at most N times), always, unless-stopped; not after stop or kill, and not across reboots (nestbox has no daemon)' },
   trace: { type: 'boolean', description: 'print each step of building the container, with its cost' },
 };
 
-const usage = (what: string) => new UserError(`${what} (see \`nestbox run --help\`)`, 125);
+const usageError = (mode: string) => (what: string) => new UserError(`${what} (see \`nestbox ${mode} --help\`)`, 125);
 
 /**
  * `nestbox run [OPTIONS] ROOTFS [--] [COMMAND...]` into its parts; null when --help is asked for
  * (oclif shows the help).
  */
-export function parseRunArgs(argv: string[]): { rootfs: string; command: string[]; flags: RunFlags & { trace?: boolean } } | null {
+export function parseRunArgs(argv: string[], mode: 'run' | 'create' = 'run'): { rootfs: string; command: string[]; flags: RunFlags & { trace?: boolean } } | null {
+  const usage = usageError(mode);
   const { own, command, afterDashes } = splitAtCommand(argv, RUN_OPTIONS);
   if (own.includes('--help')) return null;
   if (!afterDashes && command[0]?.startsWith('-')) {
-    throw new UserError(`${command[0]}: nestbox's options go before the rootfs or image, the command after it: nestbox run [FLAGS] ROOTFS -- COMMAND`, 125);
+    throw new UserError(`${command[0]}: nestbox's options go before the rootfs or image, the command after it: nestbox ${mode} [FLAGS] ROOTFS -- COMMAND`, 125);
   }
   // Every value as --long=value: parseArgs would refuse a value starting with a dash (--cpus -1),
   // which must reach the limit parsers and their message.
@@ -81,7 +83,8 @@ export function parseRunArgs(argv: string[]): { rootfs: string; command: string[
     throw usage((err as Error).message.split('\n')[0]);
   }
   const [rootfs, ...extra] = parsed.positionals;
-  if (!rootfs) throw usage('nestbox run needs a root filesystem or an image, for example: nestbox run --rm default -- /bin/sh');
+  if (!rootfs) throw usage(`nestbox ${mode} needs a root filesystem or an image, for example: nestbox ${mode} --rm default -- /bin/sh`);
+  if (mode === 'create' && parsed.values.detach) throw usage('create takes no -d: a created container is started with nestbox start (-a to attach)');
   if (extra.length) throw usage(`unexpected ${extra.join(' ')}`);
   return { rootfs, command, flags: parsed.values as RunFlags & { trace?: boolean } };
 }

@@ -1,11 +1,17 @@
 // The ledger: every kernel object nestbox creates on the host is written down *before or as* it is
-// created, in a file per owner under /run/nestbox/ledger/. Cleanup reads the ledger back and undoes
-// each entry in reverse order, so a lab or container killed at any moment (SIGKILL included) leaves
-// a list of exactly what to remove. Entries are appended with one write each, so a crash mid-way
-// leaves a valid file.
+// created, in a file per owner. Cleanup reads the ledger back and undoes each entry in reverse
+// order, so a lab or container killed at any moment (SIGKILL included) leaves a list of exactly what
+// to remove. Entries are appended with one write each, so a crash mid-way leaves a valid file.
+//
+// Where: a lab's ledger lives in /run/nestbox/ledger (its objects do not outlive a reboot, and
+// neither does the ledger). A container's, and those of the objects containers share (the bridge,
+// its rules), live beside the containers' state, in /var/lib/nestbox/ledger: a container runs for
+// days, and a tmpfs cleaner or a hand that empties /run meanwhile must not make nestbox forget the
+// cgroups and rules it still holds. After a reboot such a ledger lists objects that are gone;
+// undoing an entry that is already gone is a no-op.
 import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { runDir } from './paths.js';
+import { dirname, join } from 'node:path';
+import { runDir, libDir } from './paths.js';
 import { startTime } from '../kernel/proc.js';
 
 export { startTime };
@@ -27,6 +33,13 @@ function ledgerDir(): string {
   return join(runDir(), 'ledger');
 }
 
+function durableLedgerDir(): string {
+  return join(libDir(), 'ledger');
+}
+
+/** Containers' ledgers (ctr-ID) and shared objects' (shared-KEY) are durable; the others live in /run. */
+const isDurable = (owner: string) => owner.startsWith('ctr-') || owner.startsWith('shared-');
+
 export class Ledger {
   readonly owner: string;
   readonly path: string;
@@ -34,7 +47,7 @@ export class Ledger {
   constructor(owner: string) {
     if (!/^[A-Za-z0-9_.-]+$/.test(owner)) throw new Error(`invalid ledger owner "${owner}"`);
     this.owner = owner;
-    this.path = join(ledgerDir(), `${owner}.jsonl`);
+    this.path = join(isDurable(owner) ? durableLedgerDir() : ledgerDir(), `${owner}.jsonl`);
   }
 
   /** Open a ledger owned by the calling process: `cleanup` leaves it alone while that process lives. */
@@ -53,12 +66,17 @@ export class Ledger {
   }
 
   record(entry: LedgerEntry): void {
-    mkdirSync(ledgerDir(), { recursive: true, mode: 0o700 });
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     appendFileSync(this.path, JSON.stringify(entry) + '\n');
   }
 
   entries(): LedgerEntry[] {
     return readLedgerFile(this.path);
+  }
+
+  /** Whether anything is recorded (a ledger is removed once everything in it has been undone). */
+  exists(): boolean {
+    return existsSync(this.path);
   }
 
   /** Forget the ledger once everything in it has been undone. */
@@ -67,8 +85,8 @@ export class Ledger {
   }
 
   static owners(): string[] {
-    if (!existsSync(ledgerDir())) return [];
-    return readdirSync(ledgerDir()).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6));
+    return [ledgerDir(), durableLedgerDir()].flatMap((dir) => existsSync(dir) ? readdirSync(dir) : [])
+      .filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6));
   }
 }
 

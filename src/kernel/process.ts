@@ -27,3 +27,22 @@ export function execve(path: string, argv: string[], env: string[]): never {
 export function dup2(oldfd: number, newfd: number): void {
   if (libcFunc('int dup2(int oldfd, int newfd)')(oldfd, newfd) === -1) throw new KernelError('dup2', `${oldfd}, ${newfd}`, libc().errno());
 }
+
+const F_DUPFD_CLOEXEC = 1030;
+
+/**
+ * execve with some descriptors moved to fixed numbers first (`[from, to]`: the program finds `from`
+ * as `to`). Each is first copied above 100 (close-on-exec, so nothing stale reaches the program),
+ * then duplicated onto its number, so a move never overwrites a descriptor another one still needs:
+ * moving 4 to 3 and 3 to 4 works. dup2 clears close-on-exec on the copy, which is what passes it on.
+ */
+export function execWithFds(path: string, argv: string[], env: string[], moves: [number, number][]): never {
+  const fcntl = libcFunc('int fcntl(int fd, int cmd, int arg)');
+  const lifted = moves.map(([from, to]) => {
+    const high = fcntl(from, F_DUPFD_CLOEXEC, 100);
+    if (high === -1) throw new KernelError('fcntl', `${from}, F_DUPFD_CLOEXEC`, libc().errno());
+    return [high, to] as const;
+  });
+  for (const [high, to] of lifted) dup2(high, to);
+  return execve(path, argv, env);
+}

@@ -220,8 +220,9 @@ async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOption
   const ex = step.exercise!;
   present.exerciseTask(step, ctx.state, opts);
   let hint = 0;
-  // The menu keeps its cursor where the learner last chose.
-  let last = 'check';
+  // The menu keeps its cursor where the learner last chose; at first, on the shell (where the
+  // exercise is done) when there is one, else on "Check my work".
+  let last = 'shell';
   for (;;) {
     const choices: Choice[] = [
       ...(ex.shell && ex.shell !== 'host' ? [{ key: 'shell', label: pick('Open a shell inside the lab namespace', '在实验的命名空间里打开一个 shell') }] : []),

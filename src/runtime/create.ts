@@ -14,7 +14,7 @@
 // the pipe, the read ends with EOF and the half-made container exits by itself.
 import { assembleFilter } from '../kernel/seccomp.js';
 import { seccompPolicy } from './seccomp-profile.js';
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ledger, startTime } from '../host/ledger.js';
 import { UserError, withContext } from '../errors.js';
@@ -26,7 +26,7 @@ import {
 } from '../kernel/constants.js';
 import { which } from '../host/exec.js';
 import { ContainerSpec, containerEnv, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
-import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState, findContainer, namesDir } from './store.js';
+import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState, findContainer, namesDir, load } from './store.js';
 import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
@@ -73,15 +73,18 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   if (spec.user !== undefined) spec.ids = resolveUser(spec.user, userFiles(lower));
   const sharesNetWith = spec.net.mode === 'container' ? runningPid(spec.net.container) : undefined;
 
-  // The container's directory (its id is new: an existing one fails), then the name (atomic: two
-  // runs cannot both get it).
-  if (!existsSync(p.config)) saveConfig(spec);
-  claimName(spec.name, spec.id);
+  // A new container is registered first (its directory, its name); one started again keeps both,
+  // with its writable layer, its log and its restart count.
+  if (!existsSync(p.config)) registerContainer(spec);
+  const previous = tryState(spec.id);
   if (spec.autoRemove) {
     ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });
     ledger.record({ kind: 'dir', path: p.dir });
   }
-  const state: ContainerState = { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [] };
+  const state: ContainerState = {
+    Status: previous?.Status === 'restarting' ? 'restarting' : 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [],
+    Created: previous?.Created, RestartCount: previous?.RestartCount ?? 0, RestartDelayMs: previous?.RestartDelayMs,
+  };
   saveState(spec.id, state);
 
   // 1. The root filesystem: the image's layers read-only, the container's own layer on top.
@@ -151,7 +154,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     step('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached');
     checkCommand(spec, pid);
 
-    Object.assign(state, { Status: 'created', Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });
+    Object.assign(state, { Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });
     saveState(spec.id, state);
   } catch (err) {
     await held.kill();
@@ -161,6 +164,26 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   return { spec, pid, ledger, cgroup, release: (terminal) => held.release(terminal) };
 }
 
+
+/**
+ * `nestbox create`, and the first thing `run` does: the container's directory with its config
+ * (not recursive: an existing directory means an id collision, and must fail), then its name
+ * (atomic: two runs cannot both get it), then its state. Nothing on the kernel side yet.
+ */
+export function registerContainer(spec: ContainerSpec): void {
+  saveConfig(spec);
+  try {
+    claimName(spec.name, spec.id);
+  } catch (err) {
+    rmSync(paths(spec.id).dir, { recursive: true, force: true });
+    throw err;
+  }
+  saveState(spec.id, { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [], RestartCount: 0, Created: new Date().toISOString() });
+}
+
+function tryState(id: string): ContainerState | undefined {
+  try { return load(id).state; } catch { return undefined; }
+}
 
 /** Make `what`; a kernel or tool failure says what was being made (a user error is already plain). */
 function contextFor<T>(what: string, make: () => T): T {

@@ -4,15 +4,15 @@
 import { assembleFilter } from '../kernel/seccomp.js';
 import { seccompPolicy } from './seccomp-profile.js';
 import { containerTerminal } from './terminal.js';
-import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
 import { processStatus, commandLine, netDev } from '../kernel/proc.js';
-import { startTime, Ledger } from '../host/ledger.js';
+import { startTime } from '../host/ledger.js';
 import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
 import { hold } from '../kernel/held.js';
-import { Container, findContainer, listContainers, updateState, paths, containerCgroup } from './store.js';
+import { Container, findContainer, listContainers, updateState, paths, containerCgroup, containerLedger, setStoppedByUser } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
 import { containerEnv } from './spec.js';
@@ -48,11 +48,11 @@ function signalContainer(c: Container, signal: string): void {
  * must not make it fail.
  */
 async function waitFinished(id: string, ms: number): Promise<boolean> {
-  const ledger = new Ledger(`ctr-${id}`);
+  const ledger = containerLedger(id);
   const deadline = Date.now() + ms;
   const patience = Date.now() + ms + 300_000;
   for (;;) {
-    if (!existsSync(ledger.path)) return true;
+    if (!ledger.exists()) return true;
     // A --rm container's directory goes while its end is still being handled (its ledger removes
     // it before the bridge is left): gone from the store is not finished yet.
     let c: Container | undefined;
@@ -74,6 +74,9 @@ async function waitFinished(id: string, ms: number): Promise<boolean> {
  */
 export async function stopContainer(ref: string, seconds: number, say: (line: string) => void = () => {}): Promise<void> {
   const c = findContainer(ref);
+  // Stopped by hand: --restart leaves it stopped (and a restart waiting to happen does not happen).
+  markStoppedByUser(c);
+  if (c.state.Status === 'restarting') return waitForRestarter(c);
   if (!isRunning(c)) return;
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   if (c.state.Status === 'paused') cg.thaw();
@@ -95,12 +98,59 @@ export async function stopContainer(ref: string, seconds: number, say: (line: st
 
 export async function killContainer(ref: string, signal = 'KILL'): Promise<void> {
   const c = findContainer(ref);
+  if (c.state.Status === 'restarting') {
+    markStoppedByUser(c);
+    return waitForRestarter(c);
+  }
+  requireRunning(c, 'signal');
+  // As Docker: a container killed by hand is not restarted by its --restart policy.
+  markStoppedByUser(c);
   signalContainer(c, signal);
+}
+
+function markStoppedByUser(c: Container): void {
+  setStoppedByUser(c.id, true);
+}
+
+/** A container waiting to be started again (--restart) was stopped: its restarter gives up within 100 ms. */
+async function waitForRestarter(c: Container): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const s = findContainer(c.id).state.Status;
+    if (s !== 'restarting') {
+      // It was already being made again: stop that run too.
+      if (s === 'running' || s === 'paused') return stopContainer(c.id, 0);
+      return;
+    }
+    await sleep(50);
+  }
+}
+
+/**
+ * docker wait: until the container is not running (its run ends, or it was not running), then its
+ * exit code, once its end has been recorded.
+ */
+export async function waitContainer(ref: string): Promise<number> {
+  const c = findContainer(ref);
+  const started = c.state.StartedAt;
+  for (;;) {
+    let now: Container;
+    try { now = findContainer(c.id); } catch { throw new UserError(`container ${c.spec.name} was removed while waiting for it`, 1); }
+    const running = now.state.Status === 'running' || now.state.Status === 'paused';
+    if (!running || now.state.StartedAt !== started) {
+      await waitFinished(c.id, 0);
+      return findContainer(c.id).state.ExitCode;
+    }
+    await sleep(50);
+  }
 }
 
 export async function removeContainer(ref: string, force: boolean): Promise<string> {
   const c = findContainer(ref);
-  if (isRunning(c)) {
+  if (c.state.Status === 'restarting') {
+    if (!force) throw new UserError(`container ${c.spec.name} is restarting: stop it first (nestbox stop ${c.spec.name}) or use rm -f`, 1);
+    await stopContainer(c.id, 0);
+  }
+  if (isRunning(findContainer(c.id))) {
     if (!force) throw new UserError(`container ${c.spec.name} is running: stop it first (nestbox stop ${c.spec.name}) or use rm -f`, 1);
     await stopContainer(c.id, 0);
   }
@@ -122,41 +172,6 @@ export function pauseContainer(ref: string, pause: boolean): void {
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   if (pause) cg.freeze(); else cg.thaw();
   updateState(c.id, { Status: pause ? 'paused' : 'running' });
-}
-
-/** The log of a detached container; `follow` keeps printing until the container exits. */
-export async function showLogs(ref: string, opts: { follow?: boolean; tail?: number }, write: (s: string) => void): Promise<void> {
-  const c = findContainer(ref);
-  const file = paths(c.id).log;
-  if (!existsSync(file)) throw new UserError(`container ${c.spec.name} has no log: only detached containers (run -d) write one; a foreground run prints to your terminal`, 1);
-  let text = readFileSync(file, 'utf8');
-  if (opts.tail !== undefined) {
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    text = lines.slice(Math.max(0, lines.length - opts.tail)).join('\n') + (lines.length && opts.tail > 0 ? '\n' : '');
-  }
-  write(text);
-  if (!opts.follow) return;
-  let offset = statSync(file).size;
-  const fd = openSync(file, 'r');
-  try {
-    const pump = () => {
-      const size = statSync(file).size;
-      while (offset < size) {
-        const buf = Buffer.alloc(Math.min(65536, size - offset));
-        const n = readSync(fd, buf, 0, buf.length, offset);
-        if (n <= 0) break;
-        offset += n;
-        write(buf.subarray(0, n).toString('utf8'));
-      }
-    };
-    const watcher = watch(file, pump);
-    while (isRunning(findContainer(c.id))) await sleep(100);
-    watcher.close();
-    pump();
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
@@ -274,6 +289,7 @@ export function inspect(c: Container): Record<string, unknown> {
   return {
     Id: c.id,
     Name: c.spec.name,
+    RestartCount: c.state.RestartCount ?? 0,
     Image: c.spec.image,
     Created: c.state.StartedAt,
     State: {
@@ -311,6 +327,7 @@ export function inspect(c: Container): Record<string, unknown> {
       // Docker lists what differs from its defaults here: no_new_privs is one (nestbox always sets it).
       SecurityOpt: c.spec.privileged ? [] : ['no-new-privileges', ...(c.spec.seccomp === false ? ['seccomp=unconfined'] : [])],
       AutoRemove: c.spec.autoRemove,
+      RestartPolicy: { Name: c.spec.restart?.name ?? 'no', MaximumRetryCount: c.spec.restart?.maximumRetryCount ?? 0 },
     },
     CgroupPaths: c.state.Cgroup,
     NetworkSettings: {

@@ -1,167 +1,122 @@
-// Running a container in the foreground (nestbox waits, its exit status becomes nestbox's) or
-// detached (-d: nestbox returns at once and a small monitor waits for the container).
+// `nestbox run`: in the foreground (nestbox waits, and the container's exit status becomes
+// nestbox's) or detached (-d: the container is registered here, then started in the background by
+// a creator that becomes its monitor, src/runtime/monitor.ts).
 //
-// Why a monitor, and why not Node: only a process's parent can collect its exit status, and the
-// parent of PID 1 is whoever created it. For -d, a second nestbox process creates the container,
-// then replaces itself with execve() by a few lines of Perl (perl-base is part of every Debian and
-// Ubuntu system) that wait for PID 1 and write its status, the job conmon or containerd-shim does
-// for Docker. So while the container runs, no Node process stays alive for it.
-import { openSync, closeSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// In the foreground, this process is PID 1's parent: it copies the container's stdout and stderr
+// (pipes, as Docker gives them) to the terminal and into the container's log, so `logs` works for
+// every container. With -t, the container has a terminal of its own instead (src/runtime/terminal.ts).
+import { closeSync, openSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { StringDecoder } from 'node:string_decoder';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
-import { waitForExit, threadsSettled } from '../kernel/spawn.js';
-import { execve, dup2 } from '../kernel/process.js';
-import { UserError } from '../errors.js';
-import { which } from '../host/exec.js';
+import { waitForExit } from '../kernel/spawn.js';
+import { pipe } from '../kernel/process.js';
 import type { ContainerSpec } from './spec.js';
-import { EXIT_RUNTIME } from './spec.js';
-import { createContainer, Created } from './create.js';
+import { createContainer, registerContainer, Created } from './create.js';
 import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
-import { paths, updateState, saveConfig } from './store.js';
+import { LogWriter, type Stream } from './log.js';
+import { paths, updateState, load, stoppedByUser } from './store.js';
+import { interruptible } from './interrupt.js';
+import { shouldRestart } from './restart-policy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-
-const MONITOR = [
-  '$SIG{$_} = "IGNORE" for qw(HUP INT TERM QUIT PIPE);',
-  'my ($pid, $out, @then) = @ARGV;',
-  'my $r; do { $r = waitpid($pid, 0) } while ($r == -1 && $!{EINTR});',
-  'my $status = $r == $pid ? $? : -1;',
-  'if (open(my $f, ">", "$out.tmp")) { print $f "$status\\n"; close $f; rename "$out.tmp", $out }',
-  'exec @then if @then;',
-].join(' ');
-
-const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
 /** Create, release, wait: the exit code is the container's (125-127 for nestbox's own failures). */
 export async function runForeground(spec: ContainerSpec): Promise<number> {
   const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run ${spec.name}`);
   const devNull = openSync('/dev/null', 'r');
   const interrupt = interruptible();
+  // Without -t: a pipe per stream, read here. With -t the terminal carries all three.
+  const out = spec.tty ? undefined : pipe();
+  const err = spec.tty ? undefined : pipe();
   let created: Created;
   try {
-    created = await createContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: 1, stderr: 2 }, ledger, interrupt.signal);
+    created = await createContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: out?.[1] ?? 1, stderr: err?.[1] ?? 2 }, ledger, interrupt.signal);
     interrupt.signal.throwIfAborted();
-  } catch (err) {
+  } catch (e) {
+    for (const fd of [out?.[0], err?.[0]]) if (fd !== undefined) closeSync(fd);
     await discard(spec, ledger);
     interrupt.stop();
-    throw interrupt.error() ?? err;
+    throw interrupt.error() ?? e;
   } finally {
     closeSync(devNull);
+    for (const fd of [out?.[1], err?.[1]]) if (fd !== undefined) closeSync(fd);
   }
+  const log = new LogWriter(paths(spec.id).log);
   let terminal: ContainerTerminal | undefined;
   try {
     if (spec.tty) terminal = containerTerminal(created.pid, spec.ids);
-  } catch (err) {
+  } catch (e) {
     try { process.kill(created.pid, 'SIGKILL'); } catch { /* gone */ }
+    log.close();
     await finishContainer(spec.id, await waitForExit(created.pid), ledger);
     interrupt.stop();
-    throw err;
+    throw e;
   }
   // From here a signal is the container's: forwarded to PID 1 (the handlers overlap, so none is lost).
   const forward = forwardSignals(created.pid);
   interrupt.stop();
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
-  terminal?.attach(spec.interactive);
+  const copied = terminal ? undefined : [relay(out![0], 'stdout', log), relay(err![0], 'stderr', log)];
+  if (terminal) {
+    const decoder = new StringDecoder('utf8');
+    terminal.attach(spec.interactive, (d) => log.write('stdout', decoder.write(d)));
+  }
   // The holder's own failure (a working directory that is a file) ends it with 125; say why.
-  const released = created.release(terminal?.path).then(() => undefined, (err: Error) => err);
+  const released = created.release(terminal?.path).then(() => undefined, (e: Error) => e);
   const exit = await waitForExit(created.pid);
   const failed = await released;
   if (failed) process.stderr.write(`nestbox: ${failed.message}\n`);
   forward();
-  if (terminal) {
-    // PID 1 is gone, and the kernel kills the rest of its PID namespace: the terminal closes once the
-    // last of them has. Its remaining output is read first.
-    await Promise.race([terminal.closed, sleep(1000)]);
-    terminal.detach();
-  }
+  // PID 1 is gone, and the kernel kills the rest of its PID namespace: the pipes (or the terminal)
+  // close once the last of them has. Their remaining output is copied first.
+  await Promise.race([terminal ? terminal.closed : Promise.all(copied!), sleep(1000)]);
+  terminal?.detach();
+  log.close();
   const { code } = await finishContainer(spec.id, exit, ledger);
+  restartInBackground(spec.id);
   return code;
 }
 
-/**
- * `run -d`, in the nestbox the user started: validate (done by the caller), start a detached
- * nestbox that creates the container, print what it reports.
- */
-export async function runDetached(): Promise<number> {
-  // `--`: Node 20 itself reads a `--env-file` anywhere in its arguments unless they follow `--`.
-  const child = spawn(process.execPath, ['--', bin, ...process.argv.slice(2)], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NESTBOX_DETACHED_CREATOR: '1' },
+/** Copy one of the container's output pipes to the same stream of nestbox, and into the log. */
+function relay(fd: number, stream: Stream, log: LogWriter): Promise<void> {
+  const target = stream === 'stdout' ? process.stdout : process.stderr;
+  const decoder = new StringDecoder('utf8');
+  const source = new Socket({ fd, readable: true, writable: false });
+  return new Promise((resolve) => {
+    source.on('data', (d: Buffer) => {
+      target.write(d);
+      log.write(stream, decoder.write(d));
+    });
+    source.on('error', () => resolve());
+    source.on('close', () => resolve());
   });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  // Both pipes close together, when the creator turns into the monitor (or exits): wait for both,
-  // so nothing it wrote to stderr is missed.
-  await Promise.all([child.stdout, child.stderr].map((p) => new Promise<void>((resolve) => p.once('close', () => resolve()))));
-  child.unref();
-  const line = out.split('\n').find((l) => l.startsWith('{'));
-  if (!line) throw new UserError(err.trim().split('\n').pop()?.replace(/^nestbox: /, '') || 'the container could not be started', EXIT_RUNTIME);
-  const report = JSON.parse(line) as { id?: string; error?: string; code?: number };
-  if (report.error) throw new UserError(report.error, report.code ?? EXIT_RUNTIME);
-  // The creator closes its end of the pipes a moment before it execs the monitor: return once it
-  // has, so whoever looks next (ps, a lab's check) finds perl waiting for PID 1, not nestbox.
-  await monitorInPlace(child.pid!);
-  // --trace: the steps were printed by the creator; pass them on.
-  if (process.env.NESTBOX_TRACE) process.stderr.write(err);
-  console.log(report.id);
+}
+
+/**
+ * --restart after a foreground run: nestbox returns the exit code, and a detached nestbox starts the
+ * container again and becomes its monitor (Docker's daemon restarts it the same way, in the
+ * background, after `docker run` has returned).
+ */
+function restartInBackground(id: string): void {
+  let c;
+  try { c = load(id); } catch { return; }
+  const { state } = c;
+  if (!shouldRestart(c.spec.restart, { exitCode: state.ExitCode, restartCount: state.RestartCount ?? 0, stoppedByUser: stoppedByUser(id) })) return;
+  const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+  spawn(process.execPath, ['--', bin, 'internal', 'restart', id], { detached: true, stdio: 'ignore' }).unref();
+}
+
+/** `run -d`: register the container here, start it in the background, print its id. */
+export async function runDetached(spec: ContainerSpec): Promise<number> {
+  registerContainer(spec);
+  const { startInBackground } = await import('./start.js');
+  await startInBackground(spec.id, { discardOnFailure: true });
+  console.log(spec.id);
   return 0;
-}
-
-async function monitorInPlace(pid: number): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    let comm: string;
-    try { comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return; } // gone
-    if (comm !== 'node' && comm !== 'nestbox') return;
-    await sleep(2);
-  }
-}
-
-/** The detached creator: make the container, report, then become the monitor. */
-export async function createDetachedAndMonitor(spec: ContainerSpec): Promise<never> {
-  const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run -d ${spec.name}`);
-  const devNull = openSync('/dev/null', 'r+');
-  const interrupt = interruptible();
-  let created: Created;
-  try {
-    saveConfig(spec);
-    const log = openSync(paths(spec.id).log, 'a');
-    created = await createContainer(spec, { stdin: devNull, stdout: log, stderr: log }, ledger, interrupt.signal);
-    closeSync(log);
-    interrupt.signal.throwIfAborted();
-  } catch (err) {
-    await discard(spec, ledger);
-    await threadsSettled(); // process.exit below must not meet a thread loading libc
-    const e = (interrupt.error() ?? err) as Error & { exitCode?: number };
-    process.stdout.write(JSON.stringify({ error: e.message.split('\n')[0], code: e.exitCode ?? EXIT_RUNTIME }) + '\n');
-    process.exit(e.exitCode ?? EXIT_RUNTIME);
-  }
-  interrupt.stop();
-  updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString(), MonitorPid: process.pid });
-  try {
-    await created.release();
-  } catch (err) {
-    // It ended before its command ran (exit 125): record that, as the monitor would have, and say why.
-    await finishContainer(spec.id, await waitForExit(created.pid), ledger);
-    await threadsSettled();
-    process.stdout.write(JSON.stringify({ error: (err as Error).message, code: EXIT_RUNTIME }) + '\n');
-    process.exit(EXIT_RUNTIME);
-  }
-  await new Promise<void>((r) => process.stdout.write(JSON.stringify({ id: spec.id }) + '\n', () => r()));
-  // The monitor inherits descriptors 0-2: point them at /dev/null so the caller's pipes close.
-  for (const fd of [0, 1, 2]) dup2(devNull, fd);
-  const perl = which('perl') ?? '/usr/bin/perl';
-  return execve(perl, ['perl', '-e', MONITOR, String(created.pid), paths(spec.id).exit, process.execPath, bin, 'internal', 'exited', spec.id],
-    ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...passEnv()]);
-}
-
-/** nestbox's own state locations travel with the monitor, so `internal exited` finds the container. */
-function passEnv(): string[] {
-  return ['NESTBOX_RUN_DIR', 'NESTBOX_LIB_DIR', 'NESTBOX_CGROUP_ROOT'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
 }
 
 /** A run that failed while being created leaves nothing: undo the ledger, drop the directory and name. */
@@ -170,28 +125,6 @@ async function discard(spec: ContainerSpec, ledger: Ledger): Promise<void> {
   if (spec.net.mode === 'bridge') await (await import('./bridge.js')).leaveBridge(ledger).catch(() => undefined); // a no-op unless it had joined
   ledger.clear();
   removeContainerFiles(spec.id, spec.name);
-}
-
-/**
- * While a container is being made, SIGINT, SIGTERM and SIGHUP (a `timeout` wrapper, a closed
- * terminal, Ctrl-C) must not end nestbox half-way: that would leave the veth pair, the cgroups and
- * the rules it has made so far. They abort the creation at its next step instead; the caller then
- * undoes the ledger and exits 128+signal, as a killed process would.
- */
-function interruptible(): { signal: AbortSignal; stop(): void; error(): UserError | undefined } {
-  const controller = new AbortController();
-  let caught: NodeJS.Signals | undefined;
-  const handler = (sig: NodeJS.Signals) => {
-    caught ??= sig;
-    controller.abort(new Error(`interrupted by ${sig}`));
-  };
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const sig of signals) process.on(sig, handler);
-  return {
-    signal: controller.signal,
-    stop: () => { for (const sig of signals) process.removeListener(sig, handler); },
-    error: () => caught && new UserError(`interrupted by ${caught} while the container was being made: nothing of it was kept`, 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as Record<string, number>)[caught]),
-  };
 }
 
 /**
@@ -210,10 +143,4 @@ function forwardSignals(pid: number): () => void {
   }]);
   for (const [sig, h] of handlers) process.on(sig, h);
   return () => { for (const [sig, h] of handlers) process.removeListener(sig, h); };
-}
-
-/** `internal exited ID`, exec'd by the monitor once PID 1 has ended. */
-export async function containerExited(id: string): Promise<void> {
-  const { readMonitorStatus } = await import('./finish.js');
-  await finishContainer(id, readMonitorStatus(id));
 }

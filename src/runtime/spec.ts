@@ -17,6 +17,8 @@ export const EXIT_NOT_FOUND = 127;
 
 export interface PortSpec { hostIp: string; hostPort: number; containerPort: number; proto: 'tcp' | 'udp' }
 export interface VolumeSpec { source: string; target: string; readOnly: boolean }
+/** --restart: what the monitor does when PID 1 ends (Docker's names; maximumRetryCount only for on-failure). */
+export interface RestartPolicy { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; maximumRetryCount: number }
 export type NetMode = { mode: 'bridge' } | { mode: 'host' } | { mode: 'none' } | { mode: 'container'; container: string };
 
 export interface ContainerSpec {
@@ -47,6 +49,8 @@ export interface ContainerSpec {
   interactive: boolean;
   tty: boolean;
   autoRemove: boolean;
+  /** Absent in configs saved before --restart existed: no restarts. */
+  restart?: RestartPolicy;
 }
 
 export interface RunFlags {
@@ -72,6 +76,7 @@ export interface RunFlags {
   'cap-drop'?: string[];
   privileged?: boolean;
   'security-opt'?: string[];
+  restart?: string;
 }
 
 const bad = (msg: string) => new UserError(msg, EXIT_RUNTIME);
@@ -209,7 +214,8 @@ export interface ImageDefaults { Env?: string[]; Entrypoint?: string[]; Cmd?: st
  * unless -w. A command given replaces the Entrypoint too (nestbox has no --entrypoint).
  */
 export function buildSpec(image: string, command: string[], flags: RunFlags, defaults: ImageDefaults = {}): ContainerSpec {
-  if (flags.detach && flags.tty) throw bad('-d and -t cannot be combined: nestbox has no `attach`, so a detached container gets no terminal. Start it with -d and a long-running command, then open a shell in it: nestbox exec -it NAME /bin/sh');
+  const restart = parseRestart(flags.restart ?? 'no');
+  if (restart.name !== 'no' && flags.rm) throw bad('--restart and --rm cannot be combined: a container removed when it exits cannot be restarted (as in Docker)');
   const id = newContainerId();
   const name = checkName(flags.name ?? `box-${id.slice(0, 6)}`);
   const net = parseNet(flags.net ?? 'bridge');
@@ -252,7 +258,19 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     interactive: !!flags.interactive,
     tty: !!flags.tty,
     autoRemove: !!flags.rm,
+    restart,
   };
+}
+
+/** --restart no | on-failure[:N] | always | unless-stopped, as Docker spells them. */
+export function parseRestart(text: string): RestartPolicy {
+  const m = /^(no|on-failure|always|unless-stopped)(?::(\d+))?$/.exec(text);
+  if (!m || (m[2] !== undefined && m[1] !== 'on-failure')) {
+    throw bad(`--restart "${text}": use no, on-failure[:MAX-RETRIES], always or unless-stopped (only on-failure takes a count)`);
+  }
+  const n = m[2] === undefined ? 0 : Number(m[2]);
+  if (n > 1_000_000) throw bad(`--restart "${text}": at most 1000000 retries`);
+  return { name: m[1] as RestartPolicy['name'], maximumRetryCount: n };
 }
 
 function imageCommand(d: ImageDefaults): string[] | undefined {

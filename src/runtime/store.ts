@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync, readdirSync, rmSync, symlinkSync, readlinkSync, existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { libDir } from '../host/paths.js';
-import { startTime } from '../host/ledger.js';
+import { startTime, Ledger } from '../host/ledger.js';
 import { UserError } from '../errors.js';
 import type { ContainerSpec } from './spec.js';
 import { Cgroup, openCgroup } from '../kernel/cgroup.js';
@@ -16,10 +16,12 @@ export function containerCgroup(id: string, controllers: string[]): Cgroup {
   return openCgroup(id, controllers as Controller[]);
 }
 
-export type Status = 'created' | 'running' | 'paused' | 'exited';
+export type Status = 'created' | 'running' | 'paused' | 'restarting' | 'exited';
 
 export interface ContainerState {
   Status: Status;
+  /** When it was created (`create`, or the start of `run`). */
+  Created?: string;
   Pid: number;
   /** Start time of PID 1 (clock ticks since boot): PID plus this names the process for good. */
   PidStart?: number;
@@ -34,8 +36,13 @@ export interface ContainerState {
   Controllers?: string[];
   /** The host-side interface of its veth pair. */
   HostVeth?: string;
-  /** Pid of the process that waits for it (the monitor), for -d containers. */
+  /** Pid of the process that waits for it (the monitor), for -d containers, and its start time. */
   MonitorPid?: number;
+  MonitorStart?: number;
+  /** Times the monitor has started it again (--restart) since it was last started by hand. */
+  RestartCount?: number;
+  /** The wait before the last restart (it doubles while the container keeps failing quickly). */
+  RestartDelayMs?: number;
 }
 
 const containersDir = () => join(libDir(), 'containers');
@@ -56,6 +63,10 @@ export const paths = (id: string) => {
     rootfs: join(dir, 'rootfs'),
     log: join(dir, 'container.log'),
     exit: join(dir, 'exit-status'),
+    /** Where `nestbox attach` reaches the monitor of a detached container. */
+    socket: join(dir, 'attach.sock'),
+    /** Present while it was stopped or killed by hand (see stoppedByUser). */
+    stoppedMark: join(dir, 'stopped-by-user'),
   };
 };
 
@@ -67,6 +78,7 @@ export function claimName(name: string, id: string): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const owner = readlinkSafe(join(namesDir(), name));
+    if (owner === id) return; // its own name (a container started again keeps it)
     if (owner && !existsSync(containerDir(owner))) {
       // A stale name: its container is gone (removed by hand); take it over.
       unlinkSync(join(namesDir(), name));
@@ -137,6 +149,10 @@ function refresh(id: string, state: ContainerState): ContainerState {
     // container whose end it did not witness.
     return { ...state, Status: 'exited', ExitCode: 255, Error: state.Error || 'its processes ended while nestbox was not watching (exit status unknown)' };
   }
+  // Waiting to be started again by a process that is gone (killed): it will not be.
+  if (state.Status === 'restarting' && (!state.MonitorPid || startTime(state.MonitorPid) !== state.MonitorStart)) {
+    return { ...state, Status: 'exited' };
+  }
   return state;
 }
 
@@ -147,6 +163,25 @@ export function listContainers(): Container[] {
     try { out.push(load(id)); } catch { /* half-created or half-removed: not listed */ }
   }
   return out.sort((a, b) => (b.state.StartedAt || '').localeCompare(a.state.StartedAt || ''));
+}
+
+/**
+ * Stopped or killed by hand (Docker's HasBeenManuallyStopped): --restart leaves it stopped until a
+ * person starts it again. A file of its own, not a field of state.json: `stop` sets it while the
+ * monitor may be rewriting the state, and neither may lose the other's write.
+ */
+export function setStoppedByUser(id: string, stopped: boolean): void {
+  if (stopped) writeFileSync(paths(id).stoppedMark, '');
+  else rmSync(paths(id).stoppedMark, { force: true });
+}
+
+export function stoppedByUser(id: string): boolean {
+  return existsSync(paths(id).stoppedMark);
+}
+
+/** A container's ledger: what its running instance holds on the host (src/host/ledger.ts). */
+export function containerLedger(id: string): Ledger {
+  return new Ledger(`ctr-${id}`);
 }
 
 /** By name, full id or unique id prefix (as Docker resolves them). */

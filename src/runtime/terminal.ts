@@ -19,22 +19,31 @@ export function checkTerminalInput(flags: { tty?: boolean; interactive?: boolean
 export interface ContainerTerminal {
   /** The slave, as the container names it (/dev/pts/N): for its process to open. */
   path: string;
-  /** Copy output (and input, when `input`) until the container's side is closed. */
-  attach(input: boolean): void;
+  /** Copy output (and input, when `input`) until the container's side is closed; `also` sees the output too (the log). */
+  attach(input: boolean, also?: (data: Buffer) => void): void;
   /** Resolves once every process holding the slave is gone and its last output is written. */
   closed: Promise<void>;
   /** Give the user's terminal back as it was. */
   detach(): void;
 }
 
-/** A terminal in the devpts of the container whose process is `pid`, owned by its user. */
-export function containerTerminal(pid: number, user?: { uid: number; gid: number }): ContainerTerminal {
+/**
+ * A new pseudo-terminal in the devpts of the container whose process is `pid`, its slave owned by
+ * the container's user: the master's descriptor and the slave's path inside the container.
+ */
+export function openContainerPty(pid: number, user?: { uid: number; gid: number }): { master: number; path: string } {
   const root = `/proc/${pid}/root`;
   const { master, number } = openPty(`${root}/dev/pts/ptmx`);
   const path = `/dev/pts/${number}`;
   // The slave belongs to whoever opened the master (root): a container running as another user
   // could not open it.
   if (user) chownSync(`${root}${path}`, user.uid, user.gid);
+  return { master, path };
+}
+
+/** A terminal in the devpts of the container whose process is `pid`, owned by its user. */
+export function containerTerminal(pid: number, user?: { uid: number; gid: number }): ContainerTerminal {
+  const { master, path } = openContainerPty(pid, user);
   const resize = () => { if (process.stdout.isTTY) setWindowSize(master, process.stdout.rows, process.stdout.columns); };
   resize();
 
@@ -49,8 +58,8 @@ export function containerTerminal(pid: number, user?: { uid: number; gid: number
   return {
     path,
     closed,
-    attach(input) {
-      stream.on('data', (d) => process.stdout.write(d));
+    attach(input, also) {
+      stream.on('data', (d: Buffer) => { process.stdout.write(d); also?.(d); });
       process.stdout.on('resize', resize);
       if (input && process.stdin.isTTY) {
         process.stdin.setRawMode(true);

@@ -1,0 +1,17 @@
+import * as Args from '@oclif/core/args';
+import { NestboxCommand } from '../cli/base.js';
+
+export default class Wait extends NestboxCommand {
+  static summary = 'Wait until containers stop, then print their exit codes.';
+  static examples = ['sudo nestbox wait job', 'code=$(sudo nestbox wait job)'];
+  static strict = false;
+  static args = { container: Args.string({ description: 'name or id', required: true }) };
+
+  async run(): Promise<void> {
+    const { argv } = await this.parse(Wait);
+    this.requireRoot();
+    const { waitContainer } = await import('../runtime/lifecycle.js');
+    const { forEachContainer } = await import('../cli/each.js');
+    await forEachContainer(argv as string[], async (ref) => String(await waitContainer(ref)));
+  }
+}
