@@ -173,7 +173,9 @@ function contextFor<T>(what: string, make: () => T): T {
 
 /** The PID 1 of a running container, for --net container:NAME. */
 function runningPid(ref: string): number {
-  const c = findContainer(ref);
+  let c;
+  // Docker's exit code for a container that cannot be made (125), not a lookup's 1.
+  try { c = findContainer(ref); } catch { throw new UserError(`--net container:${ref}: no such container (see nestbox ps)`, EXIT_RUNTIME); }
   if (c.state.Status !== 'running') throw new UserError(`--net container:${ref}: that container is not running`, EXIT_RUNTIME);
   return c.state.Pid;
 }
