@@ -29,12 +29,18 @@ function requireRunning(c: Container, what: string): void {
   if (!isRunning(c)) throw new UserError(`container ${c.spec.name} is not running (${c.state.Status}): nothing to ${what}`, 1);
 }
 
-/** Send a signal to PID 1 (by name or number). A paused container is thawed first for SIGKILL. */
-function signalContainer(c: Container, signal: string): void {
-  requireRunning(c, 'signal');
+/** A signal by name (KILL, SIGKILL, kill) or number; checked once before `kill` touches any container. */
+export function signalNumber(signal: string): number {
   const name = /^\d+$/.test(signal) ? undefined : 'SIG' + signal.toUpperCase().replace(/^SIG/, '');
   const num = name ? SIGNALS[name] : Number(signal);
   if (!num || num > 64) throw new UserError(`unknown signal "${signal}" (for example TERM, KILL, HUP or 9)`, 1);
+  return num;
+}
+
+/** Send a signal to PID 1 (by name or number). A paused container is thawed first for SIGKILL. */
+function signalContainer(c: Container, signal: string): void {
+  const num = signalNumber(signal);
+  requireRunning(c, 'signal');
   if (startTime(c.state.Pid) !== c.state.PidStart) throw new UserError(`container ${c.spec.name} is no longer running`, 1);
   process.kill(c.state.Pid, num);
 }
