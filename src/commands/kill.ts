@@ -13,8 +13,8 @@ export default class Kill extends NestboxCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Kill);
     this.requireRoot();
-    const { killContainer, signalNumber } = await import('../runtime/lifecycle.js');
-    signalNumber(flags.signal);
+    const { killContainer, killSignalNumber } = await import('../runtime/lifecycle.js');
+    killSignalNumber(flags.signal);
     const { eachContainer } = await import('../cli/each-container.js');
     await eachContainer(argv as string[], (ref) => killContainer(ref, flags.signal));
   }

@@ -81,7 +81,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });
     ledger.record({ kind: 'dir', path: p.dir });
   }
-  const state: ContainerState = { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [] };
+  // Created: Docker's moment the container was made, which ps and inspect show.
+  const state: ContainerState = { Status: 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [], Created: new Date().toISOString() };
   saveState(spec.id, state);
 
   // 1. The root filesystem: the image's layers read-only, the container's own layer on top.

@@ -20,6 +20,8 @@ export type Status = 'created' | 'running' | 'paused' | 'exited';
 
 export interface ContainerState {
   Status: Status;
+  /** When it was created (`create`, or the start of `run`). */
+  Created?: string;
   Pid: number;
   /** Start time of PID 1 (clock ticks since boot): PID plus this names the process for good. */
   PidStart?: number;
