@@ -5,7 +5,7 @@ import { NestboxCommand } from '../cli/base.js';
 export default class Inspect extends NestboxCommand {
   static summary = 'Everything about containers, as docker inspect shows it: state, PID, exit code, OOM kill, config, limits, address, ports.';
   static description = [
-    'The JSON has Docker\'s shape and field names (Id, Created, State, HostConfig, Config, NetworkSettings, Mounts...); what only nestbox records (cgroup directories, the capabilities kept, the host end of the veth pair) is under "Nestbox".',
+    'The JSON has Docker\'s shape and field names (Id, Created, State, HostConfig, Config, NetworkSettings, Mounts...); what only nestbox records (cgroup directories, the capabilities kept, the host end of the veth pair) is under "Nestbox". Unlike Docker\'s, Id has 12 hex digits (Docker\'s have 64), and Image is the image\'s name (Docker gives its id there and the name in Config.Image).',
     '-f takes a Go template, run on each container: one line each, for example -f \'{{.State.ExitCode}}\', \'{{json .State}}\', \'{{.Name}}\', \'{{index .Config.Labels "KEY"}}\', \'{{range .Mounts}}{{.Source}} {{end}}\'. A name that is not a container is reported on stderr, the others are still shown (exit 1).',
   ].join('\n\n');
   static examples = [
