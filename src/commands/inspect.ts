@@ -1,17 +1,57 @@
 import * as Args from '@oclif/core/args';
+import * as Flags from '@oclif/core/flags';
 import { NestboxCommand } from '../cli/base.js';
 
 export default class Inspect extends NestboxCommand {
-  static summary = 'Everything about a container as JSON: state, PID, exit code, OOM kill, config, cgroup, address, ports.';
-  static examples = ['sudo nestbox inspect web'];
+  static summary = 'Everything about containers, as docker inspect shows it: state, PID, exit code, OOM kill, config, limits, address, ports.';
+  static description = [
+    'The JSON has Docker\'s shape and field names (Id, Created, State, HostConfig, Config, NetworkSettings, Mounts...); what only nestbox records (cgroup directories, the capabilities kept, the host end of the veth pair) is under "Nestbox". Unlike Docker\'s, Id has 12 hex digits (Docker\'s have 64), and Image is the image\'s name (Docker gives its id there and the name in Config.Image).',
+    '-f takes a Go template, run on each container: one line each, for example -f \'{{.State.ExitCode}}\', \'{{json .State}}\', \'{{.Name}}\', \'{{index .Config.Labels "KEY"}}\', \'{{range .Mounts}}{{.Source}} {{end}}\'. A name that is not a container is reported on stderr, the others are still shown (exit 1).',
+  ].join('\n\n');
+  static examples = [
+    'sudo nestbox inspect web',
+    'sudo nestbox inspect -f \'{{.State.Status}} {{.State.ExitCode}}\' web db',
+    'sudo nestbox inspect --format \'{{json .HostConfig.RestartPolicy}}\' web',
+  ];
   static strict = false;
-  static args = { container: Args.string({ description: 'name or id', required: true }) };
+  static args = { container: Args.string({ description: 'name or id (several may be given)', required: true }) };
+  static flags = {
+    format: Flags.string({ char: 'f', description: 'a Go template, run on each container' }),
+    size: Flags.boolean({ char: 's', description: 'add SizeRw and SizeRootFs: bytes the container wrote, and with its image' }),
+  };
 
   async run(): Promise<void> {
-    const { argv } = await this.parse(Inspect);
+    const { argv, flags } = await this.parse(Inspect);
     this.requireRoot();
     const { findContainer } = await import('../runtime/store.js');
-    const { inspect } = await import('../runtime/lifecycle.js');
-    console.log(JSON.stringify((argv as string[]).map((r) => inspect(findContainer(r))), null, 2));
+    const { inspect } = await import('../runtime/inspect.js');
+    const { containerSize } = await import('../runtime/ps-view.js');
+    const { reportError } = await import('../cli/report-error.js');
+    const found: Record<string, unknown>[] = [];
+    const missing: Error[] = [];
+    for (const ref of argv as string[]) {
+      try {
+        const c = findContainer(ref);
+        const info = inspect(c);
+        if (flags.size) {
+          const size = await containerSize(c);
+          Object.assign(info, { SizeRw: size.rw, SizeRootFs: size.rootfs });
+        }
+        found.push(info);
+      } catch (err) {
+        missing.push(err as Error);
+      }
+    }
+    if (flags.format === undefined) {
+      // As Docker: an indented JSON array of those found ("[]" when none was).
+      console.log(JSON.stringify(found, null, 4));
+    } else {
+      const { renderTemplate } = await import('../render/template.js');
+      const template = flags.format === 'json' ? '{{json .}}' : flags.format;
+      // One line per container; a template that fails on one stops there, after what it printed.
+      for (const info of found) process.stdout.write(renderTemplate(template, info) + '\n');
+    }
+    for (const err of missing) reportError(err, 1);
+    if (missing.length) process.exitCode = 1;
   }
 }

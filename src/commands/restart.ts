@@ -14,11 +14,10 @@ export default class Restart extends NestboxCommand {
     this.requireRoot();
     const { stopContainer } = await import('../runtime/lifecycle.js');
     const { startContainer } = await import('../runtime/start.js');
-    const { forEachContainer } = await import('../cli/each.js');
-    await forEachContainer(argv as string[], async (ref) => {
+    const { eachContainer } = await import('../cli/each-container.js');
+    await eachContainer(argv as string[], async (ref) => {
       await stopContainer(ref, flags.time ?? 10, (line) => process.stderr.write(`nestbox: ${line}\n`));
       await startContainer(ref);
-      return ref;
     });
   }
 }

@@ -4,15 +4,18 @@ import { NestboxCommand } from '../cli/base.js';
 
 export default class Rm extends NestboxCommand {
   static summary = 'Remove stopped containers (their writable layer and log go too; volumes stay).';
-  static examples = ['sudo nestbox rm web', 'sudo nestbox rm -f web'];
+  static description = 'Several containers are removed at once; each name is printed as given once its container is gone, and one that cannot be removed is reported without stopping the others (exit 1). With -f, a running container is killed first, and a name that is not there is reported but is not a failure (as in Docker), so `nestbox rm -f $(nestbox ps -aq)` removes everything.';
+  static examples = ['sudo nestbox rm web', 'sudo nestbox rm -f web db', 'sudo nestbox rm -f $(sudo nestbox ps -aq)'];
   static strict = false;
-  static args = { container: Args.string({ description: 'name or id', required: true }) };
+  static args = { container: Args.string({ description: 'name or id (several may be given)', required: true }) };
   static flags = { force: Flags.boolean({ char: 'f', description: 'stop it first if it is running (SIGKILL)' }) };
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Rm);
     this.requireRoot();
     const { removeContainer } = await import('../runtime/lifecycle.js');
-    for (const ref of argv as string[]) console.log(await removeContainer(ref, flags.force));
+    const { NoSuchContainer } = await import('../runtime/store.js');
+    const { eachContainer } = await import('../cli/each-container.js');
+    await eachContainer(argv as string[], (ref) => removeContainer(ref, flags.force), { harmless: (err) => flags.force && err instanceof NoSuchContainer });
   }
 }

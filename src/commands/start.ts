@@ -21,8 +21,8 @@ export default class Start extends NestboxCommand {
     const refs = argv as string[];
     const { startContainer } = await import('../runtime/start.js');
     if (!flags.attach && !flags.interactive) {
-      const { forEachContainer } = await import('../cli/each.js');
-      return forEachContainer(refs, async (ref) => { await startContainer(ref); return ref; });
+      const { eachContainer } = await import('../cli/each-container.js');
+      return eachContainer(refs, async (ref) => { await startContainer(ref); });
     }
     if (refs.length > 1) throw new UserError('start -a and -i take one container: attaching to several at once is not possible', 1);
     const { attachContainer, parseDetachKeys } = await import('../runtime/attach.js');

@@ -11,7 +11,7 @@ export default class Wait extends NestboxCommand {
     const { argv } = await this.parse(Wait);
     this.requireRoot();
     const { waitContainer } = await import('../runtime/lifecycle.js');
-    const { forEachContainer } = await import('../cli/each.js');
-    await forEachContainer(argv as string[], async (ref) => String(await waitContainer(ref)));
+    const { eachContainer } = await import('../cli/each-container.js');
+    await eachContainer(argv as string[], async (ref) => String(await waitContainer(ref)));
   }
 }

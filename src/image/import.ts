@@ -5,7 +5,7 @@
 //      a layer another image already brought is reused, not unpacked again
 //   3. write the manifest: the image's name, its layer ids bottom first, its config
 // If any step fails, the layers this import unpacked are removed again: nothing is left half-made.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { layersDir, type ImageManifest } from '../runtime/images.js';
@@ -21,10 +21,22 @@ export interface Imported { name: string; format: ArchiveFormat; layers: Unpacke
 export async function importImage(input: string, opts: { name?: string } = {}, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
   const path = resolve(input);
   if (!existsSync(path)) throw new UserError(`${input}: no such file`);
+  checkKind(path, input);
   if (opts.name !== undefined) checkNameFree(checkImageName(opts.name));
   // Held for the whole import (minutes for a large image): `image rm` waits rather than deleting a
   // layer this import has decided to reuse.
   return withImageStore(() => importLocked(path, input, opts, progress), 10 * 60_000);
+}
+
+/**
+ * Only a regular file or a directory can be an image: a device or a pipe never ends (/dev/zero
+ * reads zeros forever, and a tar reader waits for the end of the archive), so it is refused first.
+ */
+function checkKind(path: string, input: string): void {
+  const st = statSync(path);
+  if (st.isFile() || st.isDirectory()) return;
+  const kind = st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a pipe (FIFO)' : st.isSocket() ? 'a socket' : 'not a regular file';
+  throw new UserError(`${input} is ${kind}, not an image archive: give a tar file (docker save, OCI layout or docker export) or an OCI layout directory`);
 }
 
 async function importLocked(path: string, input: string, opts: { name?: string }, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {

@@ -12,6 +12,19 @@ const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 
  */
 const MIN_MEMORY = 6 * 1024 ** 2;
 
+/**
+ * The most a limit can be and still be written exactly: above 2^53 bytes (8 PiB) a JavaScript
+ * number loses its last digits, and from 1e21 it prints as "1e+21", which the kernel refuses
+ * (EINVAL). No machine has that much memory; Docker's own bound (int64) is 8 EiB.
+ */
+const MAX_MEMORY = 2 ** 53;
+
+/**
+ * The kernel's most processes (PID_MAX_LIMIT on 64-bit, 4194304): pids.max refuses anything above
+ * it with EINVAL, so a larger --pids-limit can never be written.
+ */
+export const MAX_PIDS = 4 * 1024 * 1024;
+
 /** "512m", "1g", "64MiB", "1048576" -> bytes. */
 export function parseMemory(text: string, flag = '--memory'): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*?)(?:i?b)?\s*$/i.exec(text);
@@ -21,6 +34,7 @@ export function parseMemory(text: string, flag = '--memory'): number {
   }
   const bytes = Math.floor(Number(m[1]) * UNITS[unit]);
   if (bytes < MIN_MEMORY) throw new UserError(`${flag} ${text} is below the 6m minimum a container needs to start`, 2);
+  if (!(bytes <= MAX_MEMORY)) throw new UserError(`${flag} ${text} is too large: give from 6m to ${MAX_MEMORY / 1024 ** 3}g (8 PiB), or leave ${flag} out for no limit`, 2);
   return bytes;
 }
 
@@ -48,6 +62,7 @@ export function parsePidsLimit(text: string, flag = '--pids-limit'): number | 'm
   const n = Number(text);
   if (n === 0 || n === -1) return 'max';
   if (n < 0) throw new UserError(`${flag} ${text} is negative: give a positive number, or -1 for no limit`, 2);
+  if (n > MAX_PIDS) throw new UserError(`${flag} ${text} is more than the kernel allows: give from 1 to ${MAX_PIDS} (PID_MAX_LIMIT), or -1 for no limit`, 2);
   return n;
 }
 

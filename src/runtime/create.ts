@@ -83,7 +83,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   }
   const state: ContainerState = {
     Status: previous?.Status === 'restarting' ? 'restarting' : 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [],
-    Created: previous?.Created, RestartCount: previous?.RestartCount ?? 0, RestartDelayMs: previous?.RestartDelayMs,
+    Created: previous?.Created ?? new Date().toISOString(), RestartCount: previous?.RestartCount ?? 0, RestartDelayMs: previous?.RestartDelayMs,
   };
   saveState(spec.id, state);
 
@@ -196,7 +196,9 @@ function contextFor<T>(what: string, make: () => T): T {
 
 /** The PID 1 of a running container, for --net container:NAME. */
 function runningPid(ref: string): number {
-  const c = findContainer(ref);
+  let c;
+  // Docker's exit code for a container that cannot be made (125), not a lookup's 1.
+  try { c = findContainer(ref); } catch { throw new UserError(`--net container:${ref}: no such container (see nestbox ps)`, EXIT_RUNTIME); }
   if (c.state.Status !== 'running') throw new UserError(`--net container:${ref}: that container is not running`, EXIT_RUNTIME);
   return c.state.Pid;
 }

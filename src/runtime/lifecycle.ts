@@ -7,7 +7,7 @@ import { containerTerminal } from './terminal.js';
 import { closeSync, existsSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
-import { SIGNALS, NamespaceType, DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
+import { SIGNALS, NamespaceType } from '../kernel/constants.js';
 import { processStatus, commandLine, netDev } from '../kernel/proc.js';
 import { startTime } from '../host/ledger.js';
 import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js';
@@ -15,7 +15,6 @@ import { hold } from '../kernel/held.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup, containerLedger, setStoppedByUser } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
-import { containerEnv } from './spec.js';
 import { userFiles } from './images.js';
 import { resolveUser } from './users.js';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,12 +28,18 @@ function requireRunning(c: Container, what: string): void {
   if (!isRunning(c)) throw new UserError(`container ${c.spec.name} is not running (${c.state.Status}): nothing to ${what}`, 1);
 }
 
-/** Send a signal to PID 1 (by name or number). A paused container is thawed first for SIGKILL. */
-function signalContainer(c: Container, signal: string): void {
-  requireRunning(c, 'signal');
+/** A signal by name (KILL, SIGKILL, kill) or number; checked once before `kill` touches any container. */
+export function killSignalNumber(signal: string): number {
   const name = /^\d+$/.test(signal) ? undefined : 'SIG' + signal.toUpperCase().replace(/^SIG/, '');
   const num = name ? SIGNALS[name] : Number(signal);
   if (!num || num > 64) throw new UserError(`unknown signal "${signal}" (for example TERM, KILL, HUP or 9)`, 1);
+  return num;
+}
+
+/** Send a signal to PID 1 (by name or number). A paused container is thawed first for SIGKILL. */
+function signalContainer(c: Container, signal: string): void {
+  const num = killSignalNumber(signal);
+  requireRunning(c, 'signal');
   if (startTime(c.state.Pid) !== c.state.PidStart) throw new UserError(`container ${c.spec.name} is no longer running`, 1);
   process.kill(c.state.Pid, num);
 }
@@ -284,59 +289,7 @@ export function containerTop(ref: string): { pid: number; inside: number; user: 
   }).filter((x): x is NonNullable<typeof x> => !!x);
 }
 
-/** docker inspect's shape, for the fields a learner looks at. */
-export function inspect(c: Container): Record<string, unknown> {
-  return {
-    Id: c.id,
-    Name: c.spec.name,
-    RestartCount: c.state.RestartCount ?? 0,
-    Image: c.spec.image,
-    Created: c.state.StartedAt,
-    State: {
-      Status: c.state.Status,
-      Running: isRunning(c),
-      Paused: c.state.Status === 'paused',
-      Pid: isRunning(c) ? c.state.Pid : 0,
-      ExitCode: c.state.ExitCode,
-      OOMKilled: c.state.OOMKilled,
-      Error: c.state.Error,
-      StartedAt: c.state.StartedAt,
-      FinishedAt: c.state.FinishedAt,
-    },
-    Config: {
-      Hostname: c.spec.hostname,
-      Cmd: c.spec.command,
-      Env: containerEnv(c.spec),
-      WorkingDir: c.spec.workdir,
-      User: c.spec.user ?? '',
-    },
-    HostConfig: {
-      Memory: c.spec.memory ?? 0,
-      NanoCpus: c.spec.cpus ? Math.round((c.spec.cpus.quotaUs / c.spec.cpus.periodUs) * 1e9) : 0,
-      PidsLimit: c.spec.pidsLimit ?? 0,
-      CpusetCpus: c.spec.cpuset ?? '',
-      NetworkMode: c.spec.net.mode === 'container' ? `container:${c.spec.net.container}` : c.spec.net.mode,
-      Binds: c.spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`),
-      ReadonlyRootfs: c.spec.readOnly,
-      // As Docker reports them: relative to the 14 defaults; the set the container holds is Capabilities.
-      // (Docker leaves both empty for --privileged.)
-      CapAdd: c.spec.privileged ? [] : c.spec.capabilities.filter((x) => !(DOCKER_DEFAULT_CAPS as string[]).includes(x)),
-      CapDrop: c.spec.privileged ? [] : DOCKER_DEFAULT_CAPS.filter((x) => !c.spec.capabilities.includes(x)),
-      Capabilities: c.spec.capabilities,
-      Privileged: c.spec.privileged,
-      // Docker lists what differs from its defaults here: no_new_privs is one (nestbox always sets it).
-      SecurityOpt: c.spec.privileged ? [] : ['no-new-privileges', ...(c.spec.seccomp === false ? ['seccomp=unconfined'] : [])],
-      AutoRemove: c.spec.autoRemove,
-      RestartPolicy: { Name: c.spec.restart?.name ?? 'no', MaximumRetryCount: c.spec.restart?.maximumRetryCount ?? 0 },
-    },
-    CgroupPaths: c.state.Cgroup,
-    NetworkSettings: {
-      IPAddress: c.state.IPAddress ?? '',
-      Ports: Object.fromEntries(c.spec.ports.map((p) => [`${p.containerPort}/${p.proto}`, [{ HostIp: p.hostIp, HostPort: String(p.hostPort) }]])),
-    },
-    GraphDriver: { Name: 'overlay', Data: { UpperDir: paths(c.id).upper, WorkDir: paths(c.id).work } },
-    LogPath: existsSync(paths(c.id).log) ? paths(c.id).log : '',
-  };
-}
+// docker inspect's shape lives in inspect.ts; imported from here by older callers.
+export { inspect } from './inspect.js';
 
 export { listContainers };

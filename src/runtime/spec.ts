@@ -3,7 +3,7 @@
 // errors do).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve, normalize } from 'node:path';
-import { hostname as osHostname } from 'node:os';
+import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { UserError } from '../errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
 import { processStatus } from '../kernel/proc.js';
@@ -110,7 +110,21 @@ function parsePort(text: string): PortSpec {
     if ((p < 1 && !(label === 'host' && h === '')) || p > 65535) throw bad(`-p "${text}": the ${label} port ${p} is outside 1-65535`);
   }
   if (ip.split('.').some((o) => Number(o) > 255)) throw bad(`-p "${text}": ${ip} is not an IPv4 address`);
+  checkHostAddress(ip, text);
   return { hostIp: ip, hostPort, containerPort, proto: proto as 'tcp' | 'udp' };
+}
+
+/**
+ * A published port listens on one of the host's own addresses (or on all of them, 0.0.0.0): Docker
+ * fails at start with "bind: cannot assign requested address" for any other, after the container
+ * was made. The kernel's list of addresses (getifaddrs, a netlink RTM_GETADDR dump) is checked here
+ * instead, before anything exists. The whole 127.0.0.0/8 is the host's (lo).
+ */
+function checkHostAddress(ip: string, text: string): void {
+  if (ip === '0.0.0.0' || ip.startsWith('127.')) return;
+  const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+  if (own.includes(ip)) return;
+  throw bad(`-p "${text}": this host has no address ${ip} (cannot assign requested address): use one of ${[...new Set(['0.0.0.0', ...own])].join(', ')}, or leave the address out to listen on every one`);
 }
 
 /** -v /host/dir:/container/dir[:ro|rw] */
@@ -138,8 +152,7 @@ function fromHost(entry: string, out: string[]): void {
 export function parseEnv(list: string[], files: string[]): string[] {
   const out: string[] = [];
   for (const file of files) {
-    if (!existsSync(file)) throw bad(`--env-file ${file}: no such file`);
-    for (const [i, line] of readFileSync(file, 'utf8').split('\n').entries()) {
+    for (const [i, line] of readEnvFile(file).split('\n').entries()) {
       const t = line.trimStart();
       if (!t.trim() || t.startsWith('#')) continue;
       // As Docker: the line is KEY=VALUE taken literally (no shell: no `export`, no quotes removed).
@@ -153,6 +166,20 @@ export function parseEnv(list: string[], files: string[]): string[] {
     fromHost(e, out);
   }
   return out;
+}
+
+/** An --env-file's text; a pipe (`--env-file <(...)`) is fine, a directory or a missing file is one line. */
+function readEnvFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file'
+      : code === 'EISDIR' ? 'is a directory: give a file of KEY=VALUE lines'
+      : code === 'EACCES' ? 'permission denied'
+      : (err as Error).message.split('\n')[0];
+    throw bad(`--env-file ${file}: ${why}`);
+  }
 }
 
 function parseNet(text: string): NetMode {

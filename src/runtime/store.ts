@@ -193,5 +193,12 @@ export function findContainer(ref: string): Container {
     if (matches.length === 1 && existsSync(paths(matches[0]).config)) return load(matches[0]);
     if (matches.length > 1) throw new UserError(`"${ref}" matches ${matches.length} containers: give more of the id`, 1);
   }
-  throw new UserError(`no such container: ${ref} (see nestbox ps -a)`, 1);
+  throw new NoSuchContainer(ref);
+}
+
+/** Told apart from other failures: `rm -f` of a container that is not there is not an error (Docker). */
+export class NoSuchContainer extends UserError {
+  constructor(readonly ref: string) {
+    super(`no such container: ${ref} (see nestbox ps -a)`, 1);
+  }
 }

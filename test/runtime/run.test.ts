@@ -241,7 +241,7 @@ test('pids: a fork bomb stops at --pids-limit, the host is unaffected, rm -f end
     // Sample pids.current from the cgroup for up to 3 s: it reaches the limit and never passes it;
     // pids.events counts refusals.
     const info = JSON.parse(nb(['inspect', 'bomb']).stdout)[0];
-    const dir = (info.CgroupPaths as string[]).find((d) => existsSync(join(d, 'pids.current')))!;
+    const dir = (info.Nestbox.CgroupPaths as string[]).find((d) => existsSync(join(d, 'pids.current')))!;
     const samples: number[] = [];
     for (let i = 0; i < 60 && (samples.length < 10 || Math.max(...samples) < 15); i++) {
       samples.push(Number(readFileSync(join(dir, 'pids.current'), 'utf8')));
@@ -380,7 +380,7 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
     assert.match(nb(['top', 'life']).stdout, /\b1\s+0\s+\/bin\/sh -c echo hello/);
     assert.is(nb(['pause', 'life']).status, 0);
     assert.match(nb(['pause', 'life']).stderr, /already paused/);
-    assert.match(nb(['ps']).stdout, /life .* paused/);
+    assert.match(nb(['ps']).stdout, /Up .* \(Paused\) +life$/m);
     assert.is(nb(['unpause', 'life']).status, 0);
     assert.is(nb(['stop', '-t', '1', 'life']).status, 0);
     const after = JSON.parse(nb(['inspect', 'life']).stdout)[0];
