@@ -17,6 +17,8 @@ command -v ping >/dev/null 2>&1 || missing+=(iputils-ping)
 command -v ps >/dev/null 2>&1 || missing+=(procps)
 command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
 command -v perl >/dev/null 2>&1 || missing+=(perl-base)
+# `nestbox run --init`: a statically linked tini (Docker's docker-init is the same program).
+[ -x /usr/bin/tini-static ] || [ -x /usr/sbin/docker-init ] || [ -x /usr/libexec/docker/docker-init ] || missing+=(tini)
 if [ ${#missing[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then
     echo "installing ${missing[*]}"

@@ -14,6 +14,28 @@ export interface RunOption {
   description: string;
 }
 
+/**
+ * The everyday `docker run` flags beyond the basics, parsed in src/runtime/run-flags.ts. Kept in a
+ * block of their own; RUN_OPTIONS takes them all.
+ */
+const EVERYDAY_OPTIONS: Record<string, RunOption> = {
+  label: { type: 'string', char: 'l', multiple: true, description: 'set a label KEY=VALUE on the container (for people and tools; the kernel never sees it)' },
+  'label-file': { type: 'string', multiple: true, description: 'read KEY=VALUE labels from a file, one a line' },
+  init: { type: 'boolean', description: 'PID 1 is tini (the host\'s /usr/bin/tini-static, bound at /sbin/docker-init; apt-get install tini), which reaps zombies and passes signals on; the command is its child' },
+  dns: { type: 'string', multiple: true, description: 'a nameserver for the container\'s /etc/resolv.conf, instead of the host\'s' },
+  'dns-search': { type: 'string', multiple: true, description: 'a search domain for /etc/resolv.conf (. for none)' },
+  'dns-option': { type: 'string', multiple: true, aliases: ['dns-opt'], description: 'a resolver option for /etc/resolv.conf (e.g. ndots:2)' },
+  'add-host': { type: 'string', multiple: true, description: 'add NAME:IP to /etc/hosts; IP host-gateway is the host\'s address on nb0 (--net bridge only; Docker allows it with any network)' },
+  ulimit: { type: 'string', multiple: true, description: 'a resource limit NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack, cpu, fsize, ...; -1 unlimited), set on PID 1 before its command runs, and on exec\'d processes' },
+  device: { type: 'string', multiple: true, description: 'give the container a host device: /dev/HOST[:/dev/CONTAINER][:rwm] (the node bound in, and allowed by the device rules)' },
+  'stop-signal': { type: 'string', description: 'the signal `nestbox stop` sends first (default SIGTERM)' },
+  'stop-timeout': { type: 'string', description: 'seconds `nestbox stop` waits before SIGKILL when not given -t: 0-3600, default 10 (Docker\'s -1, wait forever, is not offered)' },
+  'memory-swap': { type: 'string', description: 'memory plus swap (e.g. 128m; at least --memory, which it needs; -1: unlimited swap); where the kernel does not account swap it is ignored' },
+  'cpu-shares': { type: 'string', char: 'c', description: 'relative CPU weight, 2-262144 (default 1024; 0: not set): cpu.shares on cgroup v1, cpu.weight on v2 (converted as runc does); Docker moves values outside the range into it, nestbox refuses them' },
+  'group-add': { type: 'string', multiple: true, description: 'an extra group for the container\'s processes: a name from its /etc/group, or a number' },
+  sysctl: { type: 'string', multiple: true, description: 'set a namespaced kernel setting KEY=VALUE in the container: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, and net.* with --net bridge or none (Docker also allows net.* with --net container:NAME)' },
+};
+
 export const RUN_OPTIONS: Record<string, RunOption> = {
   name: { type: 'string', description: 'a name for the container (letters, digits, _ . -)' },
   detach: { type: 'boolean', char: 'd', description: 'run in the background and print the container id' },
@@ -27,7 +49,7 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   user: { type: 'string', char: 'u', description: 'run as user[:group], names or numbers from the container\'s /etc/passwd and /etc/group' },
   volume: { type: 'string', char: 'v', multiple: true, description: 'bind a host directory: /host/path:/container/path[:ro]' },
   publish: { type: 'string', char: 'p', multiple: true, description: 'publish a port: [ip:][hostPort:]containerPort[/tcp|udp]; no host port: a free one is chosen (see nestbox port)' },
-  memory: { type: 'string', char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m), with no swap on top (Docker allows as much swap again)' },
+  memory: { type: 'string', char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m); without --memory-swap, no swap on top (Docker allows as much swap again)' },
   cpus: { type: 'string', description: 'CPU limit in CPUs (e.g. 0.5)' },
   'pids-limit': { type: 'string', description: 'most processes at once (-1: no limit)' },
   'cpuset-cpus': { type: 'string', description: 'CPUs it may run on (e.g. 0 or 0-1)' },
@@ -38,6 +60,7 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   privileged: { type: 'boolean', description: 'every capability nestbox holds, no no_new_privs, no seccomp filter, no device rules, no masked or read-only paths: the container can take over the host' },
   'security-opt': { type: 'string', multiple: true, description: 'seccomp=unconfined: no seccomp filter (no-new-privileges is always on)' },
   restart: { type: 'string', description: 'when PID 1 ends: no (default), on-failure[:N] (exit code not 0, at most N times), always, unless-stopped; not after stop or kill, and not across reboots (nestbox has no daemon)' },
+  ...EVERYDAY_OPTIONS,
   trace: { type: 'boolean', description: 'print each step of building the container, with its cost' },
 };
 
@@ -65,7 +88,12 @@ export function parseRunArgs(argv: string[], mode: 'run' | 'create' = 'run'): { 
   for (let i = 0; i < own.length; i++) {
     const name = long.get(own[i]);
     if (name && i + 1 < own.length) words.push(`--${name}=${own[++i]}`);
-    else words.push(own[i].replace(/^--network=/, '--net='));
+    else {
+      // --alias=value (--network=none, --dns-opt=ndots:2) under the option's own name.
+      const eq = /^(--[^=]+)=(.*)$/s.exec(own[i]);
+      const aliased = eq ? long.get(eq[1]) : undefined;
+      words.push(aliased && eq ? `--${aliased}=${eq[2]}` : own[i]);
+    }
   }
   let parsed;
   try {

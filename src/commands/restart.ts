@@ -16,7 +16,7 @@ export default class Restart extends NestboxCommand {
     const { startContainer } = await import('../runtime/start.js');
     const { eachContainer } = await import('../cli/each-container.js');
     await eachContainer(argv as string[], async (ref) => {
-      await stopContainer(ref, flags.time ?? 10, (line) => process.stderr.write(`nestbox: ${line}\n`));
+      await stopContainer(ref, flags.time, (line) => process.stderr.write(`nestbox: ${line}\n`));
       await startContainer(ref);
     });
   }

@@ -79,6 +79,12 @@ export abstract class Cgroup {
   abstract setMemoryMax(bytes: number | 'max'): void;
   /** Forbid swap, so a memory limit means what it says. */
   abstract disableSwap(memoryBytes: number): void;
+  /**
+   * Allow swap as Docker's --memory-swap counts it: `totalBytes` of memory and swap together
+   * ('max': swap without limit), on top of a memory limit of `memoryBytes` already written. False
+   * when the kernel does not account swap (no file for it), and nothing was written.
+   */
+  abstract setMemorySwapMax(totalBytes: number | 'max', memoryBytes: number): boolean;
   /** CPU bandwidth: `quota` microseconds of CPU time every `period` microseconds. */
   abstract setCpuMax(quota: number | 'max', period?: number): void;
   /** Relative CPU weight, given as v1 shares (1024 = default). */

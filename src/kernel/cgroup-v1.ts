@@ -85,6 +85,13 @@ export class CgroupV1 extends Cgroup {
     }
   }
 
+  /** memsw is memory plus swap already: the total as it is (-1 for no limit). */
+  setMemorySwapMax(totalBytes: number | 'max'): boolean {
+    if (!existsSync(join(this.dir('memory'), 'memory.memsw.limit_in_bytes'))) return false;
+    this.write('memory', 'memory.memsw.limit_in_bytes', totalBytes === 'max' ? '-1' : String(totalBytes), 'memorySwapMax');
+    return true;
+  }
+
   setCpuMax(quota: number | 'max', period = 100000): void {
     this.write('cpu', 'cpu.cfs_period_us', String(period), 'cpuMax');
     this.write('cpu', 'cpu.cfs_quota_us', quota === 'max' ? '-1' : String(quota), 'cpuMax');

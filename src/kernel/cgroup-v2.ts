@@ -54,6 +54,13 @@ export class CgroupV2 extends Cgroup {
     if (existsSync(join(this.dir('memory'), 'memory.swap.max'))) this.write('memory', 'memory.swap.max', '0', 'memorySwapMax');
   }
 
+  /** memory.swap.max is swap alone: the total less the memory. */
+  setMemorySwapMax(totalBytes: number | 'max', memoryBytes: number): boolean {
+    if (!existsSync(join(this.dir('memory'), 'memory.swap.max'))) return false;
+    this.write('memory', 'memory.swap.max', totalBytes === 'max' ? 'max' : String(totalBytes - memoryBytes), 'memorySwapMax');
+    return true;
+  }
+
   setCpuMax(quota: number | 'max', period = 100000): void {
     this.write('cpu', 'cpu.max', `${quota} ${period}`, 'cpuMax');
   }

@@ -16,6 +16,7 @@ import { closeSync, read, writeSync } from 'node:fs';
 import { spawnInNamespaces, waitForExit, type ExitStatus, type SpawnRequest } from './spawn.js';
 import { pipe } from './process.js';
 import { kill as killProcess } from './syscalls.js';
+import { setProcessLimits, type ProcessLimit } from './rlimit.js';
 import { NestboxError } from '../errors.js';
 
 /**
@@ -57,20 +58,36 @@ export interface HoldRequest extends Omit<SpawnRequest, 'argv' | 'path' | 'extra
   workdir: string;
   /** The holding shell, as seen from where the process starts (its new root, or the host's). */
   shell?: string;
+  /**
+   * Resource limits (ulimits), set on the held shell with prlimit before it runs anything: its
+   * program inherits them across the exec, and every process the program starts inherits them.
+   */
+  limits?: readonly ProcessLimit[];
 }
 
 /** A new process, in new namespaces or existing ones (req.unshare / req.join), held. */
 export async function hold(req: HoldRequest): Promise<HeldProcess> {
   const [goRead, goWrite] = pipe();
   const [failRead, failWrite] = pipe();
+  const { limits, command, workdir, shell, ...spawn } = req;
   let pid: number;
   try {
     pid = await spawnInNamespaces({
-      ...req,
-      path: req.shell ?? '/bin/sh',
-      argv: ['sh', '-c', HOLD, req.workdir, ...req.command],
+      ...spawn,
+      path: shell ?? '/bin/sh',
+      argv: ['sh', '-c', HOLD, workdir, ...command],
       extraFds: [[goRead, 3], [failWrite, 4]],
     });
+    if (limits?.length) {
+      try {
+        setProcessLimits(pid, limits);
+      } catch (err) {
+        // Not released: the holder dies before its program ever ran.
+        try { killProcess(pid, 9); } catch { /* gone */ }
+        await waitForExit(pid).catch(() => undefined);
+        throw err;
+      }
+    }
   } catch (err) {
     closeSync(goWrite);
     closeSync(failRead);

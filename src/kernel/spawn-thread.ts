@@ -56,6 +56,7 @@ function perform(step: ThreadStep): void {
       return;
     }
     case 'linkUp': return setLinkUp(step.name);
+    case 'sysctl': return writeSysctl(step.proc, step.key, step.value);
     case 'run': {
       const pid = spawnChild({ path: step.path, argv: step.argv, env: step.env });
       const status = [0];
@@ -64,6 +65,19 @@ function perform(step: ThreadStep): void {
       if (code !== 0) throw new KernelError(step.argv.join(' '), '', 0, `it exited with status ${code}`);
       return;
     }
+  }
+}
+
+/** A failure says which setting and why, in words: the caller shows it as it is. */
+function writeSysctl(proc: string, key: string, value: string): void {
+  try {
+    writeFileSync(join(proc, 'sys', ...key.split('.')), value);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such setting in the container\'s namespaces'
+      : code === 'EINVAL' ? `the kernel refused the value "${value}"`
+        : `it could not be written (${code ?? (err as Error).message})`;
+    throw new Error(`sysctl ${key}: ${why}`);
   }
 }
 

@@ -74,6 +74,12 @@ export type ThreadStep =
   | { call: 'bindInRoot'; root: string; source: string; path: string; kind: 'file' | 'dir'; recursive?: boolean; remount?: number }
   /** Bring a network interface of this thread's network namespace up (lo in a new namespace). */
   | { call: 'linkUp'; name: string }
+  /**
+   * Write a kernel setting through the /proc mounted at `proc`: net.ipv4.ip_forward is
+   * sys/net/ipv4/ip_forward. Which namespace's setting it is depends on this thread's namespaces
+   * (network, IPC), not on the /proc it is written through.
+   */
+  | { call: 'sysctl'; proc: string; key: string; value: string }
   /** Start a program from this thread (so in its namespaces) and wait for it; fails unless it exits 0. */
   | { call: 'run'; path: string; argv: string[]; env: string[] };
 

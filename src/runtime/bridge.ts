@@ -11,7 +11,7 @@ import { linkName } from '../host/paths.js';
 import { EXIT_RUNTIME, type ContainerSpec } from './spec.js';
 import { findContainer } from './store.js';
 
-export async function setupBridgeNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<{ ip?: string; hostVeth?: string }> {
+export async function setupBridgeNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<{ ip?: string; hostVeth?: string; gateway?: string }> {
   const net: NetCtx = { ledger, trace: process.env.NESTBOX_TRACE ? (c) => process.stderr.write(`           $ ${c}\n`) : undefined };
   // Ports first: a port already taken fails the run before anything else is made for it.
   for (const p of spec.ports) {
@@ -28,7 +28,7 @@ export async function setupBridgeNetwork(spec: ContainerSpec, pid: number, ledge
   const hostVeth = linkName('', spec.id.slice(0, 10));
   const attached = await connect(net, network, { pid }, hostVeth);
   for (const p of spec.ports) await publish(net, network, p.hostPort, attached.address, p.containerPort, p.proto, p.hostIp);
-  return { ip: attached.address, hostVeth };
+  return { ip: attached.address, hostVeth, gateway: network.gateway };
 }
 
 /** "container web" from a claim's ledger name (ctr-ID), or what else holds it (a lab). */

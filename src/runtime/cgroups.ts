@@ -8,6 +8,7 @@ import { detectCgroupLayout, processCgroups, Controller } from '../kernel/cgroup
 import { mountTable } from '../kernel/proc.js';
 import { UserError } from '../errors.js';
 import type { ContainerSpec } from './spec.js';
+import { deviceNumbers } from './run-flags.js';
 
 /** The controllers a container gets: the ones stats, limits and pause need, where the host has them. */
 export function containerControllers(spec: ContainerSpec): Controller[] {
@@ -38,14 +39,31 @@ const CONTAINER_DEVICES: DeviceRule[] = [
 ].map(parseDeviceRule);
 
 export function applyLimits(cg: Cgroup, spec: ContainerSpec): void {
-  if (!spec.privileged && cg.dirs.has('devices')) cg.allowOnlyDevices(CONTAINER_DEVICES);
+  if (!spec.privileged && cg.dirs.has('devices')) cg.allowOnlyDevices([...CONTAINER_DEVICES, ...deviceRules(spec)]);
   if (spec.memory) {
     cg.setMemoryMax(spec.memory);
-    cg.disableSwap(spec.memory);
+    // --memory-swap: Docker's total of memory and swap; without it, nestbox allows no swap on top.
+    // (Where the kernel accounts no swap, there is none to limit, as Docker warns.)
+    if (spec.memorySwap !== undefined) cg.setMemorySwapMax(spec.memorySwap === -1 ? 'max' : spec.memorySwap, spec.memory);
+    else cg.disableSwap(spec.memory);
   }
+  // --cpu-shares: cpu.shares on v1; on v2 cpu.weight, converted as runc does (sharesToWeight: v1's
+  // default 1024 becomes 39, not v2's own default of 100; only a ratio between groups matters).
+  if (spec.cpuShares !== undefined) cg.setCpuShares(spec.cpuShares);
   if (spec.cpus) cg.setCpuMax(spec.cpus.quotaUs, spec.cpus.periodUs);
   if (spec.pidsLimit !== undefined) cg.setPidsMax(spec.pidsLimit);
   if (spec.cpuset) cg.setCpuset(spec.cpuset);
+}
+
+/**
+ * --device: one more allow rule per device, with the access asked for (r, w, m). The numbers are
+ * the host node's, read now.
+ */
+function deviceRules(spec: ContainerSpec): DeviceRule[] {
+  return (spec.devices ?? []).map((d) => {
+    const { type, major, minor } = deviceNumbers(d);
+    return { type, major, minor, access: d.permissions };
+  });
 }
 
 /**

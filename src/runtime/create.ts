@@ -21,17 +21,19 @@ import { UserError, withContext } from '../errors.js';
 import { inNamespaces, warmThreads } from '../kernel/spawn.js';
 import { hold } from '../kernel/held.js';
 import { Cgroup, createCgroup } from '../kernel/cgroup.js';
+import type { NamespaceType } from '../kernel/constants.js';
 import {
   CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
 } from '../kernel/constants.js';
 import { which } from '../host/exec.js';
 import { ContainerSpec, containerEnv, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXECUTABLE } from './spec.js';
 import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState, findContainer, namesDir, load } from './store.js';
-import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles } from './mounts.js';
+import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles, sysctlSteps } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
 import { resolveImage, userFiles } from './images.js';
-import { resolveUser } from './users.js';
+import { resolveUser, addGroups } from './users.js';
+import { INIT_PATH } from './init-binary.js';
 import { setupNetwork } from './network.js';
 
 /**
@@ -69,13 +71,19 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   warmThreads(2); // already warm when called from the run command
   const p = paths(spec.id);
   const lower = await resolveImage(spec.image);
-  // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them.
-  if (spec.user !== undefined) spec.ids = resolveUser(spec.user, userFiles(lower));
+  // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them;
+  // so are --group-add's, added to the user's groups (root's, without -u).
+  if (spec.user !== undefined || spec.groupAdd?.length) {
+    const files = userFiles(lower);
+    spec.ids = addGroups(resolveUser(spec.user ?? '0', files), spec.groupAdd ?? [], files);
+  }
   const sharesNetWith = spec.net.mode === 'container' ? runningPid(spec.net.container) : undefined;
 
   // A new container is registered first (its directory, its name); one started again keeps both,
-  // with its writable layer, its log and its restart count.
+  // with its writable layer, its log and its restart count. Its config is saved again with the ids
+  // resolved above, which exec uses.
   if (!existsSync(p.config)) registerContainer(spec);
+  rewriteConfig(spec);
   const previous = tryState(spec.id);
   if (spec.autoRemove) {
     ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });
@@ -106,7 +114,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   const filter = spec.seccomp ? assembleFilter(seccompPolicy(spec.capabilities)) : undefined;
   const held = await insideCgroup(cgroup, () => hold({
     shell: which('sh') ?? '/bin/sh',
-    command: spec.command,
+    // --init: tini is PID 1 and starts the command as its child ("--": the command's own flags are not tini's).
+    command: spec.init ? [INIT_PATH, '--', ...spec.command] : spec.command,
     workdir: spec.workdir,
     env: containerEnv(spec),
     unshare: flags,
@@ -120,6 +129,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     noNewPrivs: !spec.privileged,
     seccomp: filter,
     user: spec.ids,
+    // --ulimit: set on the held PID 1 from here (prlimit), so its command starts with them.
+    limits: spec.ulimits,
   }));
   const pid = held.pid;
   ledger.record({ kind: 'process', pid, starttime: startTime(pid), note: `PID 1 of ${spec.name}` });
@@ -131,7 +142,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
 
     // 4. The network, configured from the host before the command runs.
     const net = await setupNetwork(spec, pid, ledger).catch((err) => { throw err instanceof UserError ? err : withContext(`could not connect the container to the network (${spec.net.mode})`, err); });
-    if (net.ip) writeEtcFiles(p.dir, spec, net.ip);
+    if (net.ip) writeEtcFiles(p.dir, spec, net.ip, net.gateway);
     // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
     if (spec.ports.length) rewriteConfig(spec);
     step(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`);
@@ -142,14 +153,18 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
     // namespace's root).
     // The cgroup namespace too: a cgroup filesystem mounted from there shows the container's cgroup
     // as its root.
+    // --sysctl: the thread joins the IPC and network namespaces too, whose settings /proc/sys shows.
+    const sysctls = sysctlSteps(spec, p.rootfs);
+    const sysctlTypes: NamespaceType[] = sysctls.length ? ['ipc', ...(spec.net.mode === 'bridge' || spec.net.mode === 'none' ? ['net' as const] : [])] : [];
     await inNamespaces({
-      join: { pid, types: ['mnt', 'pid', 'cgroup'] },
+      join: { pid, types: ['mnt', 'pid', 'cgroup', ...sysctlTypes] },
       steps: [
         { call: 'run', path: which('mount') ?? '/bin/mount', argv: ['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', join(p.rootfs, 'proc')], env: [] },
         ...cgroupSteps(p.rootfs, detectCgroupLayout(), undefined, spec.privileged),
+        ...sysctls,
         ...finishSteps(spec, p.rootfs),
       ],
-    });
+    }).catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(`--${err.message}`, EXIT_RUNTIME) : err; });
     // Is the command there? Checked through /proc/PID/root, now the container's root.
     step('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached');
     checkCommand(spec, pid);

@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { DOCKER_DEFAULT_CAPS } from '../kernel/constants.js';
 import { containerEnv, type ContainerSpec } from './spec.js';
 import { paths, type Container } from './store.js';
-import { createdTime, dockerRunning, dockerState, labelsOf, networkNames } from './ps-view.js';
+import { createdTime, dockerRunning, dockerState, networkNames } from './ps-view.js';
+import { hostConfigExtras, configExtras } from './inspect-extras.js';
 
 /** Go's zero time, which Docker prints for a time that has not happened (never started, not finished). */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -85,12 +86,12 @@ export function inspect(c: Container): Record<string, unknown> {
       // Docker lists what differs from its defaults here: no_new_privs is one (nestbox always sets it).
       SecurityOpt: spec.privileged ? null : ['no-new-privileges', ...(spec.seccomp === false ? ['seccomp=unconfined'] : [])],
       Memory: spec.memory ?? 0,
-      // No swap on top of --memory (Docker allows as much again): memory+swap is the memory limit.
-      MemorySwap: spec.memory ?? 0,
       NanoCpus: spec.cpus ? Math.round((spec.cpus.quotaUs / spec.cpus.periodUs) * 1e9) : 0,
       CpusetCpus: spec.cpuset ?? '',
       // null: no limit (unset, 0 or -1), as Docker reports it.
       PidsLimit: typeof spec.pidsLimit === 'number' ? spec.pidsLimit : null,
+      // --init, --dns, --add-host, --ulimit, --device, --group-add, --sysctl, --memory-swap, --cpu-shares
+      ...hostConfigExtras(spec),
     },
     GraphDriver: { Name: 'overlay', Data: { UpperDir: p.upper, WorkDir: p.work, MergedDir: p.rootfs } },
     Mounts: mountsOf(spec),
@@ -106,7 +107,8 @@ export function inspect(c: Container): Record<string, unknown> {
       Image: spec.image,
       WorkingDir: spec.workdir,
       Entrypoint: null,
-      Labels: labelsOf(spec),
+      // Labels, StopSignal, StopTimeout
+      ...configExtras(spec),
     },
     NetworkSettings: {
       IPAddress: ip,

@@ -16,7 +16,9 @@ import { Container, findContainer, listContainers, updateState, paths, container
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
 import { insideCgroup } from './cgroups.js';
 import { userFiles } from './images.js';
-import { resolveUser } from './users.js';
+import { resolveUser, addGroups } from './users.js';
+import { signalNumber } from './run-flags.js';
+import { setProcessLimits } from '../kernel/rlimit.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 
@@ -75,25 +77,29 @@ async function waitFinished(id: string, ms: number): Promise<boolean> {
 /**
  * docker stop: SIGTERM to PID 1, then, after `seconds`, SIGKILL to every process in the cgroup.
  * A PID 1 without a SIGTERM handler ignores it (the kernel protects a namespace's init), which is
- * why many containers only stop at the SIGKILL.
+ * why many containers only stop at the SIGKILL. The container's --stop-signal replaces SIGTERM, and
+ * its --stop-timeout is the wait when `seconds` (-t) is not given; Docker's default is 10 s.
  */
-export async function stopContainer(ref: string, seconds: number, say: (line: string) => void = () => {}): Promise<void> {
+export async function stopContainer(ref: string, seconds?: number, say: (line: string) => void = () => {}): Promise<void> {
   const c = findContainer(ref);
   // Stopped by hand: --restart leaves it stopped (and a restart waiting to happen does not happen).
   markStoppedByUser(c);
   if (c.state.Status === 'restarting') return waitForRestarter(c);
   if (!isRunning(c)) return;
+  seconds ??= c.spec.stopTimeout ?? 10;
+  const signal = c.spec.stopSignal ?? 'SIGTERM';
+  const signo = signalNumber(signal) ?? 15;
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   if (c.state.Status === 'paused') cg.thaw();
-  try { process.kill(c.state.Pid, 'SIGTERM'); } catch { /* already gone */ }
+  try { process.kill(c.state.Pid, signo); } catch { /* already gone */ }
   if (await waitFinished(c.id, Math.min(1000, seconds * 1000))) return;
   if (seconds > 1) {
     // SigCgt in /proc/PID/status: the signals the process has handlers for (bit N-1 for signal N).
     let caught = 0n;
     try { caught = BigInt('0x' + (/^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${c.state.Pid}/status`, 'utf8'))?.[1] ?? '0')); } catch { /* gone meanwhile */ }
-    const why = caught & (1n << 14n)
-      ? 'it handles SIGTERM and is still running'
-      : 'it has no handler for SIGTERM, and the kernel drops signals a namespace\'s init does not handle';
+    const why = caught & (1n << BigInt(signo - 1))
+      ? `it handles ${signal} and is still running`
+      : `it has no handler for ${signal}, and the kernel drops signals a namespace's init does not handle`;
     say(`${c.spec.name}: PID 1 has not stopped: ${why}; SIGKILL in ${seconds - 1} s (-t sets the wait)`);
     if (await waitFinished(c.id, (seconds - 1) * 1000)) return;
   }
@@ -181,21 +187,28 @@ export function pauseContainer(ref: string, pause: boolean): void {
 
 /**
  * nsenter for containers: a thread joins every namespace of PID 1 (the mount namespace brings the
- * container's root), the process is created inside the container's cgroup, with its capabilities.
+ * container's root), the process is created inside the container's cgroup, with its capabilities,
+ * its ulimits and its extra groups (Docker's exec copies the container's process settings).
+ * `detach` (-d): returns once the command runs, without waiting for it. Its parent, this process,
+ * then ends, and the kernel hands it to the host's init (or the nearest subreaper), which collects
+ * its exit: no nestbox process stays behind for it (Docker's containerd-shim plays that part).
  */
-export async function execInContainer(ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string }): Promise<number> {
+export async function execInContainer(ref: string, command: string[], opts: { interactive?: boolean; tty?: boolean; env?: string[]; workdir?: string; user?: string; detach?: boolean }): Promise<number> {
   const c = findContainer(ref);
   requireRunning(c, 'exec into');
   if (c.state.Status === 'paused') throw new UserError(`container ${c.spec.name} is paused: unpause it first`, 1);
   if (!command.length) throw new UserError('exec needs a command, for example: nestbox exec -it NAME /bin/sh', 1);
+  if (opts.detach && opts.tty) throw new UserError('exec -d and -t cannot be combined: nestbox has no `attach`, so a detached process gets no terminal', 1);
   const pid = c.state.Pid;
   const path = resolveInContainer(pid, command[0]);
   warmThreads(1);
   const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
-  const devNull = openSync('/dev/null', 'r');
+  const devNull = openSync('/dev/null', 'r+');
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
-  // -u is looked up in the container's /etc/passwd and /etc/group as they are now.
-  const user = opts.user !== undefined ? resolveUser(opts.user, userFiles([`/proc/${pid}/root`])) : c.spec.ids;
+  // -u is looked up in the container's /etc/passwd and /etc/group as they are now, and gets the
+  // container's --group-add groups too (without -u, the container's ids already have them).
+  const files = () => userFiles([`/proc/${pid}/root`]);
+  const user = opts.user !== undefined ? addGroups(resolveUser(opts.user, files()), c.spec.groupAdd ?? [], files()) : c.spec.ids;
   // The process is held, like a container's first process, by the container's own shell reading a
   // pipe: nestbox moves it into the container's cgroup by its PID, then lets it go. (Moving this
   // whole Node process in for the spawn instead, as run must, would charge its threads to the
@@ -208,7 +221,8 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   const request = {
     env: [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, `HOSTNAME=${c.spec.hostname}`, `HOME=${user?.home ?? '/root'}`, ...(opts.tty ? ['TERM=xterm'] : []), ...c.spec.env, ...(opts.env ?? [])],
     join: { pid, types },
-    stdio: [opts.interactive && !terminal ? 0 : devNull, 1, 2] as [number, number, number],
+    // -d: nothing of this terminal; the output goes nowhere, as with docker exec -d.
+    stdio: (opts.detach ? [devNull, devNull, devNull] : [opts.interactive && !terminal ? 0 : devNull, 1, 2]) as [number, number, number],
     capabilities: c.spec.capabilities,
     noNewPrivs: !c.spec.privileged,
     // A container saved before nestbox had seccomp has no `seccomp`: exec adds the filter anyway.
@@ -219,7 +233,7 @@ export async function execInContainer(ref: string, command: string[], opts: { in
     let child: number;
     if (shell) {
       // With -t the holder leads a session of its own, which its terminal then controls.
-      const held = await hold({ ...request, shell: '/bin/sh', command: [path, ...command.slice(1)], workdir, setsid: !!terminal });
+      const held = await hold({ ...request, shell: '/bin/sh', command: [path, ...command.slice(1)], workdir, setsid: !!terminal, limits: c.spec.ulimits });
       child = held.pid;
       try {
         held.joinCgroup(cg);
@@ -231,7 +245,10 @@ export async function execInContainer(ref: string, command: string[], opts: { in
     } else {
       // No shell in the container to hold it: the process is created from inside the cgroup.
       child = await insideCgroup(cg, () => spawnInNamespaces({ ...request, path, argv: command, cwd: workdir }));
+      // Nothing holds it: its ulimits come as soon as it runs.
+      if (c.spec.ulimits?.length) setProcessLimits(child, c.spec.ulimits);
     }
+    if (opts.detach) return 0;
     terminal?.attach(!!opts.interactive);
     const { code } = await waitForExit(child);
     // Whatever it started in the background may still hold the terminal: stop copying after a moment.

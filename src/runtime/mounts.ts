@@ -20,6 +20,8 @@ import type { CgroupLayout } from '../kernel/cgroup-layout.js';
 import type { ThreadStep } from '../kernel/spawn.js';
 import { MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../kernel/constants.js';
 import type { ContainerSpec } from './spec.js';
+import { UserError } from '../errors.js';
+import { findInitBinary, INIT_MISSING, INIT_PATH } from './init-binary.js';
 import { privateRoot, overlayRoot, bindIntoRoot, minimalDev, maskKernelFiles, pivotInto } from '../recipes/rootfs.js';
 
 export interface RootLayers { lower: string[]; upper: string; work: string; target: string }
@@ -45,6 +47,8 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: E
     ...(['hostname', 'hosts', 'resolv.conf'] as const).map((name) => bindIntoRoot(R, etcFiles[name === 'resolv.conf' ? 'resolvConf' : name], `/etc/${name}`)),
     // 4. /dev: not the host's, a tmpfs with six character devices bound in (lab run).
     ...minimalDev(R, nodev),
+    // --init's tini and --device's nodes, bound in from the host (see initAndDeviceBinds below).
+    ...initAndDeviceBinds(spec, R),
     // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it
     // (--privileged: writable, as Docker gives it).
     { call: 'mountpoint', root: R, name: 'sys' },
@@ -100,12 +104,15 @@ export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs
 
 export interface EtcFiles { hostname: string; hosts: string; resolvConf: string }
 
-/** /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, written into its directory on the host. */
-export function writeEtcFiles(dir: string, spec: ContainerSpec, ip?: string): EtcFiles {
+/**
+ * /etc/hostname, /etc/hosts and /etc/resolv.conf for the container, written into its directory on
+ * the host. `gateway` is the host's address on the bridge (--add-host NAME:host-gateway).
+ */
+export function writeEtcFiles(dir: string, spec: ContainerSpec, ip?: string, gateway?: string): EtcFiles {
   const files = { hostname: join(dir, 'hostname'), hosts: join(dir, 'hosts'), resolvConf: join(dir, 'resolv.conf') };
   writeFileSync(files.hostname, spec.hostname + '\n');
-  writeFileSync(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`);
-  writeFileSync(files.resolvConf, resolvConf(spec.net.mode));
+  writeFileSync(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${extraHostLines(spec, gateway)}${ip ? `${ip}\t${spec.hostname}\n` : ''}`);
+  writeFileSync(files.resolvConf, withDnsFlags(resolvConf(spec.net.mode), spec));
   return files;
 }
 
@@ -125,4 +132,66 @@ export function resolvConf(net: ContainerSpec['net']['mode'], etc = readOr('/etc
   const lines = source.split('\n').filter((l) => !loopback.test(l));
   if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push('nameserver 8.8.8.8', 'nameserver 8.8.4.4', '');
   return lines.join('\n');
+}
+
+// The everyday run flags (src/runtime/run-flags.ts) that change the container's files ----------
+
+/**
+ * --init: the host's static tini, read-only at /sbin/docker-init (Docker's place for it).
+ * --device: the host's node bound at the path asked for. A bind is a mount of its own with the
+ * flags of the host's /dev (not nodev), so the node opens; whether it may be read, written or made
+ * is then the device rules' decision (cgroups.ts), as for the default devices.
+ */
+export function initAndDeviceBinds(spec: ContainerSpec, R: string): ThreadStep[] {
+  const steps: ThreadStep[] = [];
+  if (spec.init) {
+    const tini = findInitBinary();
+    if (!tini) throw new UserError(INIT_MISSING, 125);
+    steps.push(bindIntoRoot(R, tini, INIT_PATH, { readOnly: true }));
+  }
+  for (const d of spec.devices ?? []) steps.push(bindIntoRoot(R, d.pathOnHost, d.pathInContainer));
+  return steps;
+}
+
+/** --add-host lines, as Docker writes them: after localhost, before the container's own name. */
+export function extraHostLines(spec: Pick<ContainerSpec, 'extraHosts'>, gateway?: string): string {
+  let out = '';
+  for (const entry of spec.extraHosts ?? []) {
+    const i = entry.indexOf(':');
+    const name = entry.slice(0, i);
+    const ip = entry.slice(i + 1) === 'host-gateway' ? gateway : entry.slice(i + 1);
+    // host-gateway before the network is up: written once the gateway is known.
+    if (ip) out += `${ip}\t${name}\n`;
+  }
+  return out;
+}
+
+/**
+ * --dns, --dns-search and --dns-option replace the servers, the search list and the options of the
+ * host's file; what is not given is kept from it. Laid out as Docker's resolvconf.Build: search,
+ * nameservers, options (a search list of "." means none).
+ */
+export function withDnsFlags(base: string, spec: Pick<ContainerSpec, 'dns' | 'dnsSearch' | 'dnsOptions'>): string {
+  if (!spec.dns?.length && !spec.dnsSearch?.length && !spec.dnsOptions?.length) return base;
+  const lines = base.split('\n');
+  const words = (key: string) => lines.filter((l) => new RegExp(`^\\s*${key}\\s`).test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+  const servers = spec.dns?.length ? spec.dns : words('nameserver');
+  // The resolver takes the last search (or domain) line.
+  const searchLine = lines.filter((l) => /^\s*(search|domain)\s/.test(l)).pop();
+  const search = spec.dnsSearch?.length ? spec.dnsSearch : searchLine?.trim().split(/\s+/).slice(1) ?? [];
+  const options = spec.dnsOptions?.length ? spec.dnsOptions : words('options');
+  let out = '';
+  if (search.length && search.join(' ') !== '.') out += `search ${search.filter((d) => d !== '.').join(' ')}\n`;
+  for (const ns of servers) out += `nameserver ${ns}\n`;
+  if (options.length) out += `options ${options.join(' ')}\n`;
+  return out;
+}
+
+/**
+ * --sysctl: written through the container's own /proc/sys (mounted at R/proc) by a thread that has
+ * joined its IPC and network namespaces, which decide what /proc/sys/kernel/shm* and /proc/sys/net
+ * show. Before the masks: they make /proc/sys read-only.
+ */
+export function sysctlSteps(spec: ContainerSpec, R: string): ThreadStep[] {
+  return Object.entries(spec.sysctls ?? {}).map(([key, value]) => ({ call: 'sysctl', proc: join(R, 'proc'), key, value }) as ThreadStep);
 }

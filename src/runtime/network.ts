@@ -6,7 +6,8 @@
 import type { Ledger } from '../host/ledger.js';
 import type { ContainerSpec } from './spec.js';
 
-export interface NetResult { ip?: string; hostVeth?: string }
+/** `gateway`: the host's address on the bridge (the container's default route, --add-host's host-gateway). */
+export interface NetResult { ip?: string; hostVeth?: string; gateway?: string }
 
 
 export async function setupNetwork(spec: ContainerSpec, pid: number, ledger: Ledger): Promise<NetResult> {

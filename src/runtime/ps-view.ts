@@ -98,7 +98,7 @@ export function networkNames(spec: ContainerSpec): string[] {
 
 /** --label KEY=VALUE, recorded in the config by the run flags (none in older configs). */
 export function labelsOf(spec: ContainerSpec): Record<string, string> {
-  return (spec as ContainerSpec & { labels?: Record<string, string> }).labels ?? {};
+  return spec.labels ?? {};
 }
 
 /** A mount as ps shows it: a named volume by its name, anything else by its host path (none for a tmpfs). */

@@ -9,6 +9,7 @@ import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/co
 import { processStatus } from '../kernel/proc.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
 import { checkUserSyntax, UserIds } from './users.js';
+import { everydaySpec, type EverydaySpec, type EverydayFlags } from './run-flags.js';
 
 /** Docker's exit codes for its own failures: 125 the runtime failed, 126 not executable, 127 not found. */
 export const EXIT_RUNTIME = 125;
@@ -21,7 +22,12 @@ export interface VolumeSpec { source: string; target: string; readOnly: boolean 
 export interface RestartPolicy { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; maximumRetryCount: number }
 export type NetMode = { mode: 'bridge' } | { mode: 'host' } | { mode: 'none' } | { mode: 'container'; container: string };
 
-export interface ContainerSpec {
+/**
+ * The container's config, as saved in config.json. The fields of the everyday run flags (labels,
+ * init, dns, extraHosts, ulimits, devices, stopSignal, stopTimeout, memorySwap, cpuShares, groupAdd,
+ * sysctls) are declared with their parser, in run-flags.ts (EverydaySpec).
+ */
+export interface ContainerSpec extends EverydaySpec {
   id: string;
   name: string;
   /** What the user named: a rootfs directory or an image name. */
@@ -53,7 +59,8 @@ export interface ContainerSpec {
   restart?: RestartPolicy;
 }
 
-export interface RunFlags {
+/** The flags of `nestbox run`; the everyday ones (--label, --init, --dns...) in run-flags.ts. */
+export interface RunFlags extends EverydayFlags {
   name?: string;
   detach?: boolean;
   interactive?: boolean;
@@ -261,6 +268,7 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     seen.add(key);
   }
   const volumes = (flags.volume ?? []).map(parseVolume);
+  const memory = flags.memory !== undefined ? asRunError(() => parseMemory(flags.memory!)) : undefined;
   return {
     id,
     name,
@@ -272,7 +280,7 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     hostname,
     volumes,
     ports,
-    memory: flags.memory !== undefined ? asRunError(() => parseMemory(flags.memory!)) : undefined,
+    memory,
     cpus: flags.cpus !== undefined ? asRunError(() => parseCpus(flags.cpus!)) : undefined,
     pidsLimit: flags['pids-limit'] !== undefined ? asRunError(() => parsePidsLimit(flags['pids-limit']!)) : undefined,
     cpuset: flags['cpuset-cpus'] !== undefined ? asRunError(() => parseCpuset(flags['cpuset-cpus']!)) : undefined,
@@ -286,6 +294,9 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     tty: !!flags.tty,
     autoRemove: !!flags.rm,
     restart,
+    // --label, --init, --dns, --add-host, --ulimit, --device, --stop-signal, --stop-timeout,
+    // --memory-swap, --cpu-shares, --group-add, --sysctl (run-flags.ts).
+    ...everydaySpec(flags, net, memory),
   };
 }
 

@@ -136,6 +136,8 @@ export function load(id: string): Container {
   // Saved by an earlier nestbox, whose -u held numbers only ({ uid, gid }): exec must keep them.
   const old = spec.user as unknown as { uid: number; gid: number } | string | undefined;
   if (old && typeof old === 'object') Object.assign(spec, { user: `${old.uid}:${old.gid}`, ids: spec.ids ?? { uid: old.uid, gid: old.gid, groups: [], home: '/' } });
+  // Saved before labels existed; the other everyday run flags' fields are optional (run-flags.ts).
+  spec.labels ??= {};
   return { id, spec, state: refresh(id, readState(id)) };
 }
 

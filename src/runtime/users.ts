@@ -88,3 +88,27 @@ export function resolveUser(text: string, files: UserFiles): UserIds {
   }
   return ids;
 }
+
+// --group-add GROUP ----------------------------------------------------------------------------
+
+/** A group for --group-add: a name or a number, checked before anything exists to look it up in. */
+export function checkGroupSyntax(text: string): void {
+  if (!(isId(text) || (NAME.test(text) && !text.endsWith('$')))) throw bad(`--group-add "${text}": give a group name or a number, for example audio or 29`);
+  if (isId(text) && Number(text) > MAX_ID) throw bad(`--group-add "${text}": ids go up to ${MAX_ID}`);
+}
+
+/**
+ * The ids with --group-add's groups added to the supplementary ones (after those from -u, without
+ * repeats), as runc adds a container's AdditionalGids. Names are looked up in the container's
+ * own /etc/group; numbers need no entry.
+ */
+export function addGroups(ids: UserIds, extra: readonly string[], files: UserFiles): UserIds {
+  const groups = parseGroup(files.group ?? '');
+  const gids = extra.map((g) => {
+    if (isId(g)) return Number(g);
+    const entry = groups.find((x) => x.name === g);
+    if (!entry) throw bad(`--group-add "${g}": no group "${g}" in the container's /etc/group${files.group === undefined ? ' (it has none)' : ''}: give a gid instead`);
+    return entry.gid;
+  });
+  return { ...ids, groups: [...new Set([...ids.groups, ...gids])] };
+}
