@@ -8,21 +8,19 @@ import { reportError } from './report-error.js';
 export interface EachOptions {
   /** A failure that is reported on stderr but does not make the command fail (rm -f: no such container). */
   harmless?: (err: unknown) => boolean;
+  /** What to print for a container done (default: the name or id as given). */
+  line?: (ref: string, result: unknown) => string;
 }
 
-/**
- * Do `action` for each container; its line is the name as given, or what the action returns when
- * that is a string (`wait` prints the exit code).
- */
 export async function eachContainer(refs: string[], action: (ref: string) => Promise<unknown>, opts: EachOptions = {}): Promise<void> {
   // Started together (a stop can wait its grace period for each container at the same time);
   // the results are then read in the order given.
-  const results = refs.map((ref) => action(ref).then((line) => ({ line }), (err: unknown) => ({ err: err ?? new Error('failed') })));
+  const results = refs.map((ref) => action(ref).then((result) => ({ result }), (err: unknown) => ({ err: err ?? new Error('failed') })));
   let failed = false;
   for (const [i, ref] of refs.entries()) {
     const r = await results[i];
     if (!('err' in r)) {
-      console.log(typeof r.line === 'string' ? r.line : ref);
+      console.log(opts.line ? opts.line(ref, r.result) : ref);
       continue;
     }
     const err = r.err;

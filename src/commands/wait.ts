@@ -12,6 +12,6 @@ export default class Wait extends NestboxCommand {
     this.requireRoot();
     const { waitContainer } = await import('../runtime/lifecycle.js');
     const { eachContainer } = await import('../cli/each-container.js');
-    await eachContainer(argv as string[], async (ref) => String(await waitContainer(ref)));
+    await eachContainer(argv as string[], (ref) => waitContainer(ref), { line: (_, code) => String(code) });
   }
 }

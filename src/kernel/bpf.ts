@@ -107,18 +107,24 @@ export function attachDeviceProgram(dir: string, rules: DeviceRule[]): number {
     attach: l.koffi.struct('bpf_prog_attach_attr', { target_fd: 'uint32_t', attach_bpf_fd: 'uint32_t', attach_type: 'uint32_t', attach_flags: 'uint32_t' }),
   };
   const program = assembleDeviceProgram(rules);
-  const log = Buffer.alloc(4096);
   const load = libcFunc('long syscall(long nr, int cmd, const bpf_prog_load_attr *attr, unsigned int size)');
-  const attr = {
+  const attempt = (log?: Buffer) => Number(load(SYS.bpf, BPF_PROG_LOAD, {
     prog_type: BPF_PROG_TYPE_CGROUP_DEVICE, insn_cnt: program.length / 8, insns: program, license: 'GPL',
-    log_level: 1, log_size: log.length, log_buf: log, kern_version: 0, prog_flags: 0,
-  };
-  const progFd = Number(load(SYS.bpf, BPF_PROG_LOAD, attr, l.koffi.sizeof(types.load)));
+    log_level: log ? 1 : 0, log_size: log?.length ?? 0, log_buf: log ?? null, kern_version: 0, prog_flags: 0,
+  }, l.koffi.sizeof(types!.load)));
+  // Without the verifier's log first: before Linux 6.4 a log that overflows its buffer fails the
+  // load with ENOSPC even when the program is fine, and the log of a long rule list is long. The
+  // log is asked for only to explain a failure.
+  let progFd = attempt();
   if (progFd < 0) {
     const errno = l.errno();
-    const verifier = log.toString('utf8').replace(/\0.*$/s, '').trim().split('\n').pop();
-    throw new KernelError('bpf', `BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, ${program.length / 8} instructions`, errno,
-      verifier ? `the verifier said: ${verifier}` : 'loading BPF programs needs root (CAP_BPF and CAP_SYS_ADMIN)');
+    const log = Buffer.alloc(1 << 20);
+    progFd = attempt(log);
+    if (progFd < 0) {
+      const verifier = log.toString('utf8').replace(/\0.*$/s, '').trim().split('\n').pop();
+      throw new KernelError('bpf', `BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, ${program.length / 8} instructions`, errno,
+        verifier ? `the verifier said: ${verifier}` : 'loading BPF programs needs root (CAP_BPF and CAP_SYS_ADMIN)');
+    }
   }
   const cgroupFd = Number(l.open(dir, 0o200000 /* O_DIRECTORY */ | 0o2000000 /* O_CLOEXEC */));
   try {
