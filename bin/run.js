@@ -18,6 +18,18 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
+// The root help and the version are printed from the manifest, without loading oclif.
+if (command === undefined || ((command === '--help' || command === '-h' || command === 'help') && rest.length === 0)) {
+  const { rootHelp } = await import('../dist/src/cli/root-help.js');
+  process.stdout.write(rootHelp());
+  process.exit();
+}
+if ((command === '--version' || command === '-v' || command === 'version') && rest.length === 0) {
+  const { versionLine } = await import('../dist/src/cli/root-help.js');
+  console.log(versionLine());
+  process.exit();
+}
+
 // `nestbox internal ...` (a container's creator and monitor) never goes through oclif.
 if (command === 'internal') {
   const { internalMain } = await import('../dist/src/cli/internal-main.js');
