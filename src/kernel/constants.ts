@@ -52,6 +52,8 @@ export const MS_REC = 0x4000;
 export const MS_PRIVATE = 0x40000;
 export const MS_SLAVE = 0x80000;
 export const MS_SHARED = 0x100000;
+export const MS_NOATIME = 0x400;
+export const MS_NODIRATIME = 0x800;
 export const MS_STRICTATIME = 0x1000000;
 
 export const MNT_DETACH = 0x2;
@@ -100,8 +102,8 @@ export function capabilityMask(names: readonly string[]): bigint {
 
 /** Syscall numbers for calls glibc does not wrap (pivot_root) or wraps per process (setuid family). */
 export const SYS = process.arch === 'arm64'
-  ? { pivot_root: 41, capget: 90, capset: 91, setresuid: 147, setresgid: 149, setgroups: 159, pidfd_open: 434, bpf: 280 }
-  : { pivot_root: 155, capget: 125, capset: 126, setresuid: 117, setresgid: 119, setgroups: 116, pidfd_open: 434, bpf: 321 };
+  ? { pivot_root: 41, capget: 90, capset: 91, setresuid: 147, setresgid: 149, setgroups: 159, pidfd_open: 434, bpf: 280, openat2: 437 }
+  : { pivot_root: 155, capget: 125, capset: 126, setresuid: 117, setresgid: 119, setgroups: 116, pidfd_open: 434, bpf: 321, openat2: 437 };
 
 export const SIGNALS: Record<string, number> = {
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,

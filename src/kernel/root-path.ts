@@ -17,6 +17,19 @@ const MAX_LINKS = 40; // as the kernel's own path walk (ELOOP)
  * O_EXCL, which never follows a link).
  */
 export function resolveInRoot(root: string, path: string, last: 'file' | 'dir'): string {
+  return walkInRoot(root, path, last)!;
+}
+
+/**
+ * The same walk, creating nothing: the host path of what `path` names inside `root`, or undefined
+ * when it does not exist. Safe only while no process can change the tree (a container not yet
+ * started): a link swapped in after the walk would be followed. openat2 (at.ts) has no such gap.
+ */
+export function lookupInRoot(root: string, path: string): string | undefined {
+  return walkInRoot(root, path);
+}
+
+function walkInRoot(root: string, path: string, create?: 'file' | 'dir'): string | undefined {
   const todo = path.split('/').filter(Boolean);
   const done: string[] = [];
   let links = 0;
@@ -34,9 +47,11 @@ export function resolveInRoot(root: string, path: string, last: 'file' | 'dir'):
       continue;
     }
     if (!st) {
-      if (todo.length === 0 && last === 'file') writeFileSync(here, '', { flag: 'wx' });
+      if (!create) return undefined;
+      if (todo.length === 0 && create === 'file') writeFileSync(here, '', { flag: 'wx' });
       else mkdirSync(here);
     } else if (todo.length && !st.isDirectory()) {
+      if (!create) return undefined;
       throw new Error(`${path}: /${[...done, part].join('/')} is not a directory in the container's root`);
     }
     done.push(part);

@@ -12,13 +12,15 @@ import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
 import { unshare, joinNamespaces, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
-import { lstatSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, rmSync, symlinkSync, writeFileSync, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
 import { setLinkUp } from './netdev.js';
 import { installFilter } from './seccomp.js';
 import { resolveInRoot } from './root-path.js';
+import { copyUp } from './copy-tree.js';
+import { O_PATH, openPath } from './at.js';
 import { MS_BIND, MS_REC, MS_REMOUNT } from './constants.js';
 
 /** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
@@ -55,6 +57,8 @@ function perform(step: ThreadStep): void {
       if (step.remount) mount(null, target, null, MS_BIND | MS_REMOUNT | rec | step.remount, null);
       return;
     }
+    case 'mountInRoot': return mount(step.source, resolveInRoot(step.root, step.path, 'dir'), step.fstype, step.flags, step.data ?? null);
+    case 'copyUp': return copyUp(step.root, step.path, step.dest);
     case 'linkUp': return setLinkUp(step.name);
     case 'sysctl': return writeSysctl(step.proc, step.key, step.value);
     case 'run': {
@@ -92,12 +96,16 @@ if (workerData?.preload) {
   parentPort!.postMessage({ ready: true });
 }
 
-function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
+function spawn(req: SpawnRequest & { noSpawn?: boolean; keepOpen?: string }): { pid: number; fds?: number[] } {
   if (req.join) joinNamespaces(req.join.pid, req.join.types);
   if (req.unshare) unshare(req.unshare);
   if (req.hostname !== undefined) sethostname(req.hostname);
   for (const step of req.steps ?? []) perform(step);
-  if (req.noSpawn) return 0;
+  // privateMountTree: descriptors are the process's, not the thread's; they outlive it, and with
+  // the namespace's own they keep its mounts. (Opened through libc: Node closes the descriptors its
+  // fs opened in a worker when the worker ends.)
+  if (req.keepOpen) return { pid: 0, fds: [openPath(req.keepOpen, O_PATH | fsc.O_DIRECTORY), openPath('/proc/thread-self/ns/mnt', fsc.O_RDONLY)] };
+  if (req.noSpawn) return { pid: 0 };
   // Capabilities before the user switch: capset needs CAP_SETPCAP, and once every uid is non-zero
   // the kernel empties the permitted and effective sets by itself (the bounding set stays trimmed).
   if (req.capabilities) limitCapabilities(req.capabilities);
@@ -105,7 +113,7 @@ function spawn(req: SpawnRequest & { noSpawn?: boolean }): number {
   if (req.noNewPrivs) setNoNewPrivs();
   // Last: from here this thread, too, runs under the filter (it only spawns and ends).
   if (req.seccomp) installFilter(req.seccomp);
-  return spawnChild(req);
+  return { pid: spawnChild(req) };
 }
 
 /** posix_spawn with the descriptors, signals and session the request asks for. */
@@ -156,7 +164,7 @@ function spawnChild(req: Pick<SpawnRequest, 'path' | 'argv' | 'env' | 'stdio' | 
 // critical path) and serves exactly one request: after it, its namespaces are no longer the host's.
 parentPort!.once('message', (req: SpawnRequest) => {
   try {
-    parentPort!.postMessage({ pid: spawn(req) });
+    parentPort!.postMessage(spawn(req));
   } catch (err) {
     if (err instanceof KernelError) {
       parentPort!.postMessage({ error: { message: err.message, call: err.call, args: err.args, errno: err.errno, hint: err.hint } });

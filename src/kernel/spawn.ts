@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { NestboxError } from '../errors.js';
-import { CLONE_NEWUSER, NamespaceType } from './constants.js';
+import { CLONE_NEWNS, CLONE_NEWUSER, NamespaceType } from './constants.js';
 
 export interface SpawnRequest {
   /** argv[0] is also the program to run unless `path` is given; it is not looked up in PATH. */
@@ -72,6 +72,13 @@ export type ThreadStep =
    */
   | { call: 'mountpoint'; root: string; name: string }
   | { call: 'bindInRoot'; root: string; source: string; path: string; kind: 'file' | 'dir'; recursive?: boolean; remount?: number }
+  /** A filesystem (a tmpfs) mounted at `path` inside `root`, resolved and made as for bindInRoot. */
+  | { call: 'mountInRoot'; root: string; path: string; source: string; fstype: string; flags: number; data?: string }
+  /**
+   * Docker's copy-up (copy-tree.ts): what `root` holds at `path` (resolved inside it) copied into
+   * `dest`, a new volume's empty directory, owners and modes kept.
+   */
+  | { call: 'copyUp'; root: string; path: string; dest: string }
   /** Bring a network interface of this thread's network namespace up (lo in a new namespace). */
   | { call: 'linkUp'; name: string }
   /**
@@ -137,7 +144,7 @@ function takeThread(): Worker {
 
 /** Start the process; resolves to its PID (as the host sees it) once it runs the new program. */
 export async function spawnInNamespaces(req: SpawnRequest): Promise<number> {
-  const pid = await onThread(req);
+  const { pid } = await onThread(req);
   await execSettled(pid);
   return pid;
 }
@@ -169,7 +176,21 @@ export async function inNamespaces(req: { join: { pid: number; types: NamespaceT
   await onThread({ ...req, argv: [], env: [], noSpawn: true });
 }
 
-function onThread(req: SpawnRequest & { noSpawn?: boolean }): Promise<number> {
+/**
+ * Mounts that no process sees, kept only as long as nestbox needs them: a thread unshares a mount
+ * namespace, makes `steps` there (a stopped container's overlay root and volumes, for `nestbox cp`),
+ * opens `path` and the namespace itself, and ends. The two descriptors are all that hold the
+ * namespace: lookups from `root` see its mounts, and closing both (or nestbox's end, even by
+ * SIGKILL) unmounts them all. Nothing is mounted on the host, so there is nothing to clean up.
+ */
+export async function privateMountTree(steps: ThreadStep[], path: string): Promise<{ root: number; ns: number }> {
+  const { fds } = await onThread({ argv: [], env: [], unshare: CLONE_NEWNS, steps, noSpawn: true, keepOpen: path });
+  return { root: fds![0], ns: fds![1] };
+}
+
+type ThreadRequest = SpawnRequest & { noSpawn?: boolean; keepOpen?: string };
+
+function onThread(req: ThreadRequest): Promise<{ pid: number; fds?: number[] }> {
   if ((req.unshare ?? 0) & CLONE_NEWUSER || req.join?.types.includes('user')) {
     return Promise.reject(new KernelError(req.unshare ? 'unshare' : 'setns', 'CLONE_NEWUSER', 22));
   }
@@ -178,11 +199,11 @@ function onThread(req: SpawnRequest & { noSpawn?: boolean }): Promise<number> {
     worker.removeAllListeners('error');
     await loading.get(worker); // its "ready" must not be taken for the answer
     let settled = false;
-    worker.once('message', (m: { pid?: number; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
+    worker.once('message', (m: { pid?: number; fds?: number[]; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
       settled = true;
       if (m.error?.call) reject(new KernelError(m.error.call, m.error.args ?? '', m.error.errno ?? 0, m.error.hint || undefined));
       else if (m.error) reject(new NestboxError(m.error.message));
-      else resolve(m.pid!);
+      else resolve({ pid: m.pid!, fds: m.fds });
     });
     worker.once('error', (err) => { settled = true; reject(err); });
     worker.once('exit', (code) => { if (!settled) reject(new Error(`spawn thread exited with code ${code}`)); });
