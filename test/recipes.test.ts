@@ -50,7 +50,7 @@ test('pivotInto: chdir, pivot_root(".", "."), detach the old root, chdir /', () 
 });
 
 test('a container\'s root: propagation cut first, then the overlay, volumes, /etc files, /dev, /sys', () => {
-  const steps = rootfsSteps(spec({ volumes: [{ source: join(dir.path, 'data'), target: '/data', readOnly: true }] }), layers, etc);
+  const steps = rootfsSteps(spec({ volumes: [{ type: 'bind', source: join(dir.path, 'data'), target: '/data', readOnly: true }] }), layers, etc);
   const first = steps.findIndex((s) => s.call === 'mount');
   assert.equal(steps[first], privateRoot(), 'the first mount makes everything private');
   assert.is(mounts(steps)[1].fstype, 'overlay');

@@ -47,7 +47,11 @@ export const RUN_OPTIONS: Record<string, RunOption> = {
   'env-file': { type: 'string', multiple: true, description: 'read KEY=VALUE lines from a file' },
   workdir: { type: 'string', char: 'w', description: 'working directory inside the container' },
   user: { type: 'string', char: 'u', description: 'run as user[:group], names or numbers from the container\'s /etc/passwd and /etc/group' },
-  volume: { type: 'string', char: 'v', multiple: true, description: 'bind a host directory: /host/path:/container/path[:ro]' },
+  // Mounts (src/runtime/mount-spec.ts).
+  volume: { type: 'string', char: 'v', multiple: true, description: 'mount a volume: NAME:/path[:ro] (a named volume, made on first use, starting with the image\'s files there), /host/path:/path[:ro] (a host directory, made when missing), or /path (an anonymous volume, removed by rm -v and --rm)' },
+  mount: { type: 'string', multiple: true, description: 'mount, in Docker\'s key=value form: type=bind,source=/host,target=/path[,readonly] (the source must exist), type=volume[,source=NAME],target=/path[,readonly][,volume-nocopy], type=tmpfs,target=/path[,tmpfs-size=BYTES][,tmpfs-mode=1777]' },
+  tmpfs: { type: 'string', multiple: true, description: 'mount a tmpfs: /path[:OPTIONS] (Docker\'s defaults: rw,noexec,nosuid,nodev, and without size= the kernel\'s, half the RAM; e.g. /run:size=64m,exec)' },
+  'shm-size': { type: 'string', description: 'size of /dev/shm (default 64m)' },
   publish: { type: 'string', char: 'p', multiple: true, description: 'publish a port: [ip:][hostPort:]containerPort[/tcp|udp]; no host port: a free one is chosen (see nestbox port)' },
   memory: { type: 'string', char: 'm', description: 'memory limit (e.g. 64m, 1g; at least 6m); without --memory-swap, no swap on top (Docker allows as much swap again)' },
   cpus: { type: 'string', description: 'CPU limit in CPUs (e.g. 0.5)' },

@@ -51,6 +51,26 @@ export function bindIntoRoot(root: string, source: string, target: string, opts:
   return { call: 'bindInRoot', root, source, path: target, kind, recursive: opts.recursive, remount: (opts.readOnly ? MS_RDONLY : 0) | (opts.nodev ? MS_NODEV : 0) };
 }
 
+/**
+ * A tmpfs (`--tmpfs`, `--mount type=tmpfs`): memory-backed files that vanish with the container,
+ * mounted at a path resolved inside the root as for a bind. `flags` and `data` are the mount's own.
+ */
+export function tmpfsIntoRoot(root: string, target: string, flags: number, data: string): ThreadStep {
+  return { call: 'mountInRoot', root, path: target, source: 'tmpfs', fstype: 'tmpfs', flags, ...(data ? { data } : {}) };
+}
+
+/**
+ * Docker's copy-up: a new, empty volume mounted where the image has a directory starts as a copy of
+ * it, so `-v data:/etc` begins with the image's /etc. Done once the root is mounted, before the
+ * volume is bound over the path (which would hide what is to be copied).
+ */
+export function copyUpInto(root: string, target: string, volumeDir: string): ThreadStep {
+  return { call: 'copyUp', root, path: target, dest: volumeDir };
+}
+
+/** /dev/shm's size when none is asked for: Docker's 64 MiB. */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+
 /** The devices every container gets (runc's default set), bound from the host's /dev. */
 const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
@@ -58,9 +78,10 @@ const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
  * Lab run (and io-devices): a small /dev instead of the host's thousands of devices: a tmpfs with the
  * six character devices a program expects bound in from the host (a bind is a mount of its own, with
  * the host /dev's flags: the node opens even where the tmpfs is nodev), its own ptys (devpts
- * newinstance), /dev/shm, its own POSIX message queues, and the usual links.
+ * newinstance), /dev/shm (POSIX shared memory, `shmSize` bytes at most: --shm-size), its own POSIX
+ * message queues, and the usual links.
  */
-export function minimalDev(root: string, nodev: boolean): ThreadStep[] {
+export function minimalDev(root: string, nodev: boolean, shmSize = DEFAULT_SHM_SIZE): ThreadStep[] {
   const dev = join(root, 'dev');
   const steps: ThreadStep[] = [
     { call: 'mountpoint', root, name: 'dev' },
@@ -75,7 +96,7 @@ export function minimalDev(root: string, nodev: boolean): ThreadStep[] {
     { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' },
     { call: 'symlink', target: 'pts/ptmx', path: join(dev, 'ptmx') },
     { call: 'mkdir', path: join(dev, 'shm') },
-    { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=1777,size=65536k' },
+    { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k` },
     { call: 'mkdir', path: join(dev, 'mqueue') },
     // POSIX message queues of the container's own IPC namespace.
     { call: 'mount', source: 'mqueue', target: join(dev, 'mqueue'), fstype: 'mqueue', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },

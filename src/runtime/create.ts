@@ -35,6 +35,7 @@ import { resolveImage, userFiles } from './images.js';
 import { resolveUser, addGroups } from './users.js';
 import { INIT_PATH } from './init-binary.js';
 import { setupNetwork } from './network.js';
+import { prepareMounts } from './volumes.js';
 
 /**
  * With NESTBOX_TRACE set (nestbox run --trace), each step is printed with what it cost, so a learner
@@ -97,6 +98,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
 
   // 1. The root filesystem: the image's layers read-only, the container's own layer on top.
   for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true });
+  prepareMounts(spec); // volumes made on first use, missing -v host directories made
   const etc = writeEtcFiles(p.dir, spec);
   step(`state in ${p.dir}, name "${spec.name}" claimed`);
 

@@ -7,6 +7,7 @@ import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { decodeWaitStatus, ExitStatus } from '../kernel/spawn.js';
 import { load, updateState, paths, releaseName, containerCgroup } from './store.js';
+import { removeAnonymousVolumes } from './volumes.js';
 
 export async function finishContainer(id: string, exit: ExitStatus | undefined, ledger = new Ledger(`ctr-${id}`)): Promise<{ code: number; oomKilled: boolean }> {
   const code = exit ? exit.code : 137;
@@ -47,7 +48,13 @@ export function readMonitorStatus(id: string): ExitStatus | undefined {
   return Number.isInteger(raw) && raw >= 0 ? decodeWaitStatus(raw) : undefined;
 }
 
-export function removeContainerFiles(id: string, name: string): void {
+/**
+ * A container's directory and name. Its anonymous volumes go too unless `keepAnonymousVolumes`
+ * (`rm` without -v keeps them, as Docker does; --rm and a run that failed do not); named volumes
+ * always stay.
+ */
+export function removeContainerFiles(id: string, name: string, keepAnonymousVolumes = false): void {
   releaseName(name, id);
   rmSync(paths(id).dir, { recursive: true, force: true });
+  if (!keepAnonymousVolumes) removeAnonymousVolumes(id);
 }

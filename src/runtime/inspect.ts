@@ -9,22 +9,16 @@ import { containerEnv, type ContainerSpec } from './spec.js';
 import { paths, type Container } from './store.js';
 import { createdTime, dockerRunning, dockerState, networkNames } from './ps-view.js';
 import { hostConfigExtras, configExtras } from './inspect-extras.js';
+import { dockerMounts, mountsHostConfig } from './mount-spec.js';
+import { DEFAULT_SHM_SIZE } from '../recipes/rootfs.js';
 
 /** Go's zero time, which Docker prints for a time that has not happened (never started, not finished). */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 
-/** docker inspect's Mounts: each -v as a bind mount. */
+/** docker inspect's Mounts: binds, volumes and --mount tmpfs, each with its type (mount-spec.ts). */
 export function mountsOf(spec: ContainerSpec): Record<string, unknown>[] {
-  return spec.volumes.map((v) => ({
-    Type: 'bind',
-    Source: v.source,
-    Destination: v.target,
-    Mode: v.readOnly ? 'ro' : '',
-    RW: !v.readOnly,
-    // nestbox binds a volume privately: a mount made under it on the host does not appear inside.
-    Propagation: 'rprivate',
-  }));
+  return dockerMounts(spec);
 }
 
 export function inspect(c: Container): Record<string, unknown> {
@@ -72,7 +66,7 @@ export function inspect(c: Container): Record<string, unknown> {
     RestartCount: state.RestartCount ?? 0,
     Driver: 'overlay',
     HostConfig: {
-      Binds: orNull(spec.volumes.map((v) => `${v.source}:${v.target}${v.readOnly ? ':ro' : ''}`)),
+      ...mountsHostConfig(spec, DEFAULT_SHM_SIZE), // Binds, Tmpfs, ShmSize
       NetworkMode: spec.net.mode === 'container' ? `container:${spec.net.container}` : spec.net.mode,
       PortBindings: Object.fromEntries(spec.ports.map((pt) => [`${pt.containerPort}/${pt.proto}`, [{ HostIp: pt.hostIp === '0.0.0.0' ? '' : pt.hostIp, HostPort: String(pt.hostPort || '') }]])),
       RestartPolicy: { Name: restart.name, MaximumRetryCount: restart.maximumRetryCount },

@@ -155,7 +155,8 @@ export async function waitContainer(ref: string): Promise<number> {
   }
 }
 
-export async function removeContainer(ref: string, force: boolean): Promise<string> {
+/** docker rm; `volumes` (-v): its anonymous volumes too. */
+export async function removeContainer(ref: string, force: boolean, volumes = false): Promise<string> {
   const c = findContainer(ref);
   if (c.state.Status === 'restarting') {
     if (!force) throw new UserError(`container ${c.spec.name} is restarting: stop it first (nestbox stop ${c.spec.name}) or use rm -f`, 1);
@@ -171,7 +172,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
   if (c.spec.autoRemove && !existsSync(paths(c.id).config)) return c.spec.name;
   const now = findContainer(c.id);
   if (isRunning(now)) throw new UserError(`container ${c.spec.name} did not stop`, 1);
-  removeContainerFiles(c.id, c.spec.name);
+  removeContainerFiles(c.id, c.spec.name, !volumes);
   return c.spec.name;
 }
 

@@ -18,11 +18,13 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fr
 import { basename, join } from 'node:path';
 import type { CgroupLayout } from '../kernel/cgroup-layout.js';
 import type { ThreadStep } from '../kernel/spawn.js';
-import { MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../kernel/constants.js';
-import type { ContainerSpec } from './spec.js';
+import { MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME, MS_STRICTATIME } from '../kernel/constants.js';
+import type { ContainerSpec, VolumeSpec } from './spec.js';
 import { UserError } from '../errors.js';
 import { findInitBinary, INIT_MISSING, INIT_PATH } from './init-binary.js';
-import { privateRoot, overlayRoot, bindIntoRoot, minimalDev, maskKernelFiles, pivotInto } from '../recipes/rootfs.js';
+import { mergeTmpfsOptions, volumeData } from './mount-spec.js';
+import { isEmptyDir } from './volumes.js';
+import { privateRoot, overlayRoot, bindIntoRoot, tmpfsIntoRoot, copyUpInto, minimalDev, maskKernelFiles, pivotInto } from '../recipes/rootfs.js';
 
 export interface RootLayers { lower: string[]; upper: string; work: string; target: string }
 
@@ -40,13 +42,13 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: E
     privateRoot(),
     // 2. The root: read-only layers below, this container's writable layer on top (lab overlay).
     overlayRoot(layers, R, nodev ? MS_NODEV : 0),
-    // 3. Volumes, binds of host directories (lab volumes), resolved inside the root: a link in the
-    // image never leads a mount out to the host.
-    ...spec.volumes.map((v) => bindIntoRoot(R, v.source, v.target, { readOnly: v.readOnly, nodev, recursive: true })),
+    // 3. Volumes, binds of host directories (lab volumes), tmpfs mounts, resolved inside the root:
+    // a link in the image never leads a mount out to the host.
+    ...volumeSteps(spec, R, nodev),
     // The container's own /etc/hostname, /etc/hosts and /etc/resolv.conf, bound over the image's (as Docker does).
     ...(['hostname', 'hosts', 'resolv.conf'] as const).map((name) => bindIntoRoot(R, etcFiles[name === 'resolv.conf' ? 'resolvConf' : name], `/etc/${name}`)),
     // 4. /dev: not the host's, a tmpfs with six character devices bound in (lab run).
-    ...minimalDev(R, nodev),
+    ...minimalDev(R, nodev, spec.shmSize),
     // --init's tini and --device's nodes, bound in from the host (see initAndDeviceBinds below).
     ...initAndDeviceBinds(spec, R),
     // 5. /sys read-only: a fresh sysfs shows the network devices of the namespace that mounts it
@@ -56,6 +58,37 @@ export function rootfsSteps(spec: ContainerSpec, layers: RootLayers, etcFiles: E
     { call: 'mountpoint', root: R, name: 'proc' },
     { call: 'mkdirInRoot', root: R, path: '/tmp' },
   ];
+}
+
+/**
+ * -v, --mount and --tmpfs, parents before children (a mount at /a would hide one made at /a/b
+ * before it, so Docker sorts them too). A volume still empty gets the image's files at its path
+ * first (Docker's copy-up), then is bound there. Volumes and missing -v directories exist by now
+ * (volumes.ts prepareMounts).
+ */
+export function volumeSteps(spec: ContainerSpec, R: string, nodev: boolean): ThreadStep[] {
+  const depth = (m: VolumeSpec) => m.target.split('/').length;
+  return [...spec.volumes].sort((a, b) => depth(a) - depth(b)).flatMap((m): ThreadStep[] => {
+    if (m.type === 'tmpfs') {
+      const { flags, data } = tmpfsMountOptions(m.tmpfsOptions ?? [], nodev);
+      return [tmpfsIntoRoot(R, m.target, flags, data)];
+    }
+    const source = m.type === 'volume' ? volumeData(m.source) : m.source;
+    const copy = m.type === 'volume' && !m.noCopy && isEmptyDir(source) ? [copyUpInto(R, m.target, source)] : [];
+    return [...copy, bindIntoRoot(R, source, m.target, { readOnly: m.readOnly, nodev, recursive: true })];
+  });
+}
+
+/** A tmpfs's options as mount(2) takes them: Docker's defaults merged in, flags apart from data; nodev kept unless --privileged. */
+export function tmpfsMountOptions(given: string[], nodev: boolean): { flags: number; data: string } {
+  const FLAGS: Record<string, number> = { ro: MS_RDONLY, nosuid: MS_NOSUID, nodev: MS_NODEV, noexec: MS_NOEXEC, noatime: MS_NOATIME, nodiratime: MS_NODIRATIME, strictatime: MS_STRICTATIME };
+  let flags = nodev ? MS_NODEV : 0;
+  const data: string[] = [];
+  for (const o of mergeTmpfsOptions(given)) {
+    if (o.includes('=')) data.push(o);
+    else flags |= FLAGS[o] ?? 0; // rw, exec, suid, dev, atime, relatime: the absence of a flag
+  }
+  return { flags, data: data.join(',') };
 }
 
 /**

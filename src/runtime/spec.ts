@@ -2,7 +2,7 @@
 // range-checked here, so a bad one costs nothing but a one-line error (exit 125, as Docker's own
 // errors do).
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve, normalize } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { UserError } from '../errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
@@ -10,6 +10,7 @@ import { processStatus } from '../kernel/proc.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
 import { checkUserSyntax, UserIds } from './users.js';
 import { everydaySpec, type EverydaySpec, type EverydayFlags } from './run-flags.js';
+import { MountSpec, parseVolumeFlag, parseMountFlag, parseTmpfsFlag, parseBytes, checkMountPoints } from './mount-spec.js';
 
 /** Docker's exit codes for its own failures: 125 the runtime failed, 126 not executable, 127 not found. */
 export const EXIT_RUNTIME = 125;
@@ -17,7 +18,8 @@ export const EXIT_NOT_EXECUTABLE = 126;
 export const EXIT_NOT_FOUND = 127;
 
 export interface PortSpec { hostIp: string; hostPort: number; containerPort: number; proto: 'tcp' | 'udp' }
-export interface VolumeSpec { source: string; target: string; readOnly: boolean }
+/** What a container mounts besides its root: binds, volumes, tmpfs (src/runtime/mount-spec.ts). */
+export type VolumeSpec = MountSpec;
 /** --restart: what the monitor does when PID 1 ends (Docker's names; maximumRetryCount only for on-failure). */
 export interface RestartPolicy { name: 'no' | 'on-failure' | 'always' | 'unless-stopped'; maximumRetryCount: number }
 export type NetMode = { mode: 'bridge' } | { mode: 'host' } | { mode: 'none' } | { mode: 'container'; container: string };
@@ -39,7 +41,10 @@ export interface ContainerSpec extends EverydaySpec {
   user?: string;
   ids?: UserIds;
   hostname: string;
+  /** -v, --mount and --tmpfs, each with its type: bind, volume or tmpfs (configs from before types: binds). */
   volumes: VolumeSpec[];
+  /** --shm-size in bytes; none: Docker's 64 MiB (recipes/rootfs.ts DEFAULT_SHM_SIZE). */
+  shmSize?: number;
   ports: PortSpec[];
   memory?: number;
   cpus?: { quotaUs: number; periodUs: number };
@@ -71,7 +76,11 @@ export interface RunFlags extends EverydayFlags {
   'env-file'?: string[];
   workdir?: string;
   user?: string;
+  // Mounts (src/runtime/mount-spec.ts).
   volume?: string[];
+  mount?: string[];
+  tmpfs?: string[];
+  'shm-size'?: string;
   publish?: string[];
   memory?: string;
   cpus?: string;
@@ -132,21 +141,6 @@ function checkHostAddress(ip: string, text: string): void {
   const own = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
   if (own.includes(ip)) return;
   throw bad(`-p "${text}": this host has no address ${ip} (cannot assign requested address): use one of ${[...new Set(['0.0.0.0', ...own])].join(', ')}, or leave the address out to listen on every one`);
-}
-
-/** -v /host/dir:/container/dir[:ro|rw] */
-function parseVolume(text: string): VolumeSpec {
-  const parts = text.split(':');
-  if (parts.length < 2 || parts.length > 3 || (parts[2] && !['ro', 'rw'].includes(parts[2]))) {
-    throw bad(`-v "${text}": expected /host/path:/container/path[:ro]`);
-  }
-  const [source, target, mode] = parts;
-  if (!isAbsolute(source)) throw bad(`-v "${text}": the host path must be absolute (named volumes are not supported; use a directory)`);
-  if (!existsSync(source)) throw bad(`-v "${text}": ${source} does not exist on the host; create it first (mkdir -p ${source})`);
-  if (!isAbsolute(target) || normalize(target) === '/' || normalize(target).split('/').includes('..')) {
-    throw bad(`-v "${text}": the container path must be absolute, not / and without ".."`);
-  }
-  return { source: resolve(source), target: normalize(target), readOnly: mode === 'ro' };
 }
 
 /** KEY=VALUE as given; a bare KEY takes the host's value, and is left out when the host has none (as in Docker). */
@@ -267,7 +261,9 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     if (seen.has(key)) throw bad(`-p: host port ${p.hostPort}/${p.proto} is given twice`);
     seen.add(key);
   }
-  const volumes = (flags.volume ?? []).map(parseVolume);
+  const volumes = checkMountPoints([
+    ...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).map(parseMountFlag), ...(flags.tmpfs ?? []).map(parseTmpfsFlag),
+  ]);
   const memory = flags.memory !== undefined ? asRunError(() => parseMemory(flags.memory!)) : undefined;
   return {
     id,
@@ -279,6 +275,7 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     user: flags.user !== undefined ? (checkUserSyntax(flags.user), flags.user) : undefined,
     hostname,
     volumes,
+    shmSize: flags['shm-size'] !== undefined ? parseBytes(flags['shm-size'], '--shm-size') : undefined,
     ports,
     memory,
     cpus: flags.cpus !== undefined ? asRunError(() => parseCpus(flags.cpus!)) : undefined,

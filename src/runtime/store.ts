@@ -8,6 +8,7 @@ import { libDir } from '../host/paths.js';
 import { startTime, Ledger } from '../host/ledger.js';
 import { UserError } from '../errors.js';
 import type { ContainerSpec } from './spec.js';
+import { normalizeMounts } from './mount-spec.js';
 import { Cgroup, openCgroup } from '../kernel/cgroup.js';
 import type { Controller } from '../kernel/cgroup-layout.js';
 
@@ -138,7 +139,26 @@ export function load(id: string): Container {
   if (old && typeof old === 'object') Object.assign(spec, { user: `${old.uid}:${old.gid}`, ids: spec.ids ?? { uid: old.uid, gid: old.gid, groups: [], home: '/' } });
   // Saved before labels existed; the other everyday run flags' fields are optional (run-flags.ts).
   spec.labels ??= {};
+  spec.volumes = normalizeMounts(spec.volumes); // saved before mounts had a type: all were binds
   return { id, spec, state: refresh(id, readState(id)) };
+}
+
+/** Every container's config, those still being made included (whatever they mount must stay). */
+export function allConfigs(): ContainerSpec[] {
+  if (!existsSync(containersDir())) return [];
+  const out: ContainerSpec[] = [];
+  for (const id of readdirSync(containersDir())) {
+    try {
+      const spec = JSON.parse(readFileSync(paths(id).config, 'utf8')) as ContainerSpec;
+      out.push({ ...spec, volumes: normalizeMounts(spec.volumes) });
+    } catch { /* no config yet, or being removed */ }
+  }
+  return out;
+}
+
+/** The id a name's link points to, if the name is taken. */
+export function nameOwner(name: string): string | undefined {
+  return readlinkSafe(join(namesDir(), name));
 }
 
 /**
