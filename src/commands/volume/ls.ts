@@ -4,7 +4,7 @@ import { NestboxCommand } from '../../cli/base.js';
 export default class VolumeLs extends NestboxCommand {
   static summary = 'List volumes.';
   static examples = ['sudo nestbox volume ls', 'sudo nestbox volume ls -q', 'sudo nestbox volume ls --filter dangling=true'];
-  static aliases = ['volume:list'];
+  static hiddenAliases = ['volume:list'];
   static flags = {
     quiet: Flags.boolean({ char: 'q', description: 'only the names' }),
     filter: Flags.string({ char: 'f', multiple: true, multipleNonGreedy: true, description: 'dangling=true|false (used by no container, or by one), name=TEXT (names containing it)' }),

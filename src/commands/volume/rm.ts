@@ -6,7 +6,7 @@ export default class VolumeRm extends NestboxCommand {
   static summary = 'Remove volumes and their files.';
   static description = 'A volume that any container mounts, running or stopped, is refused ("volume is in use"), with the containers\' ids: remove them first. With several names each one is tried, and the command fails if any could not be removed.';
   static examples = ['sudo nestbox volume rm data', 'sudo nestbox volume rm -f data old'];
-  static aliases = ['volume:remove'];
+  static hiddenAliases = ['volume:remove'];
   static strict = false;
   static args = { volume: Args.string({ description: 'a volume name', required: true }) };
   static flags = { force: Flags.boolean({ char: 'f', description: 'a volume that does not exist is not an error (one in use is still refused)' }) };
