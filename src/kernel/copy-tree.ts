@@ -147,7 +147,7 @@ function openSourceInRoot(root: string, path: string): number | undefined {
     return openInRoot(rootFd, path, O_PATH | O_DIRECTORY);
   } catch (err) {
     const code = (err as KernelError).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return undefined; // nothing there to copy
     if (code !== 'ENOSYS') throw err;
     // No openat2: nothing runs in the container yet, so no link can change after this walk.
     const found = lookupInRoot(root, path);

@@ -9,8 +9,7 @@
 // volumes and binds, and hands back a descriptor of that root and one of the namespace. No process
 // lives in that namespace and nothing is mounted on the host, so there is nothing to record in a
 // ledger: closing the two descriptors unmounts it all, and so does nestbox's end, however it ends.
-import { existsSync } from 'node:fs';
-import { constants as fsc } from 'node:fs';
+import { existsSync, mkdirSync, constants as fsc } from 'node:fs';
 import { UserError } from '../errors.js';
 import { startTime } from '../host/ledger.js';
 import { openPath, closeFd, O_PATH } from '../kernel/at.js';
@@ -44,12 +43,15 @@ export async function openContainerRoot(c: Container): Promise<OpenRoot> {
   } catch (err) {
     throw new UserError(`container ${c.spec.name} is stopped and its image (${c.spec.image}) is gone, so its root cannot be mounted: ${(err as Error).message}`, 1);
   }
-  if (!existsSync(p.upper) || !existsSync(p.rootfs)) throw new UserError(`container ${c.spec.name} has no writable layer (it was never started)`, 1);
+  // A container created but never started may not have its layer yet: the same directories start makes.
+  for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true });
   const R = p.rootfs;
   const steps: ThreadStep[] = [
     privateRoot(),
     overlayRoot({ lower, upper: p.upper, work: p.work }, R),
     // Its volumes and binds, where they are when it runs: a file copied to /data lands in the volume.
+    // (One not made yet, of a container never started, is left out: what is copied to its path now
+    // is copied up into it when the container starts.)
     ...c.spec.volumes.filter((m) => m.type !== 'tmpfs').map((m) => ({ ...m, source: m.type === 'volume' ? volumeData(m.source) : m.source }))
       .filter((m) => existsSync(m.source))
       .sort((a, b) => a.target.split('/').length - b.target.split('/').length)
