@@ -508,7 +508,7 @@ test('bad input: one line, the right exit code, nothing created', () => {
     [['run', '--name', '../etc', 'default'], /invalid container name/, 125],
     [['run', '--name', 'a\u0007b', 'default'], /invalid container name/, 125],
     [['run', '-p', '99999:80', 'default'], /outside 1-65535/, 125],
-    [['run', '-v', 'relative:/x', 'default'], /must be absolute/, 125],
+    [['run', '-v', 'relative/dir:/x', 'default'], /includes invalid characters for a local volume name/, 125],
     [['run', '/no/such/rootfs'], /not a directory or an imported image/, 125],
     [['run', '--net', 'none', 'default', '--', 'no-such-command'], /no-such-command: not found/, 127],
     [['run', '--net', 'none', 'default', '--', '/etc/hostname'], /permission denied/, 126],
