@@ -66,11 +66,19 @@ test('openChild: one name, never a link followed, never a path', () => {
 
 test('copyTo: files, directories and links, modes and times kept; links copied as links, never followed', () => {
   const { t, root, hostDir } = plantedRoot();
+  try {
+    copyCheck(t.path, root, hostDir);
+  } finally {
+    t.remove();
+  }
+});
+
+function copyCheck(tmp: string, root: string, hostDir: string): void {
   writeFileSync(join(root, 'a/b/file'), 'data\n');
   chmodSync(join(root, 'a/b/file'), 0o640);
   chmodSync(join(root, 'a/b'), 0o750);
   utimesSync(join(root, 'a/b/file'), 1000, 1_000_000_000);
-  const dest = join(t.path, 'dest');
+  const dest = join(tmp, 'dest');
   mkdirSync(dest);
   // In the destination, a link where the copy will put a directory: it must be replaced, not followed.
   symlinkSync(hostDir, join(dest, 'a'));
@@ -103,8 +111,7 @@ test('copyTo: files, directories and links, modes and times kept; links copied a
     closeFd(dst);
   }
   assert.is(readFileSync(join(hostDir, 'secret'), 'utf8'), 'host secret\n');
-  t.remove();
-});
+}
 
 const root = kernelSuite('copy-up (owners need root)');
 
