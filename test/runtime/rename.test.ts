@@ -34,7 +34,7 @@ test('a running container: renamed at once, still running, its hostname as it wa
   assert.not.ok(existsSync(join(names, 'r1')), 'the old name is free');
   assert.is(JSON.parse(readFileSync(join(lib.path, 'containers', id, 'config.json'), 'utf8')).name, 'r2');
   const info = JSON.parse(nb(['inspect', 'r2']).stdout)[0];
-  assert.is(info.Name, 'r2');
+  assert.is(info.Name, '/r2', 'Docker writes names with a slash');
   assert.is(info.State.Status, 'running');
   assert.match(nb(['ps']).stdout, /\br2\b/);
   assert.is(nb(['exec', 'r2', 'hostname']).stdout.trim(), id, 'the hostname stays');
