@@ -16,8 +16,12 @@ export const RLIMITS = {
 } as const;
 export type RlimitName = keyof typeof RLIMITS;
 
+/** Every limit the kernel has: Docker's, and the address space (RLIMIT_AS), which an OCI config may set. */
+export const ALL_RLIMITS = { ...RLIMITS, as: 9 } as const;
+export type AnyRlimit = keyof typeof ALL_RLIMITS;
+
 /** One limit; -1 is RLIM_INFINITY ("unlimited"), as Docker writes it. */
-export interface ProcessLimit { name: RlimitName; soft: number; hard: number }
+export interface ProcessLimit { name: AnyRlimit; soft: number; hard: number }
 
 const RLIM_INFINITY = 0xffffffffffffffffn;
 const raw = (n: number) => (n < 0 ? RLIM_INFINITY : BigInt(n));
@@ -29,7 +33,7 @@ export function setProcessLimits(pid: number, limits: readonly ProcessLimit[]): 
     const value = Buffer.alloc(16);
     value.writeBigUInt64LE(raw(l.soft), 0);
     value.writeBigUInt64LE(raw(l.hard), 8);
-    if (prlimit(pid, RLIMITS[l.name], value, null) === -1) {
+    if (prlimit(pid, ALL_RLIMITS[l.name], value, null) === -1) {
       const errno = libc().errno();
       throw new KernelError('prlimit', `${pid}, RLIMIT_${l.name.toUpperCase()}, {${l.soft}, ${l.hard}}`, errno,
         errno === 1 && l.name === 'nofile' ? 'the kernel allows no more open files than fs.nr_open' : undefined);
