@@ -39,6 +39,16 @@ if (command === 'internal') {
   process.exit();
 }
 
+// `nestbox oci ...`, nestbox as an OCI runtime (bin/nestbox-oci is the same), never goes through
+// oclif: podman calls it several times for every container.
+if (command === 'oci') {
+  const { ociMain } = await import('../dist/src/oci/cli.js');
+  const spawning = await import('../dist/src/kernel/spawn.js');
+  const code = await ociMain(rest);
+  await spawning.threadsSettled();
+  process.exit(code);
+}
+
 // `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container itself
 // (their --help still goes through oclif).
 if (command === 'run' || command === 'create') {

@@ -17,7 +17,7 @@ export async function runMain(argv: string[], mode: 'run' | 'create' = 'run'): P
   const { imageConfig } = await import('../image/store.js');
   const spec = buildSpec(rootfs, command, flags, imageConfig(rootfs));
   if (mode === 'create') {
-    (await import('../runtime/create.js')).registerContainer(spec);
+    (await import('../runtime/run-create.js')).registerContainer(spec);
     console.log(spec.id);
     return true;
   }
