@@ -5,12 +5,8 @@
 // Node 20 from taking `nestbox run --env-file FILE` as its own --env-file option.
 const [command, ...rest] = process.argv.slice(2);
 
-// `nestbox run` needs two threads for the container (src/kernel/spawn.ts): booting them now lets
-// them start while oclif loads, instead of after.
-const detaching = rest.includes('-d') || rest.includes('--detach');
-const containerThreads = command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0
-  ? import('../dist/src/kernel/spawn.js').then((m) => { m.warmThreads(2); return m; })
-  : undefined;
+// What is waited for before leaving: Node aborts a process that exits while a thread still loads libc.
+let threadsSettled = async () => {};
 
 process.on('uncaughtException', (err) => {
   if (process.env.DEBUG) console.error(err);
@@ -30,12 +26,12 @@ if ((command === '--version' || command === '-v' || command === 'version') && re
   process.exit();
 }
 
-// `nestbox internal ...` (a container's creator and monitor) never goes through oclif.
+// `nestbox internal ...` (a container's creator and monitor) never goes through oclif. It and `run`
+// load from one bundled file each (scripts/bundle.js), not from sixty modules.
 if (command === 'internal') {
-  const { internalMain } = await import('../dist/src/cli/internal-main.js');
-  const spawning = await import('../dist/src/kernel/spawn.js');
-  await internalMain(rest);
-  await spawning.threadsSettled();
+  const internal = await import('../dist/src/bundle/internal.js');
+  await internal.internalMain(rest);
+  await internal.threadsSettled();
   process.exit();
 }
 
@@ -52,16 +48,22 @@ if (command === 'oci') {
 // `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container itself
 // (their --help still goes through oclif).
 if (command === 'run' || command === 'create') {
-  const { runMain, reportError } = await import('../dist/src/cli/run-main.js');
+  const run = await import('../dist/src/bundle/run.js');
+  threadsSettled = run.threadsSettled;
+  // A container needs two threads (src/kernel/spawn.ts): booting them now lets them start while the
+  // arguments are read, instead of after. (-d only registers the container; its creator makes it.)
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const detaching = own.some((a) => a === '--detach' || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a));
+  if (command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0) run.warmThreads(2);
   let ran = false;
   try {
-    ran = await runMain(rest, command);
+    ran = await run.runMain(rest, command);
   } catch (err) {
-    reportError(err);
+    run.reportError(err);
     ran = true;
   }
   if (ran) {
-    if (containerThreads) await (await containerThreads).threadsSettled();
+    await threadsSettled();
     process.exit();
   }
 }
@@ -73,5 +75,4 @@ await execute({ dir: import.meta.url }).catch((err) => {
   if (message && !/^EEXIT/.test(message)) console.error(`nestbox: ${message}`);
   process.exitCode = err?.oclif?.exit ?? 2;
 });
-// Never leave while a thread is still loading libc: Node would abort the process.
-if (containerThreads) await (await containerThreads).threadsSettled();
+await threadsSettled();

@@ -30,6 +30,7 @@ const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   netmodes: () => import('./netmodes.js'),
   run: () => import('./run.js'),
   hardening: () => import('./hardening.js'),
+  lifecycle: () => import('./lifecycle.js'),
 };
 
 /** Syllabus order. */

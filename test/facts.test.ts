@@ -24,6 +24,12 @@ const WRONG: [RegExp, string][] = [
   [/net_prio[^.\n]*(sets|set) (a |the )?(traffic[- ]control )?class/i, 'only net_cls sets a class id; net_prio sets per-interface priorities'],
   [/(open_by_handle_at|bpf)[^.\n]*always[^.\n]*EPERM/i, 'Docker allows open_by_handle_at and bpf to containers holding the capabilities'],
   [/the notes (say|use|load|stop|teach)/i, '"the notes" without saying which: name them (older Docker guides, ...)'],
+  // Said while nestbox had no container lifecycle beyond run and exec.
+  [/no `start` and no\s+`attach`|没有 `start`，也没有 `attach`/, 'nestbox has start (-a, -i) and attach, with detach keys'],
+  [/nestbox has no `--init`|nestbox 没有 `--init`/, 'nestbox run --init starts tini as PID 1'],
+  [/nestbox knows no `STOPSIGNAL`|不认 `STOPSIGNAL`/, 'nestbox run has --stop-signal (an image\'s STOPSIGNAL is not read)'],
+  [/the shim's waiting, not its stdio|不管标准输入输出/, 'the monitor holds PID 1\'s streams, writes the log and serves attach'],
+  [/`-d` with `-t` is refused|`-d` 和 `-t` 一起用会被拒绝/, 'run -dit works: attach joins that terminal'],
 ];
 
 test('no lesson or lab repeats a statement known to be false', () => {
@@ -40,6 +46,12 @@ test('lesson 12 builds its bridge by hand on a subnet nestbox never takes (not 1
   for (const f of ['lessons/12-veth-bridge.md', 'lessons/zh/12-veth-bridge.md']) {
     const code = [...text(f).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]).join('\n');
     assert.not.match(code, /\b10\.21[3-9]\.\d+\.\d+/, `${f} uses nestbox's own subnets in its commands`);
+  }
+});
+
+test('lesson 15 teaches start, attach and the monitor in both languages', () => {
+  for (const f of ['lessons/15-lifecycle.md', 'lessons/zh/15-lifecycle.md']) {
+    for (const word of ['nestbox-monitor', 'conmon', 'containerd-shim-runc-v2', 'Ctrl-P Ctrl-Q', 'on-failure', '/var/lib/docker/volumes/NAME/_data', 'stopped-by-user']) assert.ok(text(f).includes(word), `${f} names ${word}`);
   }
 });
 

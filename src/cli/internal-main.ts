@@ -20,3 +20,6 @@ export async function internalMain(argv: string[]): Promise<void> {
     default: throw new Error(`internal ${what}: unknown`);
   }
 }
+
+// bin/run.js settles the threads through the same module instance as internalMain.
+export { threadsSettled } from '../kernel/spawn.js';

@@ -3,7 +3,7 @@ import { NestboxCommand } from '../cli/base.js';
 
 export default class Cleanup extends NestboxCommand {
   static summary = 'Remove everything nestbox left on this host (after a crash, a kill -9, a power cut).';
-  static description = 'Undoes, newest first, what each ledger in /run/nestbox/ledger recorded for labs and commands that are no longer running, then sweeps for objects named by nestbox\'s rules: links and network namespaces starting with "nb", cgroups under "nestbox", iptables chains and rules naming NESTBOX, mounts under nestbox\'s directories. Objects of a lab or command still running are left alone unless --force.';
+  static description = 'Undoes, newest first, what each ledger recorded (labs\' in /run/nestbox/ledger; containers\' and the shared bridge\'s in /var/lib/nestbox/ledger, so that emptying /run does not lose them) for labs, containers and commands that are no longer running, then sweeps for objects named by nestbox\'s rules: links and network namespaces starting with "nb", cgroups under "nestbox", iptables chains and rules naming NESTBOX, mounts under nestbox\'s directories. Objects of a lab or command still running are left alone unless --force.';
   static examples = ['sudo nestbox cleanup', 'sudo nestbox cleanup --force'];
   static flags = {
     force: Flags.boolean({ description: 'also remove objects of labs and commands that are still running' }),

@@ -199,7 +199,7 @@ const HOST_TOOLS: { name: string; from: string; labs: string[]; why: Text; find?
   { name: 'nsenter', from: 'util-linux', labs: ['timens', 'user', 'run'], why: t('joins namespaces nestbox\'s threads cannot (time, user) and runs `ip` in a container\'s', '加入 nestbox 线程进不去的命名空间（时间、用户），以及在容器的网络命名空间里运行 `ip`') },
   { name: 'mount', from: 'mount', labs: ['run', 'hardening'], why: t('mounts /proc from inside a new PID namespace', '在新的 PID 命名空间里挂载 /proc') },
   { name: 'ipcmk', from: 'util-linux', labs: ['ipc'], why: t('makes the System V IPC objects of the ipc lab', '创建 ipc 实验里的 System V IPC 对象') },
-  { name: 'perl', from: 'perl-base', labs: [], why: t('waits for a detached container (`nestbox run -d`) in nestbox\'s place', '替 nestbox 等待后台容器（`nestbox run -d`）结束') },
+  { name: 'perl', from: 'perl-base', labs: ['run', 'lifecycle'], why: t('waits for a detached container (`nestbox run -d`) in nestbox\'s place', '替 nestbox 等待后台容器（`nestbox run -d`）结束') },
   { name: 'tini-static', from: 'tini', labs: [], find: findInitBinary,
     why: t('the init of `nestbox run --init`: a PID 1 that reaps zombies and passes signals on', '`nestbox run --init` 用的 init：回收僵尸进程、转发信号的 PID 1') },
 ];

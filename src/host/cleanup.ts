@@ -48,6 +48,7 @@ function describe(e: LedgerEntry): string {
     case 'sysctl': return `sysctl ${e.path}`;
     case 'dir': return `directory ${e.path}`;
     case 'file': return `file ${e.path}`;
+    case 'container': return `container ${e.ref}`;
   }
 }
 
@@ -119,6 +120,19 @@ async function undo(e: LedgerEntry): Promise<string | undefined> {
     case 'file': {
       if (!existsSync(e.path)) return undefined;
       rmSync(e.path, { recursive: true, force: true });
+      return describe(e);
+    }
+    case 'container': {
+      // As `nestbox rm -f -v`: stopped (its monitor records the end and releases its cgroup and
+      // network), then its directory, name and anonymous volumes go. Loaded only when one is recorded.
+      const { removeContainer } = await import('../runtime/lifecycle.js');
+      const { NoSuchContainer } = await import('../runtime/store.js');
+      try {
+        await removeContainer(e.ref, true, true);
+      } catch (err) {
+        if (err instanceof NoSuchContainer) return undefined; // removed already (by the lab, or by hand)
+        throw err;
+      }
       return describe(e);
     }
   }

@@ -27,7 +27,13 @@ export type LedgerEntry =
   | { kind: 'chain'; table: string; chain: string; backend?: string }
   | { kind: 'sysctl'; path: string; value: string }
   | { kind: 'dir'; path: string }
-  | { kind: 'file'; path: string };
+  | { kind: 'file'; path: string }
+  /**
+   * A nestbox container (by name or id), recorded before it is made: undone as `nestbox rm -f -v`
+   * undoes it. A lab's containers outlive its processes (a stopped container keeps its directory
+   * and name), so killing PID 1 is not enough to leave nothing behind.
+   */
+  | { kind: 'container'; ref: string };
 
 function ledgerDir(): string {
   return join(runDir(), 'ledger');

@@ -320,7 +320,7 @@ function summarize(removed: string[]): string {
   }
   const zh: Record<string, string> = {
     process: '个进程', iptables: '条 iptables 规则', netns: '个网络命名空间', directory: '个目录', link: '个网络接口', cgroup: '个 cgroup',
-    mount: '个挂载', file: '个文件', chain: '条 iptables 链', sysctl: '个 sysctl 设置',
+    mount: '个挂载', file: '个文件', chain: '条 iptables 链', sysctl: '个 sysctl 设置', container: '个容器',
   };
   const names: Record<string, [string, string]> = {
     iptables: ['iptables rule', 'iptables rules'], netns: ['network namespace', 'network namespaces'], directory: ['directory', 'directories'],

@@ -122,7 +122,7 @@ export type Requirement = CheckId;
 export interface Lab<S extends object = any> {
   id: string;
   title: Text;
-  /** Syllabus module number (0-14). */
+  /** Syllabus module number (0-15). */
   module: number;
   /** The lesson this lab belongs to (lessons/NN-<lesson>.md). */
   lesson: string;

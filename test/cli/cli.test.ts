@@ -74,12 +74,14 @@ test('lab start uts --yes passes, and progress shows in lab list', () => {
 
 test('a lab killed with SIGKILL leaves objects that `nestbox cleanup` removes', async () => {
   const state = tempDir();
-  const child = spawn(process.execPath, [bin, 'lab', 'start', 'uts', '--yes', '--pace', '5000'], { env: { ...process.env, NESTBOX_STATE_DIR: state.path }, stdio: 'ignore' });
+  // --pace scales with each step's text (src/lab/terminal-ui.ts paceFor): slow enough to catch the
+  // lab between its second step and its end, quick enough to get there.
+  const child = spawn(process.execPath, [bin, 'lab', 'start', 'uts', '--yes', '--pace', '1500'], { env: { ...process.env, NESTBOX_STATE_DIR: state.path }, stdio: 'ignore' });
   try {
     // Wait until the lab has started its namespace-holding process.
     let ledgerPath = '';
     let pid = 0;
-    const until = Date.now() + patience(10_000);
+    const until = Date.now() + patience(30_000);
     while (!pid && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 50));
       const owner = Ledger.owners().find((o) => o.startsWith('lab-uts-') && new Ledger(o).entries().some((e) => e.kind === 'owner' && e.pid === child.pid));

@@ -18,9 +18,9 @@ const ipt = (table: string) => spawnSync('iptables', ['-w', '-t', table, '-S'], 
 const netnsList = () => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
 const linkExists = (name: string) => existsSync(`/sys/class/net/${name}`);
 
-/** Start `nestbox lab start ID --yes --pace 3000`; wait until `ready(entries, unique)` holds for its ledger. */
+/** Start `nestbox lab start ID --yes --pace 1000`; wait until `ready(entries, unique)` holds for its ledger. */
 async function startAndWait(id: string, state: string, ready: (entries: LedgerEntry[], unique: string) => boolean): Promise<{ child: ChildProcess; ledger: Ledger; unique: string }> {
-  const child = spawn(process.execPath, [bin, 'lab', 'start', id, '--yes', '--pace', '3000'], { env: { ...process.env, NESTBOX_STATE_DIR: state }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [bin, 'lab', 'start', id, '--yes', '--pace', '1000'], { env: { ...process.env, NESTBOX_STATE_DIR: state }, stdio: 'ignore' });
   const until = Date.now() + patience(15_000);
   while (Date.now() < until) {
     await sleep(50);

@@ -232,6 +232,19 @@ test('with /run/nestbox emptied while a container runs (a reboot cleaner, a hand
   }
 });
 
+test('diff: a fresh container shows nothing; then A, C and D from its writable layer, nothing from a volume', () => {
+  const vol = tempDir('nestbox-diff-vol-');
+  try {
+    assert.is(nb(['run', '-d', '--name', 'differ', '--net', 'none', '-v', `${vol.path}:/srv/vol`, 'default', '--', 'sleep', '300']).status, 0);
+    assert.is(nb(['diff', 'differ']).stdout, '', 'nestbox\'s own mount points are not changes');
+    assert.is(nb(['exec', 'differ', 'sh', '-c', 'echo x > /tmp/new; echo y > /etc/motd; rm /bin/uname; echo z > /srv/vol/f']).status, 0);
+    assert.is(nb(['diff', 'differ']).stdout, 'C /bin\nD /bin/uname\nC /etc\nA /etc/motd\nC /tmp\nA /tmp/new\n');
+    assert.is(nb(['rm', '-f', 'differ']).status, 0);
+  } finally {
+    vol.remove();
+  }
+});
+
 test('wait over several containers, one missing: each reported, exit 1', () => {
   assert.is(nb(['run', '-d', '--name', 'w1', '--net', 'none', 'default', '--', '/bin/sh', '-c', 'sleep 0.5; exit 6']).status, 0);
   const w = nb(['wait', 'w1', 'nosuch']);
@@ -242,7 +255,7 @@ test('wait over several containers, one missing: each reported, exit 1', () => {
 });
 
 test.after(() => {
-  for (const name of ['again', 'job', 'cat', 'shell', 'keys', 'flaky', 'always', 'fgr', 'talker', 'wiped', 'w1']) nb(['rm', '-f', name]);
+  for (const name of ['again', 'job', 'cat', 'shell', 'keys', 'flaky', 'always', 'fgr', 'talker', 'wiped', 'w1', 'differ']) nb(['rm', '-f', name]);
   lib.remove();
 });
 

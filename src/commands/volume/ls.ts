@@ -7,6 +7,7 @@ export default class VolumeLs extends NestboxCommand {
   static hiddenAliases = ['volume:list'];
   static flags = {
     quiet: Flags.boolean({ char: 'q', description: 'only the names' }),
+    format: Flags.string({ description: 'a Go template, as docker volume ls --format: {{.Name}}, {{.Driver}}, {{.Mountpoint}}, {{.Labels}}, {{json .}}, table ...' }),
     filter: Flags.string({ char: 'f', multiple: true, multipleNonGreedy: true, description: 'dangling=true|false (used by no container, or by one), name=TEXT (names containing it)' }),
   };
 
@@ -30,7 +31,10 @@ export default class VolumeLs extends NestboxCommand {
       }
     }
     if (flags.quiet) return void volumes.forEach((v) => console.log(v.Name));
-    const { columns } = await import('../../render/table.js');
-    for (const line of columns([['DRIVER', 'VOLUME NAME'], ...volumes.map((v) => [v.Driver, v.Name])])) console.log(line);
+    // Docker's own table: its template and its tabwriter (columns at least 10 wide, 3 apart).
+    const { formatTable } = await import('../../render/template.js');
+    const rows = volumes.map((v) => ({ ...v, Labels: Object.entries(v.Labels ?? {}).map(([k, x]) => `${k}=${x}`).join(',') }));
+    const lines = formatTable(flags.format ?? 'table {{.Driver}}\t{{.Name}}', rows, { Driver: 'DRIVER', Name: 'VOLUME NAME', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Scope: 'SCOPE' });
+    for (const line of lines) console.log(line);
   }
 }
