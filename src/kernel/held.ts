@@ -17,7 +17,7 @@
 // later `nestbox oci start` opens it. The two pipes are then named pipes (FIFOs) in the container's
 // state directory, which the held shell keeps open for reading and writing itself, so they never
 // see an end while it waits, and anyone who can open the files can let it go (runc's exec.fifo).
-import { closeSync, constants as fsc, openSync, read, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, openSync, read, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnInNamespaces, waitForExit, type ExitStatus, type SpawnRequest } from './spawn.js';
 import { pipe } from './process.js';
@@ -25,6 +25,7 @@ import { kill as killProcess, mkfifo } from './syscalls.js';
 import { setNonBlocking } from './fcntl.js';
 import { setProcessLimits, type ProcessLimit } from './rlimit.js';
 import { spawnInUserNamespace, type IdMapping } from './userns.js';
+import { holdsCapability } from './proc.js';
 import { NestboxError } from '../errors.js';
 
 /**
@@ -152,12 +153,6 @@ export async function hold(req: HoldRequest): Promise<HeldProcess> {
       await exited().catch(() => undefined);
     },
   };
-}
-
-/** Whether this process holds a capability in its effective set (CapEff of /proc/self/status). */
-function holdsCapability(bit: number): boolean {
-  const m = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
-  return !!m && ((BigInt('0x' + m[1]) >> BigInt(bit)) & 1n) === 1n;
 }
 
 /**

@@ -248,3 +248,9 @@ export function netDev(pid: Pid): DevCounters[] {
 export function setOomScoreAdj(pid: number, value: number): void {
   writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
 }
+
+/** Whether this process holds a capability in its effective set (CapEff of /proc/self/status). */
+export function holdsCapability(bit: number): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return !!m && ((BigInt('0x' + m[1]) >> BigInt(bit)) & 1n) === 1n;
+}

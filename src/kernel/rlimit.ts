@@ -40,3 +40,29 @@ export function setProcessLimits(pid: number, limits: readonly ProcessLimit[]): 
     }
   }
 }
+
+/** This process's own limit (prlimit(0, resource, NULL, old)): soft and hard, -1 for unlimited. */
+export function ownLimit(name: AnyRlimit): { soft: number; hard: number } {
+  const prlimit = libcFunc('int prlimit(int pid, int resource, const void *new_limit, void *old_limit)');
+  const old = Buffer.alloc(16);
+  if (prlimit(0, ALL_RLIMITS[name], null, old) === -1) throw new KernelError('prlimit', `0, RLIMIT_${name.toUpperCase()}, NULL`, libc().errno());
+  const value = (v: bigint) => (v === RLIM_INFINITY ? -1 : Number(v));
+  return { soft: value(old.readBigUInt64LE(0)), hard: value(old.readBigUInt64LE(8)) };
+}
+
+/**
+ * Limits no higher than this process's own hard limits, for a host whose root lacks
+ * CAP_SYS_RESOURCE (a container's root): only that capability raises a hard limit, so asking for
+ * more fails with EPERM. Engines ask for a lot by default (podman: 1048576 open files), and runc
+ * fails the container there; nestbox gives what the host allows and says so through `lowered`.
+ */
+export function limitsWithin(limits: readonly ProcessLimit[], lowered: (l: ProcessLimit, to: number) => void): ProcessLimit[] {
+  return limits.map((l) => {
+    const ceiling = ownLimit(l.name).hard;
+    if (ceiling < 0) return l;
+    const over = (v: number) => v < 0 || v > ceiling;
+    if (!over(l.hard) && !over(l.soft)) return l;
+    lowered(l, ceiling);
+    return { ...l, soft: over(l.soft) ? ceiling : l.soft, hard: ceiling };
+  });
+}

@@ -27,7 +27,8 @@ import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { NAMESPACES, type NamespaceType } from '../kernel/constants.js';
 import { setOomScoreAdj } from '../kernel/proc.js';
 import { assembleProgram } from '../kernel/seccomp.js';
-import type { ProcessLimit, AnyRlimit } from '../kernel/rlimit.js';
+import { limitsWithin, type ProcessLimit, type AnyRlimit } from '../kernel/rlimit.js';
+import { holdsCapability } from '../kernel/proc.js';
 import { which } from '../host/exec.js';
 import type { OciSpec, OciNamespaceType } from '../oci/types.js';
 import { seccompProgram } from '../oci/seccomp.js';
@@ -138,7 +139,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     noNewPrivs: !!p?.noNewPrivileges,
     seccomp: filter,
     user: p ? { uid: p.user.uid, gid: p.user.gid, groups: p.user.additionalGids ?? [] } : undefined,
-    limits: (p?.rlimits ?? []).map((r): ProcessLimit => ({ name: r.type.replace(/^RLIMIT_/, '').toLowerCase() as AnyRlimit, soft: r.soft, hard: r.hard })),
+    limits: hostLimits((p?.rlimits ?? []).map((r): ProcessLimit => ({ name: r.type.replace(/^RLIMIT_/, '').toLowerCase() as AnyRlimit, soft: r.soft, hard: r.hard })), o.warn),
     umask: p?.user.umask,
     doorDir: o.doorDir,
     steps: mountNs ? [] : [{ call: 'chroot', path: config.root!.path }, { call: 'chdir', path: '/' }],
@@ -185,4 +186,10 @@ function contextFor<T>(what: string, make: () => T): T {
   } catch (err) {
     throw err instanceof UserError ? err : withContext(`could not make ${what}`, err);
   }
+}
+
+/** process.rlimits, lowered to what this host lets root give when root lacks CAP_SYS_RESOURCE. */
+function hostLimits(limits: ProcessLimit[], warn?: (line: string) => void): ProcessLimit[] {
+  if (!limits.length || holdsCapability(24 /* CAP_SYS_RESOURCE */)) return limits;
+  return limitsWithin(limits, (l, to) => warn?.(`RLIMIT_${l.name.toUpperCase()} ${l.soft}:${l.hard} lowered to ${to}: this host's root lacks CAP_SYS_RESOURCE, which raising a hard limit needs`));
 }
