@@ -117,7 +117,8 @@ export async function ociMain(argv: string[]): Promise<number> {
     const ctx = {
       store: new OciStore(typeof g.root === 'string' ? resolve(g.root) : defaultRoot()),
       systemdCgroup: !!g['systemd-cgroup'],
-      warn: (line: string) => { process.stderr.write(`nestbox-oci: warning: ${line}\n`); log('warning', line); },
+      // With --log (engines give one), warnings go there, as runc's do; podman reads it.
+      warn: (line: string) => { if (logTo) log('warning', line); else process.stderr.write(`nestbox-oci: warning: ${line}\n`); },
     };
     return await dispatch(command, ctx, parsed.flags, parsed.rest);
   } catch (err) {

@@ -14,7 +14,7 @@ import { sendFd } from '../kernel/unix-socket.js';
 import type { NamespaceType } from '../kernel/constants.js';
 import { insideCgroup } from '../runtime/cgroups.js';
 import { openContainerPty } from '../runtime/terminal.js';
-import { NS_NAME, trace } from '../runtime/create.js';
+import { NS_NAME, trace, hostLimits } from '../runtime/create.js';
 import { seccompProgram } from './seccomp.js';
 import { statusOf, checkId } from './state.js';
 import type { OciContext } from './runtime.js';
@@ -48,7 +48,7 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
     seccomp: r.config.linux?.seccomp ? assembleProgram(seccompProgram(r.config.linux.seccomp)) : undefined,
     user: { uid: p.user.uid, gid: p.user.gid, groups: p.user.additionalGids ?? [] },
   };
-  const limits = (p.rlimits ?? []).map((l): ProcessLimit => ({ name: l.type.replace(/^RLIMIT_/, '').toLowerCase() as AnyRlimit, soft: l.soft, hard: l.hard }));
+  const limits = hostLimits((p.rlimits ?? []).map((l): ProcessLimit => ({ name: l.type.replace(/^RLIMIT_/, '').toLowerCase() as AnyRlimit, soft: l.soft, hard: l.hard })), ctx.warn);
   const cg = r.cgroupDirs.length ? openCgroupDirs(r.cgroupDirs) : undefined;
   try {
     let pid: number;

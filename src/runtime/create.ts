@@ -189,7 +189,7 @@ function contextFor<T>(what: string, make: () => T): T {
 }
 
 /** process.rlimits, lowered to what this host lets root give when root lacks CAP_SYS_RESOURCE. */
-function hostLimits(limits: ProcessLimit[], warn?: (line: string) => void): ProcessLimit[] {
+export function hostLimits(limits: ProcessLimit[], warn?: (line: string) => void): ProcessLimit[] {
   if (!limits.length || holdsCapability(24 /* CAP_SYS_RESOURCE */)) return limits;
   return limitsWithin(limits, (l, to) => warn?.(`RLIMIT_${l.name.toUpperCase()} ${l.soft}:${l.hard} lowered to ${to}: this host's root lacks CAP_SYS_RESOURCE, which raising a hard limit needs`));
 }
