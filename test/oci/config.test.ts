@@ -7,22 +7,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkConfig } from '../src/oci/bundle.js';
-import { parseMountOptions, COPY_UP } from '../src/oci/mount-options.js';
-import { seccompProgram } from '../src/oci/seccomp.js';
-import { parseFlags } from '../src/oci/cli.js';
-import { systemdPath, cgroupPathFor, parseSignal } from '../src/oci/runtime.js';
-import { assembleProgram, SECCOMP_RET } from '../src/kernel/seccomp.js';
-import { SYSCALLS } from '../src/kernel/syscall-table.js';
-import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_PRIVATE, MS_SHARED } from '../src/kernel/constants.js';
-import { runConfig } from '../src/runtime/run-config.js';
-import { seccompProfile } from '../src/runtime/seccomp-profile.js';
-import { buildSpec } from '../src/runtime/spec.js';
-import { DOCKER_DEFAULT_CAPS } from '../src/kernel/constants.js';
-import type { OciSpec } from '../src/oci/types.js';
-import type { CgroupLayout } from '../src/kernel/cgroup-layout.js';
+import { checkConfig } from '../../src/oci/bundle.js';
+import { parseMountOptions, COPY_UP } from '../../src/oci/mount-options.js';
+import { seccompProgram } from '../../src/oci/seccomp.js';
+import { parseFlags } from '../../src/oci/cli.js';
+import { systemdPath, cgroupPathFor, parseSignal } from '../../src/oci/runtime.js';
+import { assembleProgram, SECCOMP_RET } from '../../src/kernel/seccomp.js';
+import { SYSCALLS } from '../../src/kernel/syscall-table.js';
+import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_PRIVATE, MS_SHARED } from '../../src/kernel/constants.js';
+import { runConfig } from '../../src/runtime/run-config.js';
+import { seccompProfile } from '../../src/runtime/seccomp-profile.js';
+import { buildSpec } from '../../src/runtime/spec.js';
+import { DOCKER_DEFAULT_CAPS } from '../../src/kernel/constants.js';
+import type { OciSpec } from '../../src/oci/types.js';
+import type { CgroupLayout } from '../../src/kernel/cgroup-layout.js';
 
-const fixture = fileURLToPath(new URL('../../test/fixtures/oci/runtime-tools-default.json', import.meta.url));
+const fixture = fileURLToPath(new URL('../../../test/fixtures/oci/runtime-tools-default.json', import.meta.url));
 const base = (): OciSpec => JSON.parse(readFileSync(fixture, 'utf8'));
 const refused = (c: OciSpec, message: RegExp) => {
   try {
