@@ -23,7 +23,7 @@ import { MS_BIND, MS_REC, MS_RDONLY, MS_REMOUNT, MS_PRIVATE, MS_SLAVE } from '..
 import { pivotInto, overlayRoot, mountPointOf, copyUpInto } from '../recipes/rootfs.js';
 import { parseMountOptions, rootPropagation } from '../oci/mount-options.js';
 import type { OciSpec, OciMount } from '../oci/types.js';
-import { cgroupSteps } from './mounts.js';
+import { cgroupSteps, type OwnCgroups } from './mounts.js';
 
 /** The devices every container gets (runc's default set), bound from the host's /dev. */
 export const DEFAULT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
@@ -37,6 +37,8 @@ export interface FsPlanOptions {
   bindDevices?: boolean;
   /** false: no mount namespace of its own, so nothing is mounted (the process was chrooted instead). */
   mountNamespace?: boolean;
+  /** Without a cgroup namespace of its own: the container's cgroup in each tree, bound over the tree's root. */
+  ownCgroups?: OwnCgroups;
 }
 
 /** What the thread does, in order, with the container's root at config.root.path (absolute). */
@@ -60,7 +62,7 @@ export function containerFsSteps(config: OciSpec, opts: FsPlanOptions): ThreadSt
     ...names,
   ];
   // 4.
-  for (const m of config.mounts ?? []) steps.push(...mountSteps(R, m, opts.layout));
+  for (const m of config.mounts ?? []) steps.push(...mountSteps(R, m, opts.layout, opts.ownCgroups));
   // 5.
   const own = new Set((linux.devices ?? []).map((d) => d.path));
   for (const name of DEFAULT_DEVICES) if (!own.has(`/dev/${name}`)) steps.push({ call: 'deviceBindInRoot', root: R, source: `/dev/${name}`, path: `/dev/${name}` });
@@ -89,7 +91,7 @@ export function containerFsSteps(config: OciSpec, opts: FsPlanOptions): ThreadSt
 }
 
 /** One entry of config.mounts. */
-export function mountSteps(R: string, m: OciMount, layout: CgroupLayout): ThreadStep[] {
+export function mountSteps(R: string, m: OciMount, layout: CgroupLayout, own?: OwnCgroups): ThreadStep[] {
   const o = parseMountOptions(m.options);
   const type = m.type ?? (o.bind ? 'bind' : undefined);
   const steps: ThreadStep[] = [];
@@ -101,8 +103,9 @@ export function mountSteps(R: string, m: OciMount, layout: CgroupLayout): Thread
       { call: 'run', path: which('mount') ?? '/bin/mount', argv: ['mount', '-t', 'proc', ...(flags.length ? ['-o', flags.join(',')] : []), m.source || 'proc', join(R, m.destination)], env: [] });
   } else if (type === 'cgroup') {
     // One mount per hierarchy (v1) or the one tree (v2), each showing the container's own cgroup
-    // as its root (the thread is in the container's cgroup namespace).
-    steps.push({ call: 'mkdirInRoot', root: R, path: m.destination }, ...cgroupSteps(R, layout, undefined, !(o.flags & MS_RDONLY), m.destination));
+    // as its root: the thread is in the container's cgroup namespace, or, without one, the
+    // container's own directory is bound over the tree's root (runc's way).
+    steps.push({ call: 'mkdirInRoot', root: R, path: m.destination }, ...cgroupSteps(R, layout, undefined, !(o.flags & MS_RDONLY), m.destination, own));
   } else if (o.bind || type === 'bind') {
     const source = m.source ?? '';
     if (o.copyUp) steps.push(copyUpInto(R, m.destination, source));

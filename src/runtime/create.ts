@@ -23,7 +23,7 @@ import { inNamespaces, warmThreads } from '../kernel/spawn.js';
 import { hold, type HeldProcess } from '../kernel/held.js';
 import { Cgroup, createCgroupAt } from '../kernel/cgroup.js';
 import type { Controller } from '../kernel/cgroup-layout.js';
-import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
+import { detectCgroupLayout, type CgroupLayout } from '../kernel/cgroup-layout.js';
 import { NAMESPACES, type NamespaceType } from '../kernel/constants.js';
 import { setOomScoreAdj } from '../kernel/proc.js';
 import { assembleProgram } from '../kernel/seccomp.js';
@@ -164,7 +164,8 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     // PID namespace (a procfs shows the PID namespace of whoever mounts it), a cgroup filesystem
     // from inside the cgroup namespace, sysctls from inside the IPC and network namespaces.
     // pivot_root moves the held process's root too (its root is the namespace's root).
-    const steps = containerFsSteps(config, { overlay: o.overlay, layout, bindDevices: !!userns, mountNamespace: mountNs });
+    const ownCgroups = namespaces.some((n) => n.type === 'cgroup' && !n.path) ? undefined : ownCgroupPaths(cgroup.allDirs(), layout);
+    const steps = containerFsSteps(config, { overlay: o.overlay, layout, bindDevices: !!userns, mountNamespace: mountNs, ownCgroups });
     await inNamespaces({ join: { pid, types: ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'] }, steps })
       .catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(err.message, 125) : err; });
     step(`root ${config.root!.path}: ${(config.mounts ?? []).length} mounts (/proc from inside the PID namespace), devices, ${Object.keys(linux.sysctl ?? {}).length} sysctls, ${(linux.maskedPaths ?? []).length} paths masked, pivot_root, old root detached`);
@@ -192,4 +193,15 @@ function contextFor<T>(what: string, make: () => T): T {
 export function hostLimits(limits: ProcessLimit[], warn?: (line: string) => void): ProcessLimit[] {
   if (!limits.length || holdsCapability(24 /* CAP_SYS_RESOURCE */)) return limits;
   return limitsWithin(limits, (l, to) => warn?.(`RLIMIT_${l.name.toUpperCase()} ${l.soft}:${l.hard} lowered to ${to}: this host's root lacks CAP_SYS_RESOURCE, which raising a hard limit needs`));
+}
+
+/** Each of the container's cgroup directories by the mount of its tree: its path below that tree's root. */
+function ownCgroupPaths(dirs: string[], layout: CgroupLayout): Record<string, string> {
+  const own: Record<string, string> = {};
+  const roots = [...layout.v1Mounts.map((m) => m.path), ...(layout.v2Root ? [layout.v2Root] : [])];
+  for (const dir of dirs) {
+    const root = roots.find((r) => dir.startsWith(r + '/'));
+    if (root) own[root] = dir.slice(root.length);
+  }
+  return own;
 }

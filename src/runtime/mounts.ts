@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fr
 import { basename, join } from 'node:path';
 import type { CgroupLayout } from '../kernel/cgroup-layout.js';
 import type { ThreadStep } from '../kernel/spawn.js';
-import { MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../kernel/constants.js';
+import { MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC } from '../kernel/constants.js';
 import type { ContainerSpec } from './spec.js';
 
 /**
@@ -14,21 +14,21 @@ import type { ContainerSpec } from './spec.js';
  * mounts it: each tree's root is the container's own cgroup, its limits and processes, nothing
  * above. On v1 and hybrid hosts, a small tmpfs holds one mount per hierarchy, named as on the host.
  */
-export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs/cgroup', writable = false, destination = '/sys/fs/cgroup'): ThreadStep[] {
+export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs/cgroup', writable = false, destination = '/sys/fs/cgroup', own?: OwnCgroups): ThreadStep[] {
   const target = join(R, destination);
   const ro = (writable ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  if (layout.mode === 'v2') return [{ call: 'mount', source: 'cgroup', target, fstype: 'cgroup2', flags: ro }];
+  if (layout.mode === 'v2') return [{ call: 'mount', source: 'cgroup', target, fstype: 'cgroup2', flags: ro }, ...ownOnly(target, own?.[layout.v2Root!], ro)];
   if (layout.mode === 'none') return [];
   const steps: ThreadStep[] = [{ call: 'mount', source: 'tmpfs', target, fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: 'mode=755,size=64k' }];
   // A v1 hierarchy is mounted again by naming exactly its controllers; should a host bind them in
   // a way nestbox does not know, that tree is left out rather than the container refused.
   for (const m of layout.v1Mounts) {
     const dir = join(target, basename(m.path));
-    steps.push({ call: 'mkdir', path: dir }, { call: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: ro, data: m.controllers.join(','), optional: true });
+    steps.push({ call: 'mkdir', path: dir }, { call: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup', flags: ro, data: m.controllers.join(','), optional: true }, ...ownOnly(dir, own?.[m.path], ro));
   }
   if (layout.v2Root) {
     const dir = join(target, basename(layout.v2Root)); // "unified" on a hybrid host
-    steps.push({ call: 'mkdir', path: dir }, { call: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup2', flags: ro, optional: true });
+    steps.push({ call: 'mkdir', path: dir }, { call: 'mount', source: 'cgroup', target: dir, fstype: 'cgroup2', flags: ro, optional: true }, ...ownOnly(dir, own?.[layout.v2Root], ro));
   }
   // The host's other names for co-mounted trees (cpu -> cpu,cpuacct).
   for (const e of existsSync(hostRoot) ? readdirSync(hostRoot, { withFileTypes: true }) : []) {
@@ -36,6 +36,22 @@ export function cgroupSteps(R: string, layout: CgroupLayout, hostRoot = '/sys/fs
   }
   steps.push({ call: 'mount', source: null, target, fstype: null, flags: MS_REMOUNT | ro });
   return steps;
+}
+
+/** The container's own cgroup in each tree, by the tree's mount on the host: path below its root. */
+export type OwnCgroups = Record<string, string>;
+
+/**
+ * Without a cgroup namespace, a cgroup filesystem mounted in the container shows the host's whole
+ * tree; runc then binds the container's own directory over it, so that the container sees its own
+ * cgroup (and its limits) at the top, as it would in a cgroup namespace of its own.
+ */
+function ownOnly(dir: string, sub: string | undefined, flags: number): ThreadStep[] {
+  if (!sub || sub === '/') return [];
+  return [
+    { call: 'mount', source: join(dir, sub), target: dir, fstype: null, flags: MS_BIND, optional: true },
+    { call: 'mount', source: null, target: dir, fstype: null, flags: MS_BIND | MS_REMOUNT | flags, optional: true },
+  ];
 }
 
 export interface EtcFiles { hostname: string; hosts: string; resolvConf: string }

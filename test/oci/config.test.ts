@@ -16,6 +16,7 @@ import { assembleProgram, SECCOMP_RET } from '../../src/kernel/seccomp.js';
 import { SYSCALLS } from '../../src/kernel/syscall-table.js';
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_PRIVATE, MS_SHARED } from '../../src/kernel/constants.js';
 import { runConfig } from '../../src/runtime/run-config.js';
+import { mountSteps } from '../../src/runtime/container-fs.js';
 import { seccompProfile } from '../../src/runtime/seccomp-profile.js';
 import { buildSpec } from '../../src/runtime/spec.js';
 import { DOCKER_DEFAULT_CAPS } from '../../src/kernel/constants.js';
@@ -170,6 +171,27 @@ test('seccomp: 64-bit comparisons, and nestbox\'s own profile in OCI form', () =
   assert.is(answer(own, nr('personality'), [0xffffffffn]), SECCOMP_RET.allow, 'the query persona');
   assert.is(answer(own, nr('personality'), [0x40000n]), ERRNO(1), 'ADDR_NO_RANDOMIZE refused');
   assert.is(answer(own, 3, [], 0x40000003), SECCOMP_RET.killProcess, 'another ABI is killed, as nestbox\'s filter always did');
+});
+
+
+test('a cgroup mount without a cgroup namespace: the container\'s own directory bound over each tree, read-only (runc\'s way)', () => {
+  const layout: CgroupLayout = {
+    mode: 'hybrid', v2Root: '/sys/fs/cgroup/unified', v2Controllers: [],
+    v1Mounts: [{ path: '/sys/fs/cgroup/memory', controllers: ['memory'] }, { path: '/sys/fs/cgroup/cpu,cpuacct', controllers: ['cpu', 'cpuacct'] }],
+    usable: { memory: { version: 1, path: '/sys/fs/cgroup/memory' } },
+  };
+  const m = { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] };
+  const own = { '/sys/fs/cgroup/memory': '/libpod_parent/libpod-abc', '/sys/fs/cgroup/cpu,cpuacct': '/libpod_parent/libpod-abc' };
+  const steps = mountSteps('/r', m, layout, own) as Array<Record<string, unknown>>;
+  const binds = steps.filter((s) => s.call === 'mount' && typeof s.flags === 'number' && (s.flags & MS_BIND));
+  assert.equal(binds.map((s) => [s.source, s.target]), [
+    ['/r/sys/fs/cgroup/memory/libpod_parent/libpod-abc', '/r/sys/fs/cgroup/memory'], [null, '/r/sys/fs/cgroup/memory'],
+    ['/r/sys/fs/cgroup/cpu,cpuacct/libpod_parent/libpod-abc', '/r/sys/fs/cgroup/cpu,cpuacct'], [null, '/r/sys/fs/cgroup/cpu,cpuacct'],
+  ], 'each tree: bound from its own subdirectory, then remounted');
+  assert.ok((binds[1].flags as number) & MS_RDONLY, 'read-only, as the mount asked');
+  const mountAt = steps.findIndex((s) => s.target === '/r/sys/fs/cgroup/memory' && s.fstype === 'cgroup');
+  assert.ok(mountAt >= 0 && mountAt < steps.indexOf(binds[0]), 'the tree is mounted before its own directory is bound over it');
+  assert.not.ok(mountSteps('/r', m, layout).some((s) => s.call === 'mount' && ((s as { flags: number }).flags & MS_BIND)), 'in a cgroup namespace of its own: nothing bound');
 });
 
 test.run();

@@ -64,6 +64,8 @@ test('run -d, ps, logs, exec, stop, rm; limits in the container\'s cgroup', asyn
   assert.is(e.status, 0, e.stderr);
   assert.match(e.stdout, new RegExp(`^${id.slice(0, 12)}\\nsh -c echo started`), 'exec runs in its UTS and PID namespaces');
   assert.is(podman(['exec', n, 'sh', '-c', 'exit 3']).status, 3, 'exec\'s exit status');
+  const inside = podman(['exec', n, 'sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max']);
+  assert.is(inside.stdout.trim(), '67108864', 'its own limit at the top of its /sys/fs/cgroup, with or without a cgroup namespace');
   const cgroup = (controller: string) => /^\d+:([^:]*):(.*)$/m.exec(spawnSync('grep', [`[:,]${controller}[:,]\\|^0::`, `/proc/${pid}/cgroup`], { encoding: 'utf8' }).stdout)!;
   const mem = cgroup('memory');
   const memFile = mem[1] === '' ? join('/sys/fs/cgroup', mem[2], 'memory.max') : join('/sys/fs/cgroup/memory', mem[2], 'memory.limit_in_bytes');
