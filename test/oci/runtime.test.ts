@@ -5,7 +5,7 @@
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelSuite, tempDir, patience, eventually } from '../helpers.js';
 import { isAlive, commandLine } from '../../src/kernel/proc.js';
@@ -17,7 +17,21 @@ const lib = tempDir('nestbox-oci-test-');
 const run = tempDir('nestbox-oci-run-');
 const root = join(run.path, 'oci');
 const env = { ...process.env, NESTBOX_LIB_DIR: lib.path, NESTBOX_RUN_DIR: run.path, NO_COLOR: '1' };
-const nb = (args: string[], extra: Record<string, string> = {}) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...env, ...extra }, timeout: patience(60_000) });
+/**
+ * nestbox in a child process, its output through files: a created container keeps the stdout and
+ * stderr it was given, and spawnSync would wait on a pipe until the container ends.
+ */
+const nb = (args: string[], extra: Record<string, string> = {}) => {
+  const [outFile, errFile] = [join(run.path, 'stdout'), join(run.path, 'stderr')];
+  const [out, err] = [openSync(outFile, 'w'), openSync(errFile, 'w')];
+  try {
+    const r = spawnSync(process.execPath, [bin, ...args], { stdio: ['ignore', out, err], env: { ...env, ...extra }, timeout: patience(60_000) });
+    return { status: r.status, stdout: readFileSync(outFile, 'utf8'), stderr: readFileSync(errFile, 'utf8') };
+  } finally {
+    closeSync(out);
+    closeSync(err);
+  }
+};
 const oci = (args: string[], extra: Record<string, string> = {}) => nb(['oci', '--root', root, ...args], extra);
 const state = (id: string) => JSON.parse(oci(['state', id]).stdout);
 
@@ -78,7 +92,7 @@ test('create holds the process; start runs it; state follows the kernel; delete 
 test('limits, user, capabilities, rlimits, masked paths and seccomp as the config says, read inside', async () => {
   const { dir, id } = bundle((c) => {
     // The shell's own complaints (its start-up getcwd is refused too) go to stderr, apart.
-    c.process!.args = ['sh', '-c', 'exec 2>/dev/null; id -u; id -g; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status; ulimit -n; cat /proc/kcore /proc/keys | wc -c; pwd -P || echo refused; cat /proc/self/oom_score_adj'];
+    c.process!.args = ['sh', '-c', 'exec 2>/dev/null; id -u; id -g; grep -E "^(CapEff|CapBnd|NoNewPrivs)" /proc/self/status; ulimit -n; cat /proc/kcore /proc/keys | wc -c; env pwd || echo refused; cat /proc/self/oom_score_adj'];
     c.process!.user = { uid: 1000, gid: 1000 };
     c.process!.capabilities = { bounding: ['CAP_KILL', 'CAP_CHOWN'], effective: [], permitted: [], inheritable: [], ambient: [] };
     c.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 100, hard: 200 }];
