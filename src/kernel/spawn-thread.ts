@@ -13,7 +13,7 @@ import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
 import { unshare, joinNamespaces, joinNamespacePaths, sethostname, setThreadIds, limitCapabilities, applyCapabilitySets, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
 import { chmodSync, chownSync, lstatSync, rmSync, statSync, symlinkSync, writeFileSync, constants as fsc } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
 import { setLinkUp } from './netdev.js';
@@ -45,6 +45,11 @@ function perform(step: ThreadStep): void {
     case 'symlink':
       if (step.ifMissing && lstatSync(step.path, { throwIfNoEntry: false })) return;
       return void symlinkSync(step.target, step.path);
+    case 'symlinkInRoot': {
+      const path = join(resolveInRoot(step.root, dirname(step.path), 'dir'), basename(step.path));
+      if (step.ifMissing && lstatSync(path, { throwIfNoEntry: false })) return;
+      return void symlinkSync(step.target, path);
+    }
     case 'touch': return void writeFileSync(step.path, '', { flag: 'a' });
     case 'mkdirInRoot': return void resolveInRoot(step.root, step.path, 'dir');
     case 'mountpoint': {

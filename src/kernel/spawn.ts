@@ -70,6 +70,8 @@ export type ThreadStep =
   | { call: 'sethostname'; name: string }
   | { call: 'mknod'; path: string; mode: number; major: number; minor: number }
   | { call: 'symlink'; target: string; path: string; ifMissing?: boolean }
+  /** A symbolic link at `path` inside `root`, its directory resolved without leaving the root (root-path.ts). */
+  | { call: 'symlinkInRoot'; root: string; target: string; path: string; ifMissing?: boolean }
   | { call: 'touch'; path: string }
   /**
    * Bind `source` onto `path` inside `root`, the path resolved without leaving the root

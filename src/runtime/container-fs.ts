@@ -71,9 +71,9 @@ export function containerFsSteps(config: OciSpec, opts: FsPlanOptions): ThreadSt
       ? { call: 'deviceBindInRoot', root: R, source: d.path, path: d.path }
       : { call: 'mknodInRoot', root: R, path: d.path, type: d.type === 'u' ? 'c' : d.type, major: d.major ?? 0, minor: d.minor ?? 0, mode: d.fileMode ?? 0o666, uid: d.uid ?? 0, gid: d.gid ?? 0 });
   }
-  const dev = join(R, 'dev');
+  // Inside the root: the image's /dev may be a link, which must not lead the links out to the host.
   for (const [link, target] of [['fd', '/proc/self/fd'], ['stdin', '/proc/self/fd/0'], ['stdout', '/proc/self/fd/1'], ['stderr', '/proc/self/fd/2'], ['ptmx', 'pts/ptmx']]) {
-    steps.push({ call: 'symlink', target, path: join(dev, link), ifMissing: true });
+    steps.push({ call: 'symlinkInRoot', root: R, target, path: `/dev/${link}`, ifMissing: true });
   }
   // 6. sysctls go through the container's /proc; the thread has joined its IPC and network
   // namespaces, which decide whose settings /proc/sys shows.
