@@ -50,7 +50,7 @@ test('run --rm: the output, the exit status, nothing left', () => {
   assert.equal(states().filter((s) => !before.includes(s)), [], 'delete --force released each one');
 });
 
-test('run -d, ps, logs, exec, stop, rm; limits in the container\'s cgroup', async () => {
+test('run -d, ps, logs, exec, pause, unpause, stop, rm; limits in the container\'s cgroup', async () => {
   if (!podmanPath) return;
   const n = name('detached');
   const d = podman(['run', '-d', '--name', n, '--memory', '64m', '--pids-limit', '50', image, 'sh', '-c', 'echo started; trap "exit 0" TERM; while true; do sleep 0.2; done']);
@@ -70,6 +70,10 @@ test('run -d, ps, logs, exec, stop, rm; limits in the container\'s cgroup', asyn
   const mem = cgroup('memory');
   const memFile = mem[1] === '' ? join('/sys/fs/cgroup', mem[2], 'memory.max') : join('/sys/fs/cgroup/memory', mem[2], 'memory.limit_in_bytes');
   assert.is(spawnSync('cat', [memFile], { encoding: 'utf8' }).stdout.trim(), '67108864', '--memory 64m, read from the host');
+  assert.is(podman(['pause', n]).status, 0);
+  assert.is(podman(['inspect', '-f', '{{.State.Status}}', n]).stdout.trim(), 'paused', 'the freezer, as `state` reports it');
+  assert.is(podman(['unpause', n]).status, 0);
+  assert.is(podman(['inspect', '-f', '{{.State.Status}}', n]).stdout.trim(), 'running');
   const s = podman(['stop', '-t', '5', n]);
   assert.is(s.status, 0, s.stderr);
   assert.match(podman(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', n]).stdout, /^exited 0/, 'SIGTERM reached its trap');
