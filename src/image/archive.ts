@@ -29,10 +29,19 @@ export interface ImageSource {
   images: number;
 }
 
-/** Small JSON members (manifests, configs) are kept in memory during the first reading. */
+/** Small JSON members (manifests, configs) are kept in memory during the first reading... */
 const SMALL = 1 << 20;
-/** The top-level names an image archive has. Any other (bin, etc, usr) means a root filesystem. */
-const IMAGE_TOP = /^(manifest\.json|repositories|index\.json|oci-layout|blobs|[0-9a-f]{64}(\.json)?)$/;
+/** ...up to this much in all (a root filesystem tar has many small files near its top). */
+const KEPT_LIMIT = 64 << 20;
+/**
+ * The top-level names of Docker's and OCI's own layouts. An archive with other names is still an
+ * image when it has a manifest.json (podman and skopeo write layers as <digest>.tar, hand-made
+ * archives layer1/layer.tar), so these names alone decide nothing; without a manifest, any other
+ * name (bin, etc, usr) means a root filesystem.
+ */
+const IMAGE_TOP = /^(manifest\.json|repositories|index\.json|oci-layout|blobs|[0-9a-f]{64}(\.json|\.tar)?)$/;
+/** No image archive nests deeper than blobs/sha256/<hex>: a deeper path is a root filesystem's. */
+const IMAGE_DEPTH = 3;
 
 const bad = (input: string, why: string) => new UserError(`${input}: ${why}`);
 
@@ -71,31 +80,37 @@ function dirMembers(input: string): Members {
 }
 
 /**
- * A tar archive: the first reading notes every member, keeps the small top-level and blob files
- * in memory, and stops as soon as a member shows it is a root filesystem rather than an image.
+ * A tar archive: the first reading notes every member and keeps the small ones that can be a
+ * manifest or a config in memory. It stops early only at a member no image archive has (a path
+ * deeper than blobs/sha256/<hex>, a device or a FIFO): then the archive is a root filesystem.
  */
-async function tarMembers(input: string, scratch: string): Promise<Members | undefined> {
+async function tarMembers(input: string, scratch: string): Promise<Members & { rootfs: boolean }> {
   const links = new Map<string, string>();
   const kept = new Map<string, Buffer>();
   const files = new Set<string>();
+  let keptBytes = 0;
   let rootfs = false;
   await readTar(input, (entry) => {
     const path = memberName(entry.path);
     if (path === '.' || path === '') return;
-    if (!IMAGE_TOP.test(path.split('/')[0])) {
+    const parts = path.split('/');
+    if (parts.length > IMAGE_DEPTH || !['File', 'OldFile', 'Directory', 'SymbolicLink', 'Link'].includes(entry.type)) {
       rootfs = true;
       return 'stop';
     }
+    if (!IMAGE_TOP.test(parts[0])) rootfs = true; // unless a manifest.json turns up
     if (entry.type === 'SymbolicLink' && entry.linkpath) links.set(path, entry.linkpath);
     if (entry.type !== 'File' && entry.type !== 'OldFile') return;
     files.add(path);
-    if (entry.size <= SMALL && (!path.includes('/') || path.startsWith('blobs/'))) {
+    const base = parts[parts.length - 1];
+    const mayBeJson = parts.length === 1 || parts[0] === 'blobs' || base.endsWith('.json') || base === 'json';
+    if (entry.size <= SMALL && mayBeJson && keptBytes + entry.size <= KEPT_LIMIT) {
+      keptBytes += entry.size;
       const chunks: Buffer[] = [];
       entry.on('data', (c: Buffer) => chunks.push(c));
       entry.on('end', () => kept.set(path, Buffer.concat(chunks)));
     }
   });
-  if (rootfs) return undefined;
 
   // Older docker save archives link identical layers: a/layer.tar -> ../b/layer.tar.
   const resolve = (raw: string): string => {
@@ -113,6 +128,7 @@ async function tarMembers(input: string, scratch: string): Promise<Members | und
   };
 
   return {
+    rootfs,
     has: (raw) => files.has(resolve(raw)),
     read: (raw) => {
       const path = resolve(raw);
@@ -231,11 +247,23 @@ async function ociLayout(input: string, members: Members): Promise<ImageSource> 
   };
 }
 
+/** A manifest.json that lists at least one image with its layers: Docker's `docker save` index. */
+function isSaveManifest(members: Members): boolean {
+  try {
+    const list = JSON.parse(members.read('manifest.json').toString('utf8'));
+    return Array.isArray(list) && Array.isArray(list[0]?.Layers);
+  } catch {
+    return false;
+  }
+}
+
 /** Open what `image import` was given. `scratch` is a private directory for copied-out layers. */
 export async function openSource(input: string, scratch: string): Promise<ImageSource> {
-  const members = statSync(input).isDirectory() ? dirMembers(input) : await tarMembers(input, scratch);
-  if (!members) return { format: 'rootfs', layers: [{ file: input }], images: 1 };
-  if (members.has('manifest.json')) return dockerSave(input, members);
+  const members = statSync(input).isDirectory() ? { ...dirMembers(input), rootfs: false } : await tarMembers(input, scratch);
+  const rootfs = { format: 'rootfs' as const, layers: [{ file: input }], images: 1 };
+  // A root filesystem that happens to hold a file called manifest.json is still a root filesystem.
+  if (members.has('manifest.json') && (!members.rootfs || isSaveManifest(members))) return dockerSave(input, members);
+  if (members.rootfs) return rootfs;
   if (members.has('oci-layout') && members.has('index.json')) return ociLayout(input, members);
   throw bad(input, 'neither a docker save archive (manifest.json), an OCI layout (oci-layout, index.json) nor a root filesystem');
 }

@@ -254,6 +254,38 @@ test('hostile archives are refused, each with a one-line message, leaving nothin
   assert.equal(layers(), before);
 });
 
+test('a docker save archive whose members are not named by digests is imported as an image, not as a root filesystem', () => {
+  // As podman and skopeo write them (<digest>.tar beside manifest.json), and as one made by hand.
+  const dir = w('named.d');
+  mkdirSync(join(dir, 'layer1'), { recursive: true });
+  writeFileSync(join(dir, 'layer1', 'layer.tar'), baseTar);
+  writeFileSync(join(dir, `${sha256(topTar)}.tar`), topTar);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, rootfs: { type: 'layers', diff_ids: [baseTar, topTar].map((t) => `sha256:${sha256(t)}`) } }));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['named:v1'], Layers: ['layer1/layer.tar', `${sha256(topTar)}.tar`] }]));
+  tarDir(dir, w('named.tar'));
+  const r = nb(['image', 'import', w('named.tar')]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^imported named:v1 from a docker save archive: 2 layers/m);
+  const c = inside('named:v1', 'cat /etc/added.txt');
+  assert.is(c.stdout, 'added by the top layer\n', c.stderr);
+  assert.is(nb(['image', 'rm', 'named:v1']).status, 0);
+});
+
+test('a device node archived by GNU tar is refused with its own numbers (b 8:0, not 0:0)', () => {
+  // GNU tar's header magic is "ustar  \0", not POSIX's "ustar\0" "00"; the numbers sit in the same fields.
+  const root = w('gnu-dev');
+  mkdirSync(root);
+  const mk = spawnSync('mknod', [join(root, 'disk'), 'b', '8', '0']);
+  assert.is(mk.status, 0, String(mk.stderr));
+  const tar = tarDir(root, w('gnu-dev.tar'));
+  assert.is(tar.subarray(512 + 257, 512 + 265).toString('latin1'), 'ustar  \0', 'a GNU-format header');
+  const before = layers();
+  const r = nb(['image', 'import', w('gnu-dev.tar')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /refused entry "\.\/disk": a device node \(b 8:0\)/);
+  assert.equal(layers(), before);
+});
+
 test('image rm: refused while a container exists, then removes only the layers no other image uses', () => {
   const c = nb(['run', '--name', 'keeper', '--net', 'none', 'second:v1', '--', 'true']);
   assert.is(c.status, 0, c.stderr);
