@@ -12,19 +12,20 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { UserError } from '../errors.js';
-import type { ImageManifest } from '../runtime/images.js';
 import { readTar } from './tar.js';
 
-export type ImageConfig = NonNullable<ImageManifest['config']>;
 export type ArchiveFormat = 'docker-save' | 'oci' | 'rootfs';
 
 export interface ImageSource {
   format: ArchiveFormat;
   /** Layer tars (plain or gzip), bottom first, with the diff id the config expects of each. */
   layers: { file: string; diffId?: string }[];
-  config?: ImageConfig;
-  /** The name the archive gives the image (a RepoTag or an OCI ref.name), if any. */
+  /** The image's config, its bytes exactly as in the archive (their sha256 is the image's ID). */
+  configText?: string;
+  /** The name the archive gives the image (a RepoTag or an OCI ref.name), if any... */
   name?: string;
+  /** ...and all of them (a docker save archive may give an image several RepoTags). */
+  tags?: string[];
   /** How many images the archive holds (only the first is imported). */
   images: number;
 }
@@ -173,15 +174,13 @@ function json(input: string, members: Members, path: string): any {
 
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : undefined);
 
-/** What `run` may use from an image's config: its environment, command and working directory. */
-function configOf(config: any): { config: ImageConfig; diffIds?: string[] } {
-  const c = config?.config ?? {};
-  const out: ImageConfig = {};
-  if (strings(c.Env)) out.Env = c.Env;
-  if (strings(c.Entrypoint)) out.Entrypoint = c.Entrypoint;
-  if (strings(c.Cmd)) out.Cmd = c.Cmd;
-  if (typeof c.WorkingDir === 'string' && c.WorkingDir) out.WorkingDir = c.WorkingDir;
-  return { config: out, diffIds: strings(config?.rootfs?.diff_ids) };
+/** A config member: its exact text, and the layers' diff ids it lists (the text must be an image config). */
+function configOf(input: string, members: Members, path: string, data?: Buffer): { configText: string; diffIds?: string[] } {
+  const bytes = data ?? members.read(path);
+  let config: any;
+  try { config = JSON.parse(bytes.toString('utf8')); } catch { throw bad(input, `${path} is not valid JSON`); }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw bad(input, `${path} is not an image config`);
+  return { configText: bytes.toString('utf8'), diffIds: strings(config?.rootfs?.diff_ids) };
 }
 
 /** Pair each layer file with the diff id the config gives it: one per layer, or none at all. */
@@ -190,13 +189,14 @@ function pairLayers(input: string, files: string[], diffIds: string[] | undefine
   return files.map((file, i) => ({ file, diffId: diffIds?.[i] }));
 }
 
-async function dockerSave(input: string, members: Members): Promise<ImageSource> {
+async function dockerSave(input: string, members: Members, index: number): Promise<ImageSource> {
   const list = json(input, members, 'manifest.json');
   if (!Array.isArray(list) || !list.length || !Array.isArray(list[0]?.Layers)) throw bad(input, 'manifest.json lists no image');
-  const m = list[0];
-  const { config, diffIds } = configOf(json(input, members, m.Config));
+  const m = list[index];
+  if (!m || !Array.isArray(m.Layers)) throw bad(input, `manifest.json lists no image ${index + 1}`);
+  const { configText, diffIds } = configOf(input, members, memberPath(input, m.Config));
   const files = await members.files(m.Layers);
-  return { format: 'docker-save', layers: pairLayers(input, files, diffIds), config, name: strings(m.RepoTags)?.[0], images: list.length };
+  return { format: 'docker-save', layers: pairLayers(input, files, diffIds), configText, name: strings(m.RepoTags)?.[0], tags: strings(m.RepoTags) ?? [], images: list.length };
 }
 
 /** An OCI blob's path, from a digest checked to be one ("sha256:" and 64 hex digits, nothing else). */
@@ -207,11 +207,15 @@ function blob(input: string, digest: unknown): string {
 }
 
 /** A small blob, checked against its digest: in an OCI layout every blob is named by its sha256. */
-function verifiedJson(input: string, members: Members, digest: string): any {
+function verifiedBlob(input: string, members: Members, digest: string): Buffer {
   const path = blob(input, digest);
   const data = members.read(path);
   if (`sha256:${createHash('sha256').update(data).digest('hex')}` !== digest) throw bad(input, `${path} does not match its digest`);
-  return JSON.parse(data.toString('utf8'));
+  return data;
+}
+
+function verifiedJson(input: string, members: Members, digest: string): any {
+  return JSON.parse(verifiedBlob(input, members, digest).toString('utf8'));
 }
 
 const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
@@ -236,12 +240,13 @@ async function ociLayout(input: string, members: Members): Promise<ImageSource> 
   }
   const manifest = verifiedJson(input, members, desc?.digest);
   if (!Array.isArray(manifest?.layers)) throw bad(input, 'the OCI manifest lists no layers');
-  const { config, diffIds } = configOf(verifiedJson(input, members, manifest.config?.digest));
+  const configDigest = manifest.config?.digest;
+  const { configText, diffIds } = configOf(input, members, blob(input, configDigest), verifiedBlob(input, members, configDigest));
   const files = await members.files(manifest.layers.map((l: any) => blob(input, l?.digest)));
   return {
     format: 'oci',
     layers: pairLayers(input, files, diffIds),
-    config,
+    configText,
     name: ann['org.opencontainers.image.ref.name'] ?? ann['io.containerd.image.name'],
     images: Array.isArray(index.manifests) ? index.manifests.length : 1,
   };
@@ -258,11 +263,11 @@ function isSaveManifest(members: Members): boolean {
 }
 
 /** Open what `image import` was given. `scratch` is a private directory for copied-out layers. */
-export async function openSource(input: string, scratch: string): Promise<ImageSource> {
+export async function openSource(input: string, scratch: string, index = 0): Promise<ImageSource> {
   const members = statSync(input).isDirectory() ? { ...dirMembers(input), rootfs: false } : await tarMembers(input, scratch);
   const rootfs = { format: 'rootfs' as const, layers: [{ file: input }], images: 1 };
   // A root filesystem that happens to hold a file called manifest.json is still a root filesystem.
-  if (members.has('manifest.json') && (!members.rootfs || isSaveManifest(members))) return dockerSave(input, members);
+  if (members.has('manifest.json') && (!members.rootfs || isSaveManifest(members))) return dockerSave(input, members, index);
   if (members.rootfs) return rootfs;
   if (members.has('oci-layout') && members.has('index.json')) return ociLayout(input, members);
   throw bad(input, 'neither a docker save archive (manifest.json), an OCI layout (oci-layout, index.json) nor a root filesystem');
