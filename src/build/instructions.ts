@@ -11,6 +11,9 @@ import { pairs, word, words, type Lookup } from './words.js';
 
 export const envMap = (env: string[] = []) => new Map(env.map((e) => [e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
 
+/** A JSON object with its keys in order, as Go writes a map (Docker's configs list them so). */
+const sorted = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
 export interface ConfigChange { createdBy: string; change: (c: ImageConfigFile) => void }
 
 /**
@@ -35,7 +38,7 @@ export function configChange(inst: Instruction, config: ImageConfigFile, lookup:
     case 'LABEL': {
       const kv = pairs(inst.args, lookup, escape);
       createdBy = `LABEL ${kv.map(([k, v]) => `${k}=${v}`).join(' ')}`;
-      change = (c) => { c.config.Labels = { ...c.config.Labels, ...Object.fromEntries(kv.map(([k, v]) => [k, v ?? ''])) }; };
+      change = (c) => { c.config.Labels = sorted({ ...c.config.Labels, ...Object.fromEntries(kv.map(([k, v]) => [k, v ?? ''])) }); };
       break;
     }
     case 'EXPOSE': {
@@ -48,14 +51,14 @@ export function configChange(inst: Instruction, config: ImageConfigFile, lookup:
         for (let port = from; port <= to; port++) ports.push(`${port}/${(m[3] ?? 'tcp').toLowerCase()}`);
       }
       createdBy = `EXPOSE ${ports.join(' ')}`;
-      change = (c) => { c.config.ExposedPorts = { ...c.config.ExposedPorts, ...Object.fromEntries(ports.map((p) => [p, {}])) }; };
+      change = (c) => { c.config.ExposedPorts = sorted({ ...c.config.ExposedPorts, ...Object.fromEntries(ports.map((p) => [p, {}])) }); };
       break;
     }
     case 'VOLUME': {
       const paths = ws().filter(Boolean);
       if (!paths.length) throw where('VOLUME needs a path');
       createdBy = `VOLUME [${paths.join(' ')}]`;
-      change = (c) => { c.config.Volumes = { ...c.config.Volumes, ...Object.fromEntries(paths.map((p) => [p, {}])) }; };
+      change = (c) => { c.config.Volumes = sorted({ ...c.config.Volumes, ...Object.fromEntries(paths.map((p) => [p, {}])) }); };
       break;
     }
     case 'USER': {

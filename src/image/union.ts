@@ -7,7 +7,7 @@
 // hides the same name below; a whiteout (a 0/0 character device) hides it and says "absent"; a
 // directory is the union of the same directory in every layer down to the first one that is not a
 // directory, or that is marked opaque (trusted.overlay.opaque=y), which hides those below it.
-import { lstatSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, Stats } from 'node:fs';
 import { join, posix } from 'node:path';
 import { getXattr } from '../kernel/xattr.js';
 import type { TreeSource } from './layer-tar.js';
@@ -32,9 +32,10 @@ export class LayerView implements TreeSource {
   /** `layers`: directories, top first (overlayfs's lowerdir order; a container's upper directory first). */
   constructor(private readonly layers: string[]) {}
 
-  /** The root: every layer's root is part of it. */
+  /** The root: every layer's root is part of it (an image of no layers, FROM scratch: an empty directory). */
   private root(): Found {
     const top = this.layers[0];
+    if (top === undefined) return { path: '/', abs: '', st: Object.assign(Object.create(Stats.prototype), { mode: 0o40755, uid: 0, gid: 0, mtimeMs: 0, size: 0 }), dirs: [] };
     return { path: '/', abs: top, st: lstatSync(top), dirs: [...this.layers] };
   }
 
