@@ -126,6 +126,7 @@ test('the config: inspect shows every instruction\'s setting, history reads agai
     '{"53/udp":{},"8080/tcp":{}} {"/data":{}} nestbox demo');
   assert.match(inspect('demo:v1', '{{json .Config.Env}}'), /"GREETING=hello world","TARGET=\/srv"/);
   assert.is(inspect('demo:v1', '{{.Id}}').slice(7, 19), id);
+  assert.is(ok(['inspect', '-f', '{{.Id}}', 'demo:v1']).trim(), `sha256:${inspect('demo:v1', '{{.Id}}').slice(7)}`, 'inspect finds an image where no container has the name, as Docker\'s');
   const history = ok(['image', 'history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'demo:v1']).trim().split('\n').reverse();
   assert.is(history.length, 17, 'the base\'s line and one per instruction after FROM');
   assert.match(history[0], /^nestbox rootfs create/);
