@@ -63,7 +63,7 @@ export async function commitContainer(ref: string, target: string | undefined, o
       try {
         const upper = paths(c.id).upper;
         if (!existsSync(upper)) mkdirSync(upper, { recursive: true }); // created, never started: no changes
-        const exclude = upperExclusions(upper, new LayerView(layerDirs(base.layers)));
+        const exclude = upperExclusions(upper, new LayerView(layerDirs(base.layers)), c.spec.volumes.map((v) => v.target));
         ({ digest } = packToFile(directoryTree(upper), tar, { exclude: (rel) => exclude.has(rel) }));
       } finally {
         if (frozen) pauseContainer(c.id, false);
