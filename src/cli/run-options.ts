@@ -28,7 +28,7 @@ const EVERYDAY_OPTIONS: Record<string, RunOption> = {
   'add-host': { type: 'string', multiple: true, description: 'add NAME:IP to /etc/hosts; IP host-gateway is the host\'s address on nb0 (--net bridge only; Docker allows it with any network)' },
   ulimit: { type: 'string', multiple: true, description: 'a resource limit NAME=SOFT[:HARD] (nofile, nproc, core, memlock, stack, cpu, fsize, ...; -1 unlimited), set on PID 1 before its command runs, and on exec\'d processes' },
   device: { type: 'string', multiple: true, description: 'give the container a host device: /dev/HOST[:/dev/CONTAINER][:rwm] (the node bound in, and allowed by the device rules)' },
-  'stop-signal': { type: 'string', description: 'the signal `nestbox stop` sends first (default SIGTERM)' },
+  'stop-signal': { type: 'string', description: 'the signal `nestbox stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' },
   'stop-timeout': { type: 'string', description: 'seconds `nestbox stop` waits before SIGKILL when not given -t: 0-3600, default 10 (Docker\'s -1, wait forever, is not offered)' },
   'memory-swap': { type: 'string', description: 'memory plus swap (e.g. 128m; at least --memory, which it needs; -1: unlimited swap); where the kernel does not account swap it is ignored' },
   'cpu-shares': { type: 'string', char: 'c', description: 'relative CPU weight, 2-262144 (default 1024; 0: not set): cpu.shares on cgroup v1, cpu.weight on v2 (converted as runc does); Docker moves values outside the range into it, nestbox refuses them' },
