@@ -121,7 +121,7 @@ const lab: Lab<BuildState> = {
       id: 'build',
       title: t('A Dockerfile of two steps, built', '一个两步的 Dockerfile，构建出来'),
       explain: t([
-        'A **Dockerfile** lists the steps that make an image. `FROM default` starts from nestbox\'s own root filesystem; each `RUN` runs a shell command on the image so far. nestbox writes this one in `{app}`:',
+        'A **Dockerfile** lists the steps that make an image. `FROM default` starts from nestbox\'s own root filesystem; each `RUN` runs a shell command on the image so far. nestbox writes this one in `app/`, in the lab\'s work directory:',
         '',
         '```dockerfile',
         dockerfile(STEP1, STEP2).trimEnd(),
@@ -129,7 +129,7 @@ const lab: Lab<BuildState> = {
         '',
         '`nestbox build` runs each `RUN` in a **real container** (the same code as `nestbox run`: namespaces, a cgroup, an overlay root) whose lower layers are the image so far and whose upper directory starts empty. When the command ends, that upper directory holds exactly what it changed; nestbox packs it as a tar, the new **layer**, and removes the container. Watch the output: `Running in ...` is the container, and each step ends with the ID of the image it made.',
       ].join('\n'), [
-        '**Dockerfile** 列出制作一个镜像的各个步骤。`FROM default` 从 nestbox 自己的根文件系统开始；每条 `RUN` 在到目前为止的镜像上运行一条 shell 命令。nestbox 把下面这个 Dockerfile 写在 `{app}` 里：',
+        '**Dockerfile** 列出制作一个镜像的各个步骤。`FROM default` 从 nestbox 自己的根文件系统开始；每条 `RUN` 在到目前为止的镜像上运行一条 shell 命令。nestbox 把下面这个 Dockerfile 写在实验工作目录下的 `app/` 里：',
         '',
         '```dockerfile',
         dockerfile(STEP1, STEP2).trimEnd(),
@@ -137,12 +137,13 @@ const lab: Lab<BuildState> = {
         '',
         '`nestbox build` 让每条 `RUN` 都在一个**真正的容器**里运行（和 `nestbox run` 用的是同一套代码：命名空间、控制组、overlay 根目录）。这个容器的下层（lower layer）就是到目前为止的镜像，上层目录（upper directory）一开始是空的。命令结束时，上层目录里装的正好是这条命令改动的东西；nestbox 把它打成一个 tar 包，这就是新的**层**（layer），然后删掉这个容器。注意看输出：`Running in ...` 就是那个容器，每一步最后都会打印它做出来的镜像的 ID。',
       ].join('\n')),
-      command: 'sudo nestbox build --network none -t {repo}:v1 {app}',
+      command: 'sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app',
       syscall: 'per RUN: clone(CLONE_NEWNS|CLONE_NEWPID|...); mount("overlay", lowerdir=<layers>, upperdir=<empty>); execve("/bin/sh", "-c", ...); then the upper directory packed as a tar',
       async perform(ctx) {
         ctx.state.repo = `lab-build-${ctx.unique}`;
         ctx.state.cacheBefore = cacheEntries();
         ctx.state.app = join(ctx.workDir, 'app');
+        ctx.state.second = join(ctx.workDir, 'second');
         mkdirSync(ctx.state.app, { recursive: true });
         writeFileSync(join(ctx.state.app, 'Dockerfile'), dockerfile(STEP1, STEP2));
         ctx.state.output = await build(ctx, `${ctx.state.repo}:v1`, ctx.state.app);
@@ -183,13 +184,12 @@ const lab: Lab<BuildState> = {
       id: 'shared',
       title: t('A second image shares the first step\'s layer', '第二个镜像共用第一步的层'),
       explain: t(
-        'A second Dockerfile starts with the same `FROM` and the same first `RUN`, then does something else. The build cache (build cache) finds the first step already made from the same image with the same instruction: `Using cache`, no container. Its layer is not made again, or copied: both images list the same diff_id, and overlayfs mounts the same directory under containers of either.',
+        'A second Dockerfile starts with the same `FROM` and the same first `RUN`, then does something else. The build cache finds the first step already made from the same image with the same instruction: `Using cache`, no container. Its layer is not made again, or copied: both images list the same diff_id, and overlayfs mounts the same directory under containers of either.',
         '第二个 Dockerfile 以同样的 `FROM` 和同样的第一条 `RUN` 开头，后面做别的事。构建缓存（build cache）发现第一步已经做过：同样的镜像、同样的指令，于是打印 `Using cache`，不启动容器。这一层不会再做一遍，也不会复制一份：两个镜像列出的是同一个 diff_id，不管哪个镜像的容器，overlayfs 挂载的都是同一个目录。',
       ),
       command: 'sudo nestbox build --network none -t {repo}:other {second}',
       syscall: 'stat(2): the same layer directory (same inode) in both images\' lowerdir',
       async perform(ctx) {
-        ctx.state.second = join(ctx.workDir, 'second');
         mkdirSync(ctx.state.second, { recursive: true });
         writeFileSync(join(ctx.state.second, 'Dockerfile'), dockerfile(STEP1, 'RUN echo "another image" > /hello/other.txt'));
         ctx.state.secondOutput = await build(ctx, `${ctx.state.repo}:other`, ctx.state.second);
@@ -293,7 +293,7 @@ const lab: Lab<BuildState> = {
         const none: Text = t('(no such image)', '（没有这个镜像）');
         return [
           observeThat(t(`the image ${ctx.state.repo}:v2`, `镜像 ${ctx.state.repo}:v2`), t('4 layers', '4 层'), v2.length ? t(`${v2.length} layers`, `${v2.length} 层`) : none, v2.length === 4),
-          observe(t('its first three layers, against {repo}:v1\'s', '它的前三层，和 {repo}:v1 的相比'), t('the same 3', '同样的 3 层'), reused === 3 ? t('the same 3', '同样的 3 层') : t(`${reused} the same`, `${reused} 层相同`)),
+          observe(t(`its first three layers, against ${ctx.state.repo}:v1's`, `它的前三层，和 ${ctx.state.repo}:v1 的相比`), t('the same 3', '同样的 3 层'), reused === 3 ? t('the same 3', '同样的 3 层') : t(`${reused} the same`, `${reused} 层相同`)),
           observeThat(t('its new top layer', '它新的最上面一层'), t('has hello/three.txt', '里面有 hello/three.txt'), top || none, / hello\/three\.txt/.test(` ${top}`)),
         ];
       },
