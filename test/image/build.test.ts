@@ -152,6 +152,15 @@ test('run honours USER, WORKDIR, ENV, ENTRYPOINT and CMD; arguments replace CMD;
   } finally {
     ok(['rm', '-v', 'labelled']);
   }
+  // -P publishes each EXPOSEd port on a free host port.
+  ok(['run', '-d', '-P', '--name', 'published', '--entrypoint', '/bin/sleep', 'demo:v1', '30']);
+  try {
+    const ports = ok(['port', 'published']);
+    assert.match(ports, /^8080\/tcp -> 0\.0\.0\.0:\d+$/m);
+    assert.match(ports, /^53\/udp -> 0\.0\.0\.0:\d+$/m);
+  } finally {
+    ok(['rm', '-f', '-v', 'published']);
+  }
   // `demo` is demo:latest, which does not exist.
   const none = nb(['run', '--rm', '--net', 'none', 'demo']);
   assert.is(none.status, 125);
@@ -280,7 +289,7 @@ test('image rm keeps what the build cache holds; builder prune removes it', () =
 });
 
 test.after(() => {
-  for (const c of ['labelled', 'changer']) nb(['rm', '-f', '-v', c]);
+  for (const c of ['labelled', 'changer', 'published']) nb(['rm', '-f', '-v', c]);
   lib.remove();
   work.remove();
 });
