@@ -153,7 +153,7 @@ export async function build(opts: BuildOptions): Promise<BuildResult> {
         created: final.config.created ?? new Date().toISOString(),
         source: `nestbox build ${checked.context}`,
         format: 'build',
-        size: layers.reduce((sum, l) => sum + treeSize(join(layerDirs([l])[0])), 0),
+        size: layers.reduce((sum, l) => sum + treeSize(layerDirs([l])[0]), 0),
       };
       // Without -t the image has no name, as Docker's "<none>:<none>": found by its ID (unless a
       // name has it already).

@@ -35,7 +35,13 @@ async function baseOf(c: Container, scratch: string): Promise<{ config: ImageCon
     const config = image ? parseConfig(image.configText) : bareConfig(c.spec.layers.map(diffIdOf), new Date(0).toISOString(), '');
     return { config, layers: c.spec.layers };
   }
-  // A container of a root filesystem directory (default): the directory becomes the bottom layer.
+  // A container of the default rootfs: its base is the image `FROM default` builds on.
+  if (c.spec.image === 'default') {
+    const { resolveBase } = await import('../build/from.js');
+    const config = parseConfig((await resolveBase('default', scratch)).configText);
+    return { config, layers: config.rootfs.diff_ids.map(layerIdOf) };
+  }
+  // Of another root filesystem directory: the directory becomes the bottom layer.
   const [dir] = await containerLayers(c.spec);
   const tar = join(scratch, 'base.tar');
   const { digest } = packToFile(directoryTree(dir), tar, { exclude: (rel) => rel === '.nestbox-rootfs.json' });
