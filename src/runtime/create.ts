@@ -31,7 +31,7 @@ import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState,
 import { rootfsSteps, finishSteps, cgroupSteps, writeEtcFiles, sysctlSteps } from './mounts.js';
 import { detectCgroupLayout } from '../kernel/cgroup-layout.js';
 import { containerControllers, applyLimits, insideCgroup } from './cgroups.js';
-import { resolveImage, userFiles } from './images.js';
+import { containerLayers, userFiles } from './images.js';
 import { resolveUser, addGroups } from './users.js';
 import { INIT_PATH } from './init-binary.js';
 import { setupNetwork } from './network.js';
@@ -71,7 +71,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   };
   warmThreads(2); // already warm when called from the run command
   const p = paths(spec.id);
-  const lower = await resolveImage(spec.image);
+  const lower = await containerLayers(spec);
   // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them;
   // so are --group-add's, added to the user's groups (root's, without -u).
   if (spec.user !== undefined || spec.groupAdd?.length) {

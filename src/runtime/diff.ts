@@ -7,7 +7,7 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getXattr } from '../kernel/xattr.js';
 import { findContainer, paths } from './store.js';
-import { resolveImage } from './images.js';
+import { containerLayers } from './images.js';
 
 export interface Change { kind: 'A' | 'C' | 'D'; path: string }
 
@@ -64,5 +64,5 @@ export function withoutMountPoints(changes: Change[], mountPoints: string[]): Ch
 export async function containerChanges(ref: string): Promise<Change[]> {
   const c = findContainer(ref);
   const mountPoints = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/dev', '/proc', '/sys', ...c.spec.volumes.map((v) => v.target)];
-  return withoutMountPoints(layerChanges(paths(c.id).upper, await resolveImage(c.spec.image)), mountPoints);
+  return withoutMountPoints(layerChanges(paths(c.id).upper, await containerLayers(c.spec)), mountPoints);
 }
