@@ -23,6 +23,7 @@ import { paths, updateState, load, stoppedByUser } from './store.js';
 import { interruptible } from './interrupt.js';
 import { shouldRestart } from './restart-policy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setNonBlocking } from '../kernel/fcntl.js';
 
 /** Where a foreground container's output goes besides its log: nestbox's own, unless a build says otherwise. */
 export interface Output { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
@@ -31,6 +32,9 @@ export interface Output { stdout: NodeJS.WritableStream; stderr: NodeJS.Writable
 export async function runForeground(spec: ContainerSpec, output: Output = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run ${spec.name}`);
   const devNull = openSync('/dev/null', 'r');
+  // -i hands this process's standard input to PID 1 as it is: blocking, whatever Node made of it
+  // (see execInContainer).
+  if (spec.interactive && !spec.tty) setNonBlocking(0, false);
   const interrupt = interruptible();
   // Without -t: a pipe per stream, read here. With -t the terminal carries all three.
   const out = spec.tty ? undefined : pipe();
