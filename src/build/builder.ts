@@ -37,7 +37,7 @@ import { cacheKey, cacheLookup, cacheStore, holdLayers, releaseLayers } from './
 import { resolveBase } from './from.js';
 import { runStep } from './run-step.js';
 
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface BuildOptions {
   /** The context directory. */

@@ -42,7 +42,7 @@ export interface CopyRequest {
 const seconds = (st: Stats) => Math.max(0, Math.floor(st.mtimeMs / 1000));
 
 /** Compare paths a component at a time: the order a directory walk writes them (parents first). */
-export function treeOrder(a: string, b: string): number {
+function treeOrder(a: string, b: string): number {
   const x = a.split('/'), y = b.split('/');
   for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
   return x.length - y.length;

@@ -43,7 +43,7 @@ export interface ImageConfigFile {
 
 /** Docker's names for Node's process.arch. */
 const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-export const thisArchitecture = () => ARCH[process.arch] ?? process.arch;
+const thisArchitecture = () => ARCH[process.arch] ?? process.arch;
 
 const sha256 = (text: string) => (require('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(text).digest('hex');
 

@@ -9,7 +9,7 @@ import { layerIdOf } from './config.js';
 import { isDangling, listImages, treeSize } from './store.js';
 
 /** "app:v1" -> ["app", "v1"]; a nameless image is "<none>", "<none>". */
-export function repoTag(image: StoredImage): [string, string] {
+function repoTag(image: StoredImage): [string, string] {
   if (isDangling(image)) return ['<none>', '<none>'];
   const i = image.name.lastIndexOf(':');
   return [image.name.slice(0, i), image.name.slice(i + 1)];

@@ -10,7 +10,7 @@ import { withLock, LockTimeout } from '../host/lock.js';
 import {
   findImage, IMAGE_NAME, imageKey, imagesDir, layersDir, readManifest, withTag, type ImageManifest, type StoredImage,
 } from '../runtime/images.js';
-import { imageId, type RunConfig } from './config.js';
+import { imageId } from './config.js';
 import { cachedLayers, pruneCache } from '../build/cache.js';
 import { allConfigs, listContainers, writeJson } from '../runtime/store.js';
 
@@ -67,11 +67,6 @@ export function requireImage(ref: string): StoredImage {
   const found = findImage(ref);
   if (!found) throw new UserError(`no such image: ${ref} (see nestbox image ls)`);
   return found;
-}
-
-/** What `run` takes from an image's config when the user does not say: command, Env, User, ports... */
-export function imageConfig(ref: string): RunConfig | undefined {
-  return findImage(ref)?.config;
 }
 
 /** Fails when the name is taken (by this name, or by one stored under the same directory). */
@@ -151,7 +146,7 @@ export function treeSize(dir: string): number {
  * Layers nothing lists any more: no image, no entry of the build cache (`docker rmi` keeps what
  * the cache holds, until `builder prune`), no build running now.
  */
-export function unusedLayers(candidates: string[]): string[] {
+function unusedLayers(candidates: string[]): string[] {
   const used = usedLayers();
   return [...new Set(candidates)].filter((l) => !used.has(l));
 }

@@ -12,7 +12,7 @@ import { containerLayers } from './images.js';
 export interface Change { kind: 'A' | 'C' | 'D'; path: string }
 
 /** The changes under `upper` against the image's layers (`lower`, top first), sorted by path. */
-export function layerChanges(upper: string, lower: string[]): Change[] {
+function layerChanges(upper: string, lower: string[]): Change[] {
   const out: Change[] = [];
   const inImage = (path: string) => lower.some((l) => !!lstatSync(join(l, path), { throwIfNoEntry: false }));
   const walk = (rel: string) => {
@@ -53,7 +53,7 @@ function readdirSafe(dir: string): string[] {
  * that changed only to hold them: Docker keeps these in an "init" layer of its own, below the
  * container's, so a fresh container shows no change.
  */
-export function withoutMountPoints(changes: Change[], mountPoints: string[]): Change[] {
+function withoutMountPoints(changes: Change[], mountPoints: string[]): Change[] {
   const points = new Set(mountPoints);
   const kept = changes.filter((c) => !points.has(c.path));
   const holdsMountPoint = (dir: string) => mountPoints.some((m) => m.startsWith(dir + '/'));

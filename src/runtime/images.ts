@@ -94,7 +94,7 @@ export function findImage(ref: string): StoredImage | undefined {
  * The lower layers for a container, top first (overlayfs's lowerdir order): an image's layers, or
  * one directory. "default" is the default rootfs, built on first use.
  */
-export async function resolveImage(ref: string): Promise<string[]> {
+async function resolveImage(ref: string): Promise<string[]> {
   const manifest = findImage(ref);
   if (manifest) return layerDirs(manifest.layers);
   if (ref === 'default') {

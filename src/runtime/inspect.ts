@@ -17,7 +17,7 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 
 /** docker inspect's Mounts: binds, volumes and --mount tmpfs, each with its type (mount-spec.ts). */
-export function mountsOf(spec: ContainerSpec): Record<string, unknown>[] {
+function mountsOf(spec: ContainerSpec): Record<string, unknown>[] {
   return dockerMounts(spec);
 }
 

@@ -175,7 +175,7 @@ export function resolvConf(net: ContainerSpec['net']['mode'], etc = readOr('/etc
  * flags of the host's /dev (not nodev), so the node opens; whether it may be read, written or made
  * is then the device rules' decision (cgroups.ts), as for the default devices.
  */
-export function initAndDeviceBinds(spec: ContainerSpec, R: string): ThreadStep[] {
+function initAndDeviceBinds(spec: ContainerSpec, R: string): ThreadStep[] {
   const steps: ThreadStep[] = [];
   if (spec.init) {
     const tini = findInitBinary();

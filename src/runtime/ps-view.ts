@@ -11,7 +11,7 @@ export type DockerState = 'created' | 'running' | 'paused' | 'restarting' | 'exi
 /** What another part of nestbox may record: the restart policy's state (read with defaults). */
 type RestartState = ContainerState & { Restarting?: boolean; RestartCount?: number };
 
-export function isRestarting(state: ContainerState): boolean {
+function isRestarting(state: ContainerState): boolean {
   return (state as RestartState).Restarting === true || (state.Status as string) === 'restarting';
 }
 
