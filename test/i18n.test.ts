@@ -75,13 +75,73 @@ function bilingual(where: string, text: Shown | undefined): void {
   assert.ok(CJK.test(text.zh), `${where}: the Chinese is not Chinese: ${text.zh}`);
 }
 
-test('every lab: its title, each step\'s title and explanation, each exercise\'s task and hints, in both languages', async () => {
+/**
+ * The words of a syscall line that are not code: what is left once quoted strings and call
+ * arguments are taken out, when it reads as English (three lowercase words in a row, or a word
+ * that joins a sentence: "to", "of", "from"...). A plain-string line must have none: it is shown
+ * as it is in both languages. A remark in parentheses after a space, "waitpid (the monitor)", is
+ * words, not arguments.
+ */
+function syscallProse(line: string): string | undefined {
+  let outside = line.replace(/"(?:[^"\\]|\\.)*"/g, ' ');
+  // A call's arguments, innermost first, until none are left: mount(NULL, "/", ...) is all code.
+  for (let before = ''; before !== outside;) [before, outside] = [outside, outside.replace(/\b(\w+)\([^()]*\)/g, '$1 ')];
+  outside = outside.replace(/[()]/g, ' ');
+  const run = /(?:^|\s)([a-z]{2,}\s+[a-z]{2,}\s+[a-z]{2,})(?=\s|$)/.exec(outside);
+  if (run) return run[1];
+  const joiner = /(?:^|\s)(the|a|an|of|to|on|in|into|from|for|with|without|and|or|then|by|per|each|which|at|over)(?=\s|$)/.exec(outside);
+  return joiner?.[1];
+}
+
+/** The calls (name followed by "(") and the constants (MS_BIND, SIGKILL, EPERM) a syscall line names. */
+function callsAndFlags(line: string): string[] {
+  const calls = line.match(/\b[a-z_][a-z0-9_]*(?=\()/g) ?? [];
+  const flags = line.match(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\bSIG[A-Z]+\b|\bE[A-Z]{3,}\b/g) ?? [];
+  return [...calls, ...flags].sort();
+}
+
+/**
+ * A syscall line: only code as a plain string; with words, a Text whose Chinese names the same
+ * calls and flags as its English (the words are translated, the calls are not).
+ */
+function syscallLine(where: string, line: Shown): void {
+  if (typeof line === 'string') {
+    const words = syscallProse(line);
+    assert.not.ok(words, `${where} has English words ("${words}") but no Chinese: make it t(en, zh): ${line}`);
+    return;
+  }
+  bilingual(where, line);
+  assert.equal(callsAndFlags(line.zh), callsAndFlags(line.en), `${where}: the Chinese names other calls or flags than the English`);
+}
+
+test('syscallProse finds the words in a syscall line, not its code', () => {
+  // Lines as they once were, English only.
+  assert.ok(syscallProse('the first two steps from the build cache; one new container for the new RUN'));
+  assert.ok(syscallProse('write(2) to memory.max (v1: memory.limit_in_bytes)'));
+  assert.ok(syscallProse('readlink(2) on /proc/self/ns/uts, uname(2)'));
+  assert.ok(syscallProse('nf_nat: the conntrack entry stores the original and the rewritten tuple'));
+  assert.ok(syscallProse('kill(PID1, SIGTERM); waitpid (the monitor); rmdir (cgroup)'));
+  // Code only.
+  assert.not.ok(syscallProse('unshare(CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); mount("JAIL", "JAIL", NULL, MS_BIND|MS_REC); chdir("JAIL"); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")'));
+  assert.not.ok(syscallProse('netlink RTM_NEWLINK IFLA_INFO_KIND "bridge"; RTM_NEWADDR; RTM_NEWLINK IFF_UP'));
+  assert.not.ok(syscallProse('mount(MS_BIND); chdir; pivot_root(".", "."); umount2(".", MNT_DETACH)'));
+  assert.not.ok(syscallProse('read("/proc/{pid1}/status"); readlink("/proc/{monitor}/fd/N"); read("/proc/{monitor}/net/unix")'));
+});
+
+test('callsAndFlags: a translation that drops or changes a call is caught', () => {
+  assert.equal(callsAndFlags('write(2) to cpu.max (v1: cpu.cfs_quota_us)'), callsAndFlags('write(2) 写 cpu.max（v1 是 cpu.cfs_quota_us）'));
+  assert.not.equal(callsAndFlags('kill(PID, SIGKILL); waitpid(PID)'), callsAndFlags('kill(PID, SIGTERM)；waitpid(PID)'));
+  assert.not.equal(callsAndFlags('setns(CLONE_NEWNET); connect(2)'), callsAndFlags('setns(CLONE_NEWNET)；连接'));
+});
+
+test('every lab: its title, each step\'s title, explanation and syscall line, each exercise\'s task and hints, in both languages', async () => {
   for (const id of LAB_ORDER) {
     const lab = (await loadLab(id))!;
     bilingual(`lab ${id} title`, lab.title);
     for (const step of lab.steps) {
       bilingual(`${id}/${step.id} title`, step.title);
       bilingual(`${id}/${step.id} explanation`, step.explain);
+      if (step.syscall !== undefined) syscallLine(`${id}/${step.id} syscall`, step.syscall);
       if (step.exercise) {
         bilingual(`${id}/${step.id} task`, step.exercise.task);
         step.exercise.hints.forEach((h, k) => bilingual(`${id}/${step.id} hint ${k + 1}`, h));
