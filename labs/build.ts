@@ -137,7 +137,8 @@ const lab: Lab<BuildState> = {
         '',
         '`nestbox build` 让每条 `RUN` 都在一个**真正的容器**里运行（和 `nestbox run` 用的是同一套代码：命名空间、控制组、overlay 根目录）。这个容器的下层（lower layer）就是到目前为止的镜像，上层目录（upper directory）一开始是空的。命令结束时，上层目录里装的正好是这条命令改动的东西；nestbox 把它打成一个 tar 包，这就是新的**层**（layer），然后删掉这个容器。注意看输出：`Running in ...` 就是那个容器，每一步最后都会打印它做出来的镜像的 ID。',
       ].join('\n')),
-      command: 'sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app',
+      command: t('sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app',
+        'sudo nestbox build --network none -t lab-build-<unique>:v1 <工作目录>/app'),
       syscall: t('per RUN: clone(CLONE_NEWNS|CLONE_NEWPID|...); mount("overlay", lowerdir=<layers>, upperdir=<empty>); execve("/bin/sh", "-c", ...); then the upper directory packed as a tar',
         '每条 RUN：clone(CLONE_NEWNS|CLONE_NEWPID|...)；mount("overlay", lowerdir=<各层>, upperdir=<空目录>)；execve("/bin/sh", "-c", ...)；最后把上层目录打成一个 tar 包'),
       async perform(ctx) {

@@ -183,7 +183,8 @@ const lab: Lab<CpuState> = {
         'v1 把权重叫作 `cpu.shares`（默认 1024）；v2 叫 `cpu.weight`（1 到 10000，默认 100）。在 v2 上，nestbox 用 runc 1.3.2 之前的线性公式换算 shares，它把 1024 换成 39，把 512 换成 20（更新的 runc 和 crun 用一条曲线，把 1024 换成 100 左右）。' +
         '要紧的只是相互争用的组之间的比例，而这个比例经过换算依然保留。',
       ),
-      command: `echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # and the same for cpuweight-lo; v2: cpu.weight 39 and 20`,
+      command: t(`echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # and the same for cpuweight-lo; v2: cpu.weight 39 and 20`,
+        `echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # cpuweight-lo 也照样做一遍；v2 上是 cpu.weight 39 和 20`),
       syscall: t('write(2) to cpu.shares (v2: cpu.weight); sched_setaffinity(2) (taskset); read(2) of cpuacct.usage (v2: cpu.stat)',
         'write(2) 写 cpu.shares（v2 是 cpu.weight）；sched_setaffinity(2)（也就是 taskset）；read(2) 读 cpuacct.usage（v2 是 cpu.stat）'),
       async perform(ctx) {

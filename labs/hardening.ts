@@ -79,7 +79,12 @@ const CONTAINED = { capabilities: DOCKER_DEFAULT_CAPS as string[], noNewPrivs: t
 
 /** Run a shell command in the box as root, like `nestbox exec`, with the privileges given. */
 function attack(ctx: LabContext<HardeningState>, script: string, privileges: { capabilities?: string[]; noNewPrivs?: boolean; seccomp?: Uint8Array }): Promise<Ran> {
-  ctx.say(`$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # ${privileges.capabilities ? `${privileges.capabilities.length} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}${privileges.seccomp ? ', seccomp filter' : ''}`);
+  const cmd = `$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # `;
+  const caps = privileges.capabilities?.length;
+  ctx.say(t(
+    `${cmd}${caps !== undefined ? `${caps} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}${privileges.seccomp ? ', seccomp filter' : ''}`,
+    `${cmd}${caps !== undefined ? `${caps} 个能力` : '全部能力'}${privileges.noNewPrivs ? '，no_new_privs' : ''}${privileges.seccomp ? '，seccomp 过滤器' : ''}`,
+  ));
   return runCaptured(ctx, { argv: ['/bin/sh', '-c', script], join: { pid: ctx.state.boxPid, types: BOX }, ...privileges });
 }
 
@@ -93,6 +98,8 @@ const READ_ONLY_PROC_SYS: ThreadStep[] = [
   { call: 'mount', source: '/proc/sys', target: '/proc/sys', fstype: null, flags: MS_BIND | MS_REC },
   { call: 'mount', source: null, target: '/proc/sys', fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
 ];
+/** The same as the learner would type it, with the start of a comment that says where. */
+const READ_ONLY_SHOWN = '$ mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro,nosuid,nodev,noexec /proc/sys   # ';
 
 /** What /proc/sys is before the runtime's bind: no mount of its own, part of the writable /proc. */
 const PART_OF_PROC = t('(not a mount point: rw, as part of /proc)', '（不是挂载点：作为 /proc 的一部分，可写）');
@@ -157,7 +164,8 @@ async function readTimerList(ctx: LabContext<HardeningState>): Promise<TimerList
  * their /tmp nosuid). coreutils' cat, because busybox, run setuid, drops the privilege itself.
  */
 function setuidCat(ctx: LabContext<HardeningState>, noNewPrivs: boolean): Promise<Ran> {
-  ctx.say(`$ cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups${noNewPrivs ? ' --no-new-privs' : ''} /tmp/cat /proc/self/status   # in a private /tmp`);
+  const cmd = `$ cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups${noNewPrivs ? ' --no-new-privs' : ''} /tmp/cat /proc/self/status   # `;
+  ctx.say(t(`${cmd}in a private /tmp`, `${cmd}在一个私有的 /tmp 里`));
   const run = (name: string, args: string[]): ThreadStep => ({ call: 'run', path: hostTool(name), argv: [name, ...args], env: [] });
   return runCaptured(ctx, {
     argv: ['/tmp/cat', '/proc/self/status'],
@@ -257,7 +265,7 @@ const lab: Lab<HardeningState> = {
       syscall: 'open("/proc/sys/kernel/hostname", O_WRONLY) + write; mount(MS_BIND); mount(MS_BIND|MS_REMOUNT|MS_RDONLY); open(...) = EROFS',
       async perform(ctx) {
         ctx.state.writeBefore = await attack(ctx, WRITE_HOSTNAME, CONTAINED);
-        ctx.say('$ mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro,nosuid,nodev,noexec /proc/sys   # in the box');
+        ctx.say(t(`${READ_ONLY_SHOWN}in the box`, `${READ_ONLY_SHOWN}在盒子里`));
         await inBox(ctx, READ_ONLY_PROC_SYS);
         ctx.state.writeAfter = await attack(ctx, WRITE_HOSTNAME, CONTAINED);
         return t('wrote the box\'s hostname back to itself, made /proc/sys read-only, wrote again', '把盒子的主机名原样写回，把 /proc/sys 设为只读，再写一次');
@@ -285,13 +293,14 @@ const lab: Lab<HardeningState> = {
         '',
         '在盒子里两次尝试 `mount -o remount,bind,rw /proc/sys`，只差一样东西，就是能力集合：第一次带全部能力（也就是 `--privileged` 给的：nestbox 自己持有的全部能力；在有些虚拟机上，宿主机会扣下一两个不给 root，那这里也就少那一两个），第二次只带 Docker 的 14 个。两次之间，实验会把只读挂载重新加上。',
       ].join('\n')),
-      command: "nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14",
+      command: t("nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14",
+        "nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # 先以拥有全部能力的 root 运行，再换成只有 Docker 那 14 个能力的 root"),
       syscall: t('mount(NULL, "/proc/sys", NULL, MS_REMOUNT|MS_BIND, NULL): allowed with CAP_SYS_ADMIN, EPERM without',
         'mount(NULL, "/proc/sys", NULL, MS_REMOUNT|MS_BIND, NULL)：有 CAP_SYS_ADMIN 就允许，没有就是 EPERM'),
       async perform(ctx) {
         ctx.state.remountAll = await attack(ctx, REMOUNT_RW, { noNewPrivs: true });
         ctx.state.modeAfterAll = procSysMode(ctx);
-        ctx.say('$ mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro,nosuid,nodev,noexec /proc/sys   # in the box, again');
+        ctx.say(t(`${READ_ONLY_SHOWN}in the box, again`, `${READ_ONLY_SHOWN}在盒子里，再做一次`));
         await inBox(ctx, READ_ONLY_PROC_SYS);
         ctx.state.remount14 = await attack(ctx, REMOUNT_RW, CONTAINED);
         ctx.state.modeAfter14 = procSysMode(ctx);
@@ -352,7 +361,8 @@ const lab: Lab<HardeningState> = {
         '',
         `实验在宿主机上启动 \`sleep ${SLEEP_SECONDS}\`，这是一个盒子列不出来的进程；然后盒子里的一个 root 进程（带 Docker 的 14 个能力）读取 \`/proc/timer_list\`，找到了它的定时器，大约 ${SLEEP_SECONDS} 秒后到期。`,
       ].join('\n')),
-      command: `sleep ${SLEEP_SECONDS} &   # on the host; then: nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`,
+      command: t(`sleep ${SLEEP_SECONDS} &   # on the host; then: nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`,
+        `sleep ${SLEEP_SECONDS} &   # 在宿主机上；然后：nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`),
       syscall: t('clock_nanosleep (the host\'s sleep arms an hrtimer); open("/proc/timer_list") + read, inside the box',
         'clock_nanosleep（宿主机上的 sleep 设下一个 hrtimer）；在盒子里 open("/proc/timer_list") + read'),
       async perform(ctx) {
@@ -434,7 +444,8 @@ const lab: Lab<HardeningState> = {
         '',
         '在盒子里把同一条 `unshare -Urm sh -c \'mount -t tmpfs none /mnt\'` 试两次，两次都以带 Docker 的 14 个能力和 no_new_privs 的 root 身份运行，只差一样：第二次在过滤器下运行。`/proc/PID/status` 里的 `Seccomp` 为 0 表示没有过滤，1 表示严格模式（strict），2 表示装了过滤器。（新的用户命名空间里显示的是内核知道的全部能力，连宿主机的 root 都没有的也算在内：这些能力只对这个命名空间拥有的对象有效。）',
       ].join('\n')),
-      command: `nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker's 14 and no_new_privs; then the same under nestbox run's seccomp filter`,
+      command: t(`nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker's 14 and no_new_privs; then the same under nestbox run's seccomp filter`,
+        `nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker 的 14 个能力加 no_new_privs；然后在 nestbox run 的 seccomp 过滤器下再来一次`),
       syscall: t('unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs"); then prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) before execve: unshare = EPERM',
         'unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs")；然后在 execve 之前 prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)：unshare = EPERM'),
       async perform(ctx) {

@@ -522,7 +522,8 @@ const lab: Lab<LifeState> = {
         '',
         '实验先敲一行命令，等到回答，再按这两个键。1 号进程写出的东西日志里也有：不管有没有人 attach，监视进程都在读这个终端。',
       ].join('\n')),
-      command: 'sudo nestbox attach {shell}   # then: echo "hello from PID $$", Enter, Ctrl-P Ctrl-Q',
+      command: t('sudo nestbox attach {shell}   # then: echo "hello from PID $$", Enter, Ctrl-P Ctrl-Q',
+        'sudo nestbox attach {shell}   # 然后：echo "hello from PID $$"，回车，Ctrl-P Ctrl-Q'),
       syscall: t('connect("containers/{shellId}/attach.sock"); write (to the terminal\'s master, by the monitor)',
         'connect("containers/{shellId}/attach.sock")；write（监视进程写到终端的主设备端）'),
       async perform(ctx) {
@@ -555,7 +556,8 @@ const lab: Lab<LifeState> = {
         'In an attached shell, `exit` ends the shell, and that shell is PID 1: the kernel kills what is left in its PID namespace, the monitor collects exit status 0, and the container is `exited`, though nobody ran `stop`. Many first `docker attach` sessions end this way, by surprise. In a shell started with `exec`, the same `exit` ends only that shell, and the container runs on.',
         '在 attach 上的 shell 里，`exit` 结束的是这个 shell，而它就是 1 号进程：内核杀掉它的 PID 命名空间里剩下的进程，监视进程收到退出状态 0，容器就成了 `exited`，尽管谁也没有运行 `stop`。很多人第一次用 `docker attach`，就是这样出乎意料地把容器弄停的。在用 `exec` 打开的 shell 里，同样一个 `exit` 只结束那个 shell，容器照常运行。',
       ),
-      command: 'sudo nestbox attach {shell}   # then: exit',
+      command: t('sudo nestbox attach {shell}   # then: exit',
+        'sudo nestbox attach {shell}   # 然后：exit'),
       syscall: t('write("exit\\n") to the terminal; exit_group(0) (PID 1); waitpid (the monitor)',
         'write("exit\\n") 写到终端；exit_group(0)（1 号进程）；waitpid（监视进程）'),
       exercise: {

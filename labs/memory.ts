@@ -91,7 +91,8 @@ const lab: Lab<MemoryState> = {
         'swap 本来也是一条退路（超出的部分换到磁盘上，进程慢吞吞地接着跑），所以这个控制组的 swap 被关掉了：这样，上限说多少就是多少。' +
         'cgroup v1 把内存放在单独的一棵树里（`/sys/fs/cgroup/memory/`），v2 则只有一棵树，所有控制器都在上面。',
       ),
-      command: 'mkdir /sys/fs/cgroup/nestbox/memory-lab; echo 32M > /sys/fs/cgroup/nestbox/memory-lab/memory.max; echo 0 > /sys/fs/cgroup/nestbox/memory-lab/memory.swap.max   # v1: /sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes and memory.memsw.limit_in_bytes',
+      command: t('mkdir /sys/fs/cgroup/nestbox/memory-lab; echo 32M > /sys/fs/cgroup/nestbox/memory-lab/memory.max; echo 0 > /sys/fs/cgroup/nestbox/memory-lab/memory.swap.max   # v1: /sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes and memory.memsw.limit_in_bytes',
+        'mkdir /sys/fs/cgroup/nestbox/memory-lab; echo 32M > /sys/fs/cgroup/nestbox/memory-lab/memory.max; echo 0 > /sys/fs/cgroup/nestbox/memory-lab/memory.swap.max   # v1：/sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes 和 memory.memsw.limit_in_bytes'),
       syscall: t('mkdir(2) in cgroupfs; write(2) to memory.max and memory.swap.max (v1: memory.limit_in_bytes, memory.memsw.limit_in_bytes)',
         '在 cgroupfs 里 mkdir(2)；write(2) 写 memory.max 和 memory.swap.max（v1 是 memory.limit_in_bytes、memory.memsw.limit_in_bytes）'),
       async perform(ctx) {

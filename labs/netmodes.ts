@@ -94,7 +94,8 @@ const lab: Lab<NetmodesState> = {
         "With `--network host` the runtime simply does not unshare the network namespace: the process uses the host's interfaces, addresses and ports directly. No veth, no NAT, full speed; but a server in it takes the host's port, and the container can see and touch the host's network.",
         '用 `--network host` 时，运行时干脆不去 unshare 网络命名空间：进程直接使用宿主机的网卡、地址和端口。没有 veth，没有 NAT，速度一点不打折扣；但它里面的服务器占的是宿主机的端口，容器也能看到、也能改动宿主机的网络。',
       ),
-      command: 'sleep infinity &   # no --net: the host\'s namespace',
+      command: t('sleep infinity &   # no --net: the host\'s namespace',
+        'sleep infinity &   # 不加 --net：用的就是宿主机的命名空间'),
       syscall: t('posix_spawn without CLONE_NEWNET', 'posix_spawn，不带 CLONE_NEWNET'),
       async perform(ctx) {
         ctx.state.hostPid = await holder(ctx, {}, 'host-mode box');

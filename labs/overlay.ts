@@ -216,7 +216,8 @@ const lab: Lab<OverlayState> = {
         'A second container mounts the *same* lower directories with its own upper and work directories. The image is stored once however many containers run it; each container\'s changes live only in its own upper directory. Container 1\'s edit is invisible here, and a file container 2 writes is invisible to container 1. `docker diff` lists exactly an upper directory; `docker commit` turns one into a new layer.',
         '第二个容器挂载的是*同样*的 lower 目录，配上它自己的 upper 和 work 目录。不管有多少个容器在运行这个镜像，镜像都只存一份；每个容器的改动只存在于它自己的 upper 目录里。在这里看不到容器 1 的修改，容器 2 写的文件，容器 1 也看不到。`docker diff` 列出的正是一个 upper 目录里的内容；`docker commit` 把一个 upper 目录变成新的一层。',
       ),
-      command: "# as for container 1, with upperdir=c2/upper,workdir=c2/work; then: nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'",
+      command: t("# as for container 1, with upperdir=c2/upper,workdir=c2/work; then: nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'",
+        "# 和容器 1 一样，只是 upperdir=c2/upper,workdir=c2/work；然后：nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'"),
       syscall: 'mount("overlay", "c2/merged", "overlay", 0, "lowerdir=app:base,upperdir=c2/upper,workdir=c2/work")',
       async perform(ctx) {
         ctx.state.c2Pid = await startContainer(ctx, 'c2');

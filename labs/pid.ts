@@ -165,7 +165,8 @@ const lab: Lab<PidState> = {
         "A container needs a /proc of its own: a new procfs, mounted by a process that is **inside** the new PID namespace (the kernel ties a procfs to the PID namespace of the process that mounts it, and nestbox itself stays in the host's). So the child does it, as its first act: `sh -c 'mount -t proc proc /proc && exec sleep ...'`. It runs in a private mount namespace (MS_REC|MS_PRIVATE first), so the new /proc covers the host's only in there. `ps` inside then lists only the namespace's processes.",
         "容器需要一个自己的 /proc：一个新的 procfs，而且要由一个身处新 PID 命名空间**里面**的进程来挂载（内核把 procfs 和挂载它的进程所在的 PID 命名空间绑在一起，而 nestbox 自己一直留在宿主机的命名空间里）。所以由子进程来挂载，这是它做的第一件事：`sh -c 'mount -t proc proc /proc && exec sleep ...'`。它运行在一个私有的挂载命名空间里（先设 MS_REC|MS_PRIVATE），所以新的 /proc 只在那里面盖住宿主机的 /proc。之后在里面运行的 `ps` 就只列出这个命名空间的进程。",
       ),
-      command: "unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <its host pid> -p -m busybox ps -o pid,ppid,args",
+      command: t("unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <its host pid> -p -m busybox ps -o pid,ppid,args",
+        "unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <它在宿主机上的 PID> -p -m busybox ps -o pid,ppid,args"),
       syscall: t('unshare(CLONE_NEWPID|CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); posix_spawn("/bin/sh"), which calls mount("proc", "/proc", "proc", 0, NULL)',
         'unshare(CLONE_NEWPID|CLONE_NEWNS)；mount(NULL, "/", NULL, MS_REC|MS_PRIVATE)；posix_spawn("/bin/sh")，由它调用 mount("proc", "/proc", "proc", 0, NULL)'),
       async perform(ctx) {
@@ -260,7 +261,8 @@ const lab: Lab<PidState> = {
         "PID 1 defines a container's life. When the init of a PID namespace ends, the kernel sends SIGKILL to every other process in it and no new process may enter; that is why a container stops when its main process exits. PID 1 is also protected: from inside, even `kill -9 1` is ignored, and from the host only SIGKILL (or SIGSTOP) gets through unless init installed handlers.",
         '1 号进程决定了容器的寿命。PID 命名空间的 init 一结束，内核就给里面所有其他进程发 SIGKILL，而且再也不让新进程进入；所以主进程一退出，容器就停了。1 号进程还受到保护：在里面，连 `kill -9 1` 都会被忽略；从宿主机发来的信号，除非 init 安装了处理函数，否则只有 SIGKILL（或 SIGSTOP）能送达。',
       ),
-      command: 'kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid | grep {boxNs}',
+      command: t('kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid | grep {boxNs}',
+        'kill -9 {boxPid}   # 在宿主机上执行；然后：ls -l /proc/*/ns/pid | grep {boxNs}'),
       syscall: t('kill(host PID of init, SIGKILL); the kernel: zap_pid_ns_processes() kills the rest',
         'kill(init 在宿主机上的 PID, SIGKILL)；内核：zap_pid_ns_processes() 杀掉其余的进程'),
       exercise: {

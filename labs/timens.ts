@@ -122,7 +122,8 @@ const lab: Lab<TimensState> = {
         'The offsets are written into /proc/PID/timens_offsets after `unshare(CLONE_NEWTIME)` and *before* the first process enters the namespace; from then on they are frozen (EACCES). A thread of nestbox can unshare, but it cannot write the offsets of its own pending namespace (the file belongs to the whole process), and what it can do next depends on the kernel. Since Linux 6.2 its posix_spawn works and the child enters the namespace at execve, with offsets 0. Before 6.2 (Debian 12 runs 6.1) the kernel refuses the spawn with EINVAL: posix_spawn makes a vfork-style child that shares its parent\'s memory, clock page included, and such a child may not change time namespace; only a fork()ed child may. Joining later with setns is no way round either: like a user namespace, a time namespace only takes a single-threaded process (EUSERS).',
         '偏移量要在 `unshare(CLONE_NEWTIME)` 之后、第一个进程进入这个命名空间*之前*，写进 /proc/PID/timens_offsets；从那以后偏移量就固定了（再写会得到 EACCES）。nestbox 的一个线程可以 unshare，却写不了自己那个还没有进程进入的新命名空间的偏移量（这个文件属于整个进程）；接下来它还能做什么，要看内核版本。从 Linux 6.2 起，它的 posix_spawn 能成功，子进程在 execve 时进入新命名空间，偏移量是 0。在 6.2 之前（Debian 12 用的是 6.1），内核会以 EINVAL 拒绝这次 spawn：posix_spawn 创建的是 vfork 式的子进程，和父进程共用内存，时钟页也是共用的，这样的子进程不能换到另一个 time 命名空间；只有 fork() 出来的子进程可以。事后再用 setns 加入也绕不过去：和用户命名空间一样，time 命名空间只接受单线程的进程（EUSERS）。',
       ),
-      command: 'unshare --time --fork sleep infinity &  # no offsets given: 0',
+      command: t('unshare --time --fork sleep infinity &  # no offsets given: 0',
+        'unshare --time --fork sleep infinity &  # 没给偏移量：就是 0'),
       syscall: t('unshare(CLONE_NEWTIME); posix_spawn("sleep") -> a child, or EINVAL before Linux 6.2; write(2) on timens_offsets -> EACCES; setns(CLONE_NEWTIME) -> EUSERS',
         'unshare(CLONE_NEWTIME)；posix_spawn("sleep") -> 得到一个子进程（Linux 6.2 之前是 EINVAL）；write(2) 写 timens_offsets -> EACCES；setns(CLONE_NEWTIME) -> EUSERS'),
       async perform(ctx) {

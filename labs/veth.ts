@@ -141,7 +141,8 @@ const lab: Lab<VethState> = {
         "`ip link set DEV netns NS name eth0` moves an end into a namespace and renames it there, the way Docker turns its veth end into the container's `eth0`. The host no longer sees it. Addresses are per namespace: each end gets one from a /24 nestbox picked because no route on this host uses it. The first end is brought up; the second is left down on purpose. A tiny TCP echo server (`nc`) listens in each namespace.",
         '`ip link set DEV netns NS name eth0` 把一端移进某个命名空间，并在那里给它改名；Docker 就是这样把自己那一端 veth 变成容器里的 `eth0` 的。移走以后，宿主机就看不到它了。地址是各个命名空间自己的：两端各从同一个 /24 里分到一个地址，nestbox 挑这个 /24，是因为宿主机上没有任何路由在用它。第一端设为 up；第二端故意留在 down。每个命名空间里都有一个很小的 TCP 回显服务器（`nc`）在监听。',
       ),
-      command: 'ip link set $VA netns $A name eth0; ip -n $A addr add 10.213.0.1/24 dev eth0; ip -n $A link set eth0 up; (the same for $B, without "up")',
+      command: t('ip link set $VA netns $A name eth0; ip -n $A addr add 10.213.0.1/24 dev eth0; ip -n $A link set eth0 up; (the same for $B, without "up")',
+        'ip link set $VA netns $A name eth0; ip -n $A addr add 10.213.0.1/24 dev eth0; ip -n $A link set eth0 up; （$B 也照样做，只是不加 "up"）'),
       syscall: t('netlink RTM_NEWLINK with IFLA_NET_NS_FD and IFLA_IFNAME; RTM_NEWADDR; RTM_NEWLINK IFF_UP',
         'netlink RTM_NEWLINK，带上 IFLA_NET_NS_FD 和 IFLA_IFNAME；RTM_NEWADDR；RTM_NEWLINK IFF_UP'),
       async perform(ctx) {

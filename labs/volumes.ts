@@ -168,7 +168,8 @@ const lab: Lab<VolumesState> = {
         'Container 2 starts from a fresh copy of the rootfs, with the same volume on `/data`, and a second volume, `config`, on `/config`. What container 1 saved on the volume is there; what it wrote into its own layer is not.',
         '容器 2 从一份新的根文件系统副本启动，同一个数据卷挂在 `/data` 上，另一个数据卷 `config` 挂在 `/config` 上。容器 1 存在数据卷上的东西还在；它写进自己那一层的东西则没有了。',
       ),
-      command: 'docker run -v orders:/data -v config:/config:ro ...   # the same binds as for container 1',
+      command: t('docker run -v orders:/data -v config:/config:ro ...   # the same binds as for container 1',
+        'docker run -v orders:/data -v config:/config:ro ...   # 和容器 1 一样的绑定挂载'),
       syscall: 'mount("VOLUME", "C2/data", NULL, MS_BIND); mount("CONFIG", "C2/config", NULL, MS_BIND); mount(NULL, "C2/config", NULL, MS_REMOUNT|MS_BIND|MS_RDONLY)',
       async perform(ctx) {
         ctx.state.config = join(ctx.workDir, 'volumes', 'config');

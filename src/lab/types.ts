@@ -103,8 +103,11 @@ export interface Step<S extends object = any> {
   title: Text;
   /** The idea, in markdown. */
   explain: Text;
-  /** The shell command a learner would type for the same effect. */
-  command?: string;
+  /**
+   * The shell command a learner would type for the same effect. A Text when a comment in it says
+   * something in words; the command itself is the same in both languages.
+   */
+  command?: Shown;
   /**
    * The system call(s) it stands for. A plain string when it is only calls, flags and paths; a Text
    * when it also says something in words (the calls and flags are the same in both languages).
