@@ -114,6 +114,42 @@ function syscallLine(where: string, line: Shown): void {
   assert.equal(callsAndFlags(line.zh), callsAndFlags(line.en), `${where}: the Chinese names other calls or flags than the English`);
 }
 
+/** A shell command's words: its comment, a remark in parentheses, a placeholder such as <work dir>. */
+function commandProse(command: string): string | undefined {
+  const comment = /(?:^|\s)#\s(.*)$/.exec(command)?.[1];
+  const words = comment === undefined ? undefined : syscallProse(comment);
+  return words ?? /<[a-z]+(?: [a-z]+)+>|\((?:the|a|an) [^)]*\)/.exec(command)?.[0];
+}
+
+/** A command without its placeholders (<work dir>, which a translation may put in words). */
+const unplaced = (command: string) => command.replace(/<[^<>]*>/g, '');
+
+/** The parts of a command that are code (paths, options, quoted text, variables), placeholders aside. */
+const codeTokens = (command: string) => unplaced(command).split(/\s+/)
+  .map((w) => w.replace(/^\(+|[;,:)]+$/g, '')).filter((w) => /[-/$={}.|"']/.test(w) && !/^[A-Za-z]+'[a-z]*$/.test(w)); // host's is a word
+
+/** A command: a plain string unless a comment says something in words; a Text keeps its code. */
+function commandLine(where: string, command: Shown): void {
+  if (typeof command === 'string') {
+    const words = commandProse(command);
+    assert.not.ok(words, `${where} has English words ("${words}") but no Chinese: make it t(en, zh): ${command}`);
+    return;
+  }
+  bilingual(where, command);
+  const lost = codeTokens(command.en).filter((w) => !unplaced(command.zh).includes(w));
+  assert.equal(lost, [], `${where}: the Chinese changes the command itself, not only its words`);
+}
+
+test('commandProse finds a comment, a remark or a placeholder in words, not the command', () => {
+  assert.ok(commandProse("nsenter -t 1 -m sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14"));
+  assert.ok(commandProse('ip -n $A link set eth0 up; (the same for $B, without "up")'));
+  assert.ok(commandProse('sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app'));
+  assert.not.ok(commandProse('mkdir /sys/fs/cgroup/nestbox/cpu-lab; echo "50000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 50000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us'));
+  assert.not.ok(commandProse('kill -9 PID; rm -rf C1   # docker rm -f c1'));
+  assert.not.ok(commandProse("ls /proc | grep '^[0-9]'; tr '\\0' ' ' < /proc/1/cmdline; ps -ef"));
+  assert.equal(codeTokens('kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid'), ['-9', '{boxPid}', '-l', '/proc/*/ns/pid']);
+});
+
 test('syscallProse finds the words in a syscall line, not its code', () => {
   // Lines as they once were, English only.
   assert.ok(syscallProse('the first two steps from the build cache; one new container for the new RUN'));
@@ -134,13 +170,14 @@ test('callsAndFlags: a translation that drops or changes a call is caught', () =
   assert.not.equal(callsAndFlags('setns(CLONE_NEWNET); connect(2)'), callsAndFlags('setns(CLONE_NEWNET)；连接'));
 });
 
-test('every lab: its title, each step\'s title, explanation and syscall line, each exercise\'s task and hints, in both languages', async () => {
+test('every lab: its title, each step\'s title, explanation, command and syscall line, each exercise\'s task and hints, in both languages', async () => {
   for (const id of LAB_ORDER) {
     const lab = (await loadLab(id))!;
     bilingual(`lab ${id} title`, lab.title);
     for (const step of lab.steps) {
       bilingual(`${id}/${step.id} title`, step.title);
       bilingual(`${id}/${step.id} explanation`, step.explain);
+      if (step.command !== undefined) commandLine(`${id}/${step.id} command`, step.command);
       if (step.syscall !== undefined) syscallLine(`${id}/${step.id} syscall`, step.syscall);
       if (step.exercise) {
         bilingual(`${id}/${step.id} task`, step.exercise.task);
