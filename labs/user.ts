@@ -94,7 +94,7 @@ function startUnmapped(ctx: LabContext<UserState>, note: string): Promise<number
 async function mapObservations(ctx: LabContext<UserState>, pid: number): Promise<Observation[]> {
   const inside = await lookInside(ctx, pid);
   return [
-    observe(t(`/proc/${pid}/uid_map (inside outside count)`, `/proc/${pid}/uid_map（inside outside count）`), `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/uid_map`) || EMPTY),
+    observe(t(`/proc/${pid}/uid_map (inside outside count)`, `/proc/${pid}/uid_map（里面的起始 ID、外面的起始 ID、个数）`), `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/uid_map`) || EMPTY),
     observe(`/proc/${pid}/gid_map`, `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/gid_map`) || EMPTY),
     observe(t('id -u of a process that joined it (nsenter -U)', '加入它的进程执行 id -u 的结果（nsenter -U）'), '0', inside.uid ?? failure(inside)),
     observe(t(`uid of sleep ${pid}, read inside its namespace`, `在它的命名空间里读到的 sleep ${pid} 的 uid`), '0', inside.target ?? failure(inside)),
