@@ -332,7 +332,7 @@ const lab: Lab<HardeningState> = {
       ].join('\n')),
       command: 'cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups /tmp/cat /proc/self/status; setpriv --reuid 1000 --regid 1000 --clear-groups --no-new-privs /tmp/cat /proc/self/status',
       syscall: t('setresuid(1000, 1000, 1000); [prctl(PR_SET_NO_NEW_PRIVS, 1);] execve("/tmp/cat") of a file with mode 4755 owned by uid 0',
-        'setresuid(1000, 1000, 1000)；[prctl(PR_SET_NO_NEW_PRIVS, 1);] execve("/tmp/cat")，这个文件属于 uid 0，权限是 4755'),
+        'setresuid(1000, 1000, 1000)；[prctl(PR_SET_NO_NEW_PRIVS, 1);] execve("/tmp/cat")，这个文件属于 uid 0，权限位是 4755'),
       async perform(ctx) {
         ctx.state.withoutNnp = await setuidCat(ctx, false);
         ctx.state.withNnp = await setuidCat(ctx, true);
@@ -364,7 +364,7 @@ const lab: Lab<HardeningState> = {
       command: t(`sleep ${SLEEP_SECONDS} &   # on the host; then: nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`,
         `sleep ${SLEEP_SECONDS} &   # 在宿主机上；然后：nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`),
       syscall: t('clock_nanosleep (the host\'s sleep arms an hrtimer); open("/proc/timer_list") + read, inside the box',
-        'clock_nanosleep（宿主机上的 sleep 设下一个 hrtimer）；在盒子里 open("/proc/timer_list") + read'),
+        'clock_nanosleep（宿主机上的 sleep 会设一个 hrtimer）；在盒子里 open("/proc/timer_list") + read'),
       async perform(ctx) {
         ctx.state.sleeperPid = await ctx.spawn({ argv: [hostTool('sleep'), String(SLEEP_SECONDS)], env: baseEnv() }, 'a host process the box cannot see');
         // Its timer exists once it is in clock_nanosleep: wait until the host's own list shows it.

@@ -64,7 +64,7 @@ const lab: Lab<NetmodesState> = {
       ),
       command: 'unshare --net sleep infinity & ip link add $V type veth peer name $P; ip link set $V master $BR up; ip link set $P netns $! name eth0; nsenter --net=/proc/$!/ns/net ip addr add 10.213.0.2/24 dev eth0 ...',
       syscall: t('unshare(CLONE_NEWNET); netlink RTM_NEWLINK with IFLA_NET_NS_PID; setns(CLONE_NEWNET) for nsenter',
-        'unshare(CLONE_NEWNET)；netlink RTM_NEWLINK，带上 IFLA_NET_NS_PID；nsenter 用的 setns(CLONE_NEWNET)'),
+        'unshare(CLONE_NEWNET)；netlink RTM_NEWLINK，带上 IFLA_NET_NS_PID；nsenter 靠 setns(CLONE_NEWNET) 进去'),
       async perform(ctx) {
         ctx.state.hostNet = namespaceId('self', 'net')!;
         const pool = await labBridge(ctx);

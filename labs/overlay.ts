@@ -193,7 +193,7 @@ const lab: Lab<OverlayState> = {
       ),
       command: "nsenter -t PID -m sh -c 'echo edited in container 1 >> /etc/motd'",
       syscall: t('open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs copy-up into upper/etc/motd; write(2)',
-        'open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs 把文件向上复制（copy-up）到 upper/etc/motd；write(2)'),
+        'open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs 把文件复制上移（copy-up）到 upper/etc/motd；write(2)'),
       async perform(ctx) {
         const r = await runInside(ctx, ctx.state.c1Pid, ['/bin/sh', '-c', 'echo "edited in container 1" >> /etc/motd']);
         if (r.code !== 0) throw new Error(pick(`writing /etc/motd in container 1 failed: ${r.out}`, `在容器 1 里写 /etc/motd 失败：${r.out}`));

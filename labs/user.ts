@@ -118,7 +118,7 @@ const lab: Lab<UserState> = {
       ),
       command: 'readlink /proc/self/ns/user; cat /proc/self/uid_map',
       syscall: t('readlink(2) on /proc/self/ns/user, read(2) on /proc/self/uid_map',
-        '对 /proc/self/ns/user 做 readlink(2)，read(2) 读 /proc/self/uid_map'),
+        '对 /proc/self/ns/user 做 readlink(2)；read(2) 读 /proc/self/uid_map'),
       async perform(ctx) {
         ctx.state.hostUser = namespaceId('self', 'user')!;
         const uid = hostUid(process.pid);
