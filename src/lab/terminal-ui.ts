@@ -315,15 +315,16 @@ function cleanedUp(report: CleanupReport): void {
 function summarize(removed: string[]): string {
   const counts = new Map<string, number>();
   for (const r of removed) {
-    const kind = r.split(' ')[0];
+    // "iptables chain NAME" is a chain, not a rule (both start with the word iptables).
+    const kind = r.startsWith('iptables chain ') ? 'chain' : r.split(' ')[0];
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const zh: Record<string, string> = {
-    process: '个进程', iptables: '条 iptables 规则', netns: '个网络命名空间', directory: '个目录', link: '个网络接口', cgroup: '个 cgroup',
+    process: '个进程', iptables: '条 iptables 规则', netns: '个网络命名空间', directory: '个目录', link: '个网络接口', cgroup: '个控制组',
     mount: '个挂载', file: '个文件', chain: '条 iptables 链', sysctl: '个 sysctl 设置', container: '个容器',
   };
   const names: Record<string, [string, string]> = {
-    iptables: ['iptables rule', 'iptables rules'], netns: ['network namespace', 'network namespaces'], directory: ['directory', 'directories'],
+    iptables: ['iptables rule', 'iptables rules'], chain: ['iptables chain', 'iptables chains'], netns: ['network namespace', 'network namespaces'], directory: ['directory', 'directories'],
   };
   const plural = (k: string, n: number) => (names[k] ? names[k][n === 1 ? 0 : 1] : n === 1 ? k : k.endsWith('s') ? `${k}es` : `${k}s`);
   return [...counts].map(([k, n]) => pick(`${n} ${plural(k, n)}`, `${n} ${zh[k] ?? k}`)).join(pick(', ', '，'));
