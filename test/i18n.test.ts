@@ -124,9 +124,13 @@ function commandProse(command: string): string | undefined {
 /** A command without its placeholders (<work dir>, which a translation may put in words). */
 const unplaced = (command: string) => command.replace(/<[^<>]*>/g, '');
 
-/** The parts of a command that are code (paths, options, quoted text, variables), placeholders aside. */
+/**
+ * The parts of a command that are code (paths, options, quoted text, variables), placeholders
+ * aside; a word with an apostrophe (host's) is English, not a quote.
+ */
 const codeTokens = (command: string) => unplaced(command).split(/\s+/)
-  .map((w) => w.replace(/^\(+|[;,:)]+$/g, '')).filter((w) => /[-/$={}.|"']/.test(w) && !/^[A-Za-z]+'[a-z]*$/.test(w)); // host's is a word
+  .map((w) => w.replace(/^\(+|[;,:)]+$/g, ''))
+  .filter((w) => /[-/$={}.|"']/.test(w) && !/^[A-Za-z]+'[a-z]*$/.test(w));
 
 /** A command: a plain string unless a comment says something in words; a Text keeps its code. */
 function commandLine(where: string, command: Shown): void {
