@@ -11,7 +11,7 @@ import { renderMarkdown } from '../src/render/markdown.js';
 import { stripAnsi } from '../src/render/text-width.js';
 import { isText } from '../src/i18n/lang.js';
 import type { Shown } from '../src/lab/types.js';
-import { looksLikeProse } from './helpers.js';
+import { looksLikeProse, syscallProse, commandProse } from './helpers.js';
 
 const CJK = /[\u3400-\u9fff]/;
 
@@ -75,24 +75,6 @@ function bilingual(where: string, text: Shown | undefined): void {
   assert.ok(CJK.test(text.zh), `${where}: the Chinese is not Chinese: ${text.zh}`);
 }
 
-/**
- * The words of a syscall line that are not code: what is left once quoted strings and call
- * arguments are taken out, when it reads as English (three lowercase words in a row, or a word
- * that joins a sentence: "to", "of", "from"...). A plain-string line must have none: it is shown
- * as it is in both languages. A remark in parentheses after a space, "waitpid (the monitor)", is
- * words, not arguments.
- */
-function syscallProse(line: string): string | undefined {
-  let outside = line.replace(/"(?:[^"\\]|\\.)*"/g, ' ');
-  // A call's arguments, innermost first, until none are left: mount(NULL, "/", ...) is all code.
-  for (let before = ''; before !== outside;) [before, outside] = [outside, outside.replace(/\b(\w+)\([^()]*\)/g, '$1 ')];
-  outside = outside.replace(/[()]/g, ' ');
-  const run = /(?:^|\s)([a-z]{2,}\s+[a-z]{2,}\s+[a-z]{2,})(?=\s|$)/.exec(outside);
-  if (run) return run[1];
-  const joiner = /(?:^|\s)(the|a|an|of|to|on|in|into|from|for|with|without|and|or|then|by|per|each|which|at|over)(?=\s|$)/.exec(outside);
-  return joiner?.[1];
-}
-
 /** The calls (name followed by "(") and the constants (MS_BIND, SIGKILL, EPERM) a syscall line names. */
 function callsAndFlags(line: string): string[] {
   const calls = line.match(/\b[a-z_][a-z0-9_]*(?=\()/g) ?? [];
@@ -112,13 +94,6 @@ function syscallLine(where: string, line: Shown): void {
   }
   bilingual(where, line);
   assert.equal(callsAndFlags(line.zh), callsAndFlags(line.en), `${where}: the Chinese names other calls or flags than the English`);
-}
-
-/** A shell command's words: its comment, a remark in parentheses, a placeholder such as <work dir>. */
-function commandProse(command: string): string | undefined {
-  const comment = /(?:^|\s)#\s(.*)$/.exec(command)?.[1];
-  const words = comment === undefined ? undefined : syscallProse(comment);
-  return words ?? /<[a-z]+(?: [a-z]+)+>|\((?:the|a|an) [^)]*\)/.exec(command)?.[0];
 }
 
 /** A command without its placeholders (<work dir>, which a translation may put in words). */
@@ -148,6 +123,7 @@ test('commandProse finds a comment, a remark or a placeholder in words, not the 
   assert.ok(commandProse("nsenter -t 1 -m sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14"));
   assert.ok(commandProse('ip -n $A link set eth0 up; (the same for $B, without "up")'));
   assert.ok(commandProse('sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app'));
+  assert.ok(commandProse('$ mount --bind /proc/sys /proc/sys   # in the box, again'), 'a narrated command (test/labs/all-labs)');
   assert.not.ok(commandProse('mkdir /sys/fs/cgroup/nestbox/cpu-lab; echo "50000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 50000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us'));
   assert.not.ok(commandProse('kill -9 PID; rm -rf C1   # docker rm -f c1'));
   assert.not.ok(commandProse("ls /proc | grep '^[0-9]'; tr '\\0' ' ' < /proc/1/cmdline; ps -ef"));
