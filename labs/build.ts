@@ -137,8 +137,10 @@ const lab: Lab<BuildState> = {
         '',
         '`nestbox build` 让每条 `RUN` 都在一个**真正的容器**里运行（和 `nestbox run` 用的是同一套代码：命名空间、控制组、overlay 根目录）。这个容器的下层（lower layer）就是到目前为止的镜像，上层目录（upper directory）一开始是空的。命令结束时，上层目录里装的正好是这条命令改动的东西；nestbox 把它打成一个 tar 包，这就是新的**层**（layer），然后删掉这个容器。注意看输出：`Running in ...` 就是那个容器，每一步最后都会打印它做出来的镜像的 ID。',
       ].join('\n')),
-      command: 'sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app',
-      syscall: 'per RUN: clone(CLONE_NEWNS|CLONE_NEWPID|...); mount("overlay", lowerdir=<layers>, upperdir=<empty>); execve("/bin/sh", "-c", ...); then the upper directory packed as a tar',
+      command: t('sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app',
+        'sudo nestbox build --network none -t lab-build-<unique>:v1 <工作目录>/app'),
+      syscall: t('per RUN: clone(CLONE_NEWNS|CLONE_NEWPID|...); mount("overlay", lowerdir=<layers>, upperdir=<empty>); execve("/bin/sh", "-c", ...); then the upper directory packed as a tar',
+        '每条 RUN：clone(CLONE_NEWNS|CLONE_NEWPID|...)；mount("overlay", lowerdir=<各层>, upperdir=<空目录>)；execve("/bin/sh", "-c", ...)；最后把上层目录打成一个 tar 包'),
       async perform(ctx) {
         ctx.state.repo = `lab-build-${ctx.unique}`;
         ctx.state.cacheBefore = cacheEntries();
@@ -169,7 +171,8 @@ const lab: Lab<BuildState> = {
         '到磁盘上打开这些层看看。第一条 `RUN` 的层里只有 `hello/` 和 `hello/one.txt`，别的什么都没有：它运行时用到的 busybox 文件不在这里，它们还留在基础层里。第二层里有 `two.txt`，还有一个代表被删掉的 `/etc/os-release` 的 **whiteout 文件**：也就是 overlayfs 留在上层目录里的 0:0 字符设备（在 tar 包里，它以一个空文件 `.wh.os-release` 的形式出现）。每个层目录都以**它的 tar 包的 sha256** 命名：把这个目录重新打包，得到的字节一模一样，这个摘要（digest）就是镜像配置在 `rootfs.diff_ids` 里列出的 **diff_id**。',
       ),
       command: 'sudo nestbox image inspect -f \'{{json .RootFS.Layers}}\' {repo}:v1; ls -R /var/lib/nestbox/layers/<diff_id>',
-      syscall: 'lstat(2) on each layer directory; read(2) of its files, packed as tar and hashed (sha256)',
+      syscall: t('lstat(2) on each layer directory; read(2) of its files, packed as tar and hashed (sha256)',
+        '对每个层目录 lstat(2)；read(2) 读出其中的文件，打成 tar 包，再算哈希（sha256）'),
       async verify(ctx) {
         const [, one, two] = ctx.state.layers;
         return [
@@ -188,7 +191,8 @@ const lab: Lab<BuildState> = {
         '第二个 Dockerfile 以同样的 `FROM` 和同样的第一条 `RUN` 开头，后面做别的事。构建缓存（build cache）发现第一步已经做过：同样的镜像、同样的指令，于是打印 `Using cache`，不启动容器。这一层不会再做一遍，也不会复制一份：两个镜像列出的是同一个 diff_id，不管哪个镜像的容器，overlayfs 挂载的都是同一个目录。',
       ),
       command: 'sudo nestbox build --network none -t {repo}:other {second}',
-      syscall: 'stat(2): the same layer directory (same inode) in both images\' lowerdir',
+      syscall: t('stat(2): the same layer directory (same inode) in both images\' lowerdir',
+        'stat(2)：两个镜像的 lowerdir 里是同一个层目录（inode 相同）'),
       async perform(ctx) {
         mkdirSync(ctx.state.second, { recursive: true });
         writeFileSync(join(ctx.state.second, 'Dockerfile'), dockerfile(STEP1, 'RUN echo "another image" > /hello/other.txt'));
@@ -215,7 +219,8 @@ const lab: Lab<BuildState> = {
         '再构建一次第一个 Dockerfile。每一步都按它的键（key）查找：它所基于的镜像的 ID，加上这条指令本身（对 `COPY` 来说还包括文件的内容）。两样都找到了，所以一条 `RUN` 也不运行；镜像的配置原样一个字节不差地拿回来，于是得到**同一个镜像 ID**。`RUN` 是按它的文字匹配的，而不是按它今天运行会得到什么：`RUN apt-get update` 就是这样变旧的，`--no-cache` 会把所有步骤重新跑一遍。',
       ),
       command: 'sudo nestbox build --network none -t {repo}:v1 {app}',
-      syscall: 'no clone(2), no mount(2): each step\'s config read from /var/lib/nestbox/build-cache/<key>.json',
+      syscall: t('no clone(2), no mount(2): each step\'s config read from /var/lib/nestbox/build-cache/<key>.json',
+        '没有 clone(2)，也没有 mount(2)：每一步的配置都从 /var/lib/nestbox/build-cache/<key>.json 里读出来'),
       async perform(ctx) {
         ctx.state.rebuild = await build(ctx, `${ctx.state.repo}:v1`, ctx.state.app);
         return t('rebuilt', '重新构建完了');
@@ -238,7 +243,8 @@ const lab: Lab<BuildState> = {
         '`nestbox image history` 打印配置里的历史记录（history），最新的在最上面：每条指令一行，附上它做出的那一层的大小。从下往上读，读到的就是 Dockerfile：先是基础镜像自己的那一行，然后是每条 `RUN`。只改配置的指令（`ENV`、`CMD`、`EXPOSE`）会显示 `0B`：它只多了一行记录，没有多出一层。',
       ),
       command: 'sudo nestbox image history --no-trunc {repo}:v1',
-      syscall: 'read(2) of the image\'s config.json; lstat(2) of each layer directory for its size',
+      syscall: t('read(2) of the image\'s config.json; lstat(2) of each layer directory for its size',
+        'read(2) 读镜像的 config.json；对每个层目录 lstat(2)，算出它的大小'),
       async verify(ctx) {
         const r = await nestbox(ctx, ['image', 'history', '--no-trunc', '--format', '{{.CreatedBy}}', `${ctx.state.repo}:v1`]);
         for (const line of r.stdout.split('\n')) if (line.trim()) ctx.say(line);
@@ -259,7 +265,7 @@ const lab: Lab<BuildState> = {
         '缓存是从上往下起作用的：从第一个没命中的步骤开始，这一步以及它后面的每一步都要在新的父镜像上重新运行。新步骤放在哪里，决定了要重新构建多少。所以 Dockerfile 都是先复制依赖包的清单并安装，再复制每天都在改的代码。',
       ),
       command: `echo '${STEP3}' >> {app}/Dockerfile && sudo nestbox build --network none -t {repo}:v2 {app}`,
-      syscall: 'the first two steps from the build cache; one new container for the new RUN',
+      syscall: t('the first two steps from the build cache; one new container for the new RUN', '前两步直接取自构建缓存；只为新加的那条 RUN 起一个新容器'),
       exercise: {
         task: t(
           'Add a third step to `{app}/Dockerfile` that writes a file **/hello/three.txt**, and build it as **{repo}:v2**, so that the two steps already built come from the cache: `sudo nestbox build --network none -t {repo}:v2 {app}`.',

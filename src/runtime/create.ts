@@ -36,14 +36,15 @@ import { resolveUser, addGroups } from './users.js';
 import { INIT_PATH } from './init-binary.js';
 import { setupNetwork } from './network.js';
 import { prepareMounts } from './volumes.js';
+import { pick } from '../i18n/lang.js';
 
 /**
  * With NESTBOX_TRACE set (nestbox run --trace), each step is printed with what it cost, so a learner
- * can watch a container being assembled.
+ * can watch a container being assembled (in the course's language: the run lab shows these lines).
  */
-function trace(label: string, since: number): number {
+function trace(en: string, zh: string, since: number): number {
   const now = performance.now();
-  if (process.env.NESTBOX_TRACE) process.stderr.write(`  ${(now - since).toFixed(1).padStart(6)} ms  ${label}\n`);
+  if (process.env.NESTBOX_TRACE) process.stderr.write(`  ${(now - since).toFixed(1).padStart(6)} ms  ${pick(en, zh)}\n`);
   return now;
 }
 
@@ -65,8 +66,8 @@ export interface Stdio { stdin: number; stdout: number; stderr: number }
 export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger, abort?: AbortSignal): Promise<Created> {
   let t = performance.now();
   // A signal to nestbox stops the creation between two steps (run.ts undoes what was made).
-  const step = (label: string) => {
-    t = trace(label, t);
+  const step = (en: string, zh: string) => {
+    t = trace(en, zh, t);
     abort?.throwIfAborted();
   };
   warmThreads(2); // already warm when called from the run command
@@ -100,7 +101,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   for (const d of [p.upper, p.work, p.rootfs]) mkdirSync(d, { recursive: true });
   prepareMounts(spec); // volumes made on first use, missing -v host directories made
   const etc = writeEtcFiles(p.dir, spec);
-  step(`state in ${p.dir}, name "${spec.name}" claimed`);
+  step(`state in ${p.dir}, name "${spec.name}" claimed`, `状态目录 ${p.dir}，名字 "${spec.name}" 已占下`);
 
   // 2. The cgroup, recorded first so a crash from here on still removes it.
   const controllers = containerControllers(spec);
@@ -108,7 +109,7 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   ledger.record({ kind: 'cgroup', dirs: cgroup.allDirs() });
   state.Cgroup = cgroup.allDirs();
   state.Controllers = controllers;
-  step(`cgroup ${cgroup.dir()}`);
+  step(`cgroup ${cgroup.dir()}`, `控制组 ${cgroup.dir()}`);
 
   // 3. The namespaces and the held first process.
   let flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWCGROUP;
@@ -138,16 +139,17 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
   ledger.record({ kind: 'process', pid, starttime: startTime(pid), note: `PID 1 of ${spec.name}` });
 
   try {
-    step(`namespaces created, root mounted, PID 1 held (host PID ${pid}; ${spec.capabilities.length} capabilities${filter ? `, seccomp filter of ${filter.length / 8} instructions` : ''})`);
+    step(`namespaces created, root mounted, PID 1 held (host PID ${pid}; ${spec.capabilities.length} capabilities${filter ? `, seccomp filter of ${filter.length / 8} instructions` : ''})`,
+      `命名空间建好了，根挂载好了，1 号进程已就位、等着开始（宿主机 PID ${pid}；${spec.capabilities.length} 个能力${filter ? `，seccomp 过滤器 ${filter.length / 8} 条指令` : ''}）`);
     applyLimits(cgroup, spec);
-    step('limits written');
+    step('limits written', '资源限制已写入');
 
     // 4. The network, configured from the host before the command runs.
     const net = await setupNetwork(spec, pid, ledger).catch((err) => { throw err instanceof UserError ? err : withContext(`could not connect the container to the network (${spec.net.mode})`, err); });
     if (net.ip) writeEtcFiles(p.dir, spec, net.ip, net.gateway);
     // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
     if (spec.ports.length) rewriteConfig(spec);
-    step(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`);
+    step(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, `网络：${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`);
 
     // 5. /proc must be mounted by a process inside the new PID namespace (a procfs shows the PID
     // namespace of whoever mounts it): the thread joins the namespaces and runs `mount` there. Then
@@ -168,7 +170,8 @@ export async function createContainer(spec: ContainerSpec, stdio: Stdio, ledger:
       ],
     }).catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(`--${err.message}`, EXIT_RUNTIME) : err; });
     // Is the command there? Checked through /proc/PID/root, now the container's root.
-    step('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached');
+    step('/proc mounted from inside the PID namespace, /sys/fs/cgroup from inside the cgroup namespace, paths masked, pivot_root, old root detached',
+      '在 PID 命名空间里面挂载 /proc，在 cgroup 命名空间里面挂载 /sys/fs/cgroup，屏蔽路径，pivot_root，卸离旧的根');
     checkCommand(spec, pid);
 
     Object.assign(state, { Pid: pid, PidStart: startTime(pid), IPAddress: net.ip, HostVeth: net.hostVeth });
