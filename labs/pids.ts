@@ -142,7 +142,10 @@ const lab: Lab<PidsState> = {
         let hostPeak = hostBefore;
         try {
           bomb.release();
-          for (let i = 0; i < 12; i++) {
+          // Twelve samples, or more while the bomb has not reached the cap yet: on a loaded machine
+          // (a class's shared VM) its forks come slower, and the cap is what there is to see.
+          const until = Date.now() + 3000;
+          while (samples.length < 12 || (!samples.includes(Number(LIMIT)) && Date.now() < until)) {
             await sleep(40);
             samples.push(cg.pidsCurrent());
             hostPeak = Math.max(hostPeak, listPids().length);
@@ -175,7 +178,7 @@ const lab: Lab<PidsState> = {
         const limit = Number(LIMIT);
         const top = Math.max(...samples);
         return [
-          observeThat(t('pids.current while the bomb ran (12 samples, 40 ms apart)', '炸弹运行时的 pids.current（采样 12 次，间隔 40 ms）'),
+          observeThat(t(`pids.current while the bomb ran (${samples.length} samples, 40 ms apart)`, `炸弹运行时的 pids.current（采样 ${samples.length} 次，间隔 40 ms）`),
             t(`reaches ${limit}, never more`, `达到 ${limit}，从不超过`), samples.join(' '), top === limit),
           observeThat(t('forks refused (max in pids.events)', '被拒绝的 fork（pids.events 里的 max）'), '> 0', refused, refused > 0),
           // Other programs on the host start and end processes too: allow them a margin. Unchecked,
