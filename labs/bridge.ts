@@ -100,7 +100,8 @@ const lab: Lab<BridgeState> = {
         '对每个命名空间，nestbox 都做 Docker 对每个容器做的事：建一个 veth 设备对；宿主机上的一端成为网桥的一个*端口*（`ip link set VETH master BRIDGE`，以前用 `brctl addif`）；另一端移进命名空间，改名为 `eth0`，并从网桥的地址池里分到一个地址。地址池里的每个地址只分出去一次：每占用一个地址，就用 `O_EXCL` 创建一个文件，而这个文件只有一个进程能创建成功，所以哪怕几个容器在同一瞬间启动，也不会分到同一个地址。前两个命名空间有经由网关的默认路由；第三个暂时还没有。',
       ),
       command: 'ip link add $V1 type veth peer name $P1; ip link set $V1 master $BR up; ip link set $P1 netns $NS1 name eth0; ip -n $NS1 addr add 10.213.0.2/24 dev eth0; ip -n $NS1 link set eth0 up; ip -n $NS1 route add default via 10.213.0.1',
-      syscall: 'netlink RTM_NEWLINK (veth, IFLA_MASTER, IFLA_NET_NS_FD); RTM_NEWADDR; RTM_NEWROUTE; open(O_CREAT|O_EXCL) per address',
+      syscall: t('netlink RTM_NEWLINK (veth, IFLA_MASTER, IFLA_NET_NS_FD); RTM_NEWADDR; RTM_NEWROUTE; open(O_CREAT|O_EXCL) per address',
+        'netlink RTM_NEWLINK（veth, IFLA_MASTER, IFLA_NET_NS_FD）；RTM_NEWADDR；RTM_NEWROUTE；每分配一个地址，就 open(O_CREAT|O_EXCL) 一个文件'),
       async perform(ctx) {
         const net = netOf(ctx);
         const pool = new AddressPool(ctx.state.subnet);
@@ -147,7 +148,8 @@ const lab: Lab<BridgeState> = {
         '网桥在第二层、也就是 IP 之下交换帧，所以你也许以为 iptables 根本看不到它们。可是只要加载了 `br_netfilter` 模块，并且 `net.bridge.bridge-nf-call-iptables = 1`（Kubernetes 需要它；Docker 在它的某个网络需要时会加载它），桥接的 IPv4 数据包也要经过 iptables 的 FORWARD 链。所以 Docker 加了一条 ACCEPT 规则，放行从它的网桥到它的网桥的流量（“容器间通信”）；这个实验也给自己的网桥加上同样的规则，插在 FORWARD 的最前面，并用注释做了标记。这条规则的包计数器会告诉你，这个内核有没有让桥接的包经过 iptables。（`nestbox run` 给 `nb0` 的同一条规则放在它自己的链 `NESTBOX-FORWARD` 里，由 FORWARD 最前面的一条跳转规则跳过去。）',
       ),
       command: 'iptables -I FORWARD -i $BR -o $BR -j ACCEPT; cat /proc/sys/net/bridge/bridge-nf-call-iptables',
-      syscall: 'setsockopt(IPT_SO_SET_REPLACE) or an nf_tables netlink batch (the backend iptables uses)',
+      syscall: t('setsockopt(IPT_SO_SET_REPLACE) or an nf_tables netlink batch (the backend iptables uses)',
+        'setsockopt(IPT_SO_SET_REPLACE)，或者一批 nf_tables 的 netlink 消息（看 iptables 用的是哪个后端）'),
       async perform(ctx) {
         await addRule(netOf(ctx), iccRule(ctx), { insert: true });
         ctx.state.brnf = readSysctl(BRIDGE_NF_CALL_IPTABLES);
@@ -178,7 +180,8 @@ const lab: Lab<BridgeState> = {
         '命名空间可以直接访问自己子网里的地址（配地址的时候，内核顺带加上了这条路由）。其他地址都需要一条*默认路由*：“交给网关”，也就是网桥的地址，由宿主机再往下路由。Docker 在每个容器里都设了这条路由。第三个命名空间还没有：在那里运行 `ip route`，只能看到子网那一条。（`ip route get ADDRESS` 问内核去某个地址会走哪条路由，一个包也不发。）',
       ),
       command: 'ip -n {ns3} route add default via {gateway}',
-      syscall: 'netlink RTM_NEWROUTE dst 0.0.0.0/0 gateway 10.213.0.1 in the third namespace',
+      syscall: t('netlink RTM_NEWROUTE dst 0.0.0.0/0 gateway 10.213.0.1 in the third namespace',
+        '在第三个命名空间里：netlink RTM_NEWROUTE dst 0.0.0.0/0 gateway 10.213.0.1'),
       exercise: {
         task: t(
           "In the **third** namespace, {ns3}, add a default route via the bridge's address, the gateway {gateway}. In the shell nestbox opens there: `ip route` to look, then add the route.",
@@ -218,7 +221,7 @@ const lab: Lab<BridgeState> = {
         '网桥维护着一个转发数据库（fdb）：每收到一帧，就记下帧的源 MAC 地址和它进来的端口。发往已知 MAC 的帧只从那一个端口出去；其余的帧泛洪到除来路以外的所有端口。表项在 300 秒没有流量后过期。`bridge fdb show br BRIDGE` 列出这些表项（以前用 `brctl showmacs`）；学到的表项没有 `permanent` 标记，表项里的端口，就是对端为该命名空间 eth0 的那个 veth。',
       ),
       command: 'ip netns exec $NS1 ping -c1 10.213.0.3; ... ; bridge fdb show br $BR; iptables -nvL FORWARD',
-      syscall: 'netlink RTM_GETNEIGH (family AF_BRIDGE) for the fdb',
+      syscall: t('netlink RTM_GETNEIGH (family AF_BRIDGE) for the fdb', 'netlink RTM_GETNEIGH（地址族 AF_BRIDGE），读出网桥的转发数据库（fdb）'),
       async perform(ctx) {
         const learned = (await fdb(ctx.state.bridge)).filter((e) => e.learned);
         ctx.say(t(`learned fdb entries before any traffic: ${learned.length}`, `还没有任何流量时，学到的 fdb 表项：${learned.length} 个`));

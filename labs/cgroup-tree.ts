@@ -100,7 +100,8 @@ const lab: Lab<CgroupTreeState> = {
         '在 v2 上，父组通过 `cgroup.subtree_control` 把控制器交给子组。在 v1 上，内存控制器原本是平的，除非 `memory.use_hierarchy` 为 1；从 Linux 5.11 起，它恒为 1。',
       ),
       command: 'mkdir -p /sys/fs/cgroup/nestbox/tree/a /sys/fs/cgroup/nestbox/tree/b; echo 32M > /sys/fs/cgroup/nestbox/tree/memory.max; echo 64M > /sys/fs/cgroup/nestbox/tree/a/memory.max',
-      syscall: 'mkdir(2) three times; write(2) to memory.max (v1: memory.limit_in_bytes)',
+      syscall: t('mkdir(2) three times; write(2) to memory.max (v1: memory.limit_in_bytes)',
+        '三次 mkdir(2)；write(2) 写 memory.max（v1 是 memory.limit_in_bytes）'),
       async perform(ctx) {
         const parent = createCgroup(ctx, ['memory', 'cpu', 'cpuacct', 'pids']);
         const a = createChild(ctx, parent, 'a');
@@ -150,7 +151,7 @@ const lab: Lab<CgroupTreeState> = {
         '（Docker 显示内存时，还会减去可回收的页缓存，也就是 memory.stat 里的 `inactive_file`。）',
       ),
       command: 'cat /sys/fs/cgroup/nestbox/tree/{memory.current,memory.max,cpu.stat,pids.current}   # v1: memory.usage_in_bytes, memory.limit_in_bytes, cpuacct.usage, pids.current',
-      syscall: 'read(2) of the cgroup files, twice, 250 ms apart',
+      syscall: t('read(2) of the cgroup files, twice, 250 ms apart', 'read(2) 读这几个控制组文件，读两次，中间隔 250 毫秒'),
       async perform(ctx) {
         const { parent, a, b } = ctx.state;
         ctx.state.busy = await startIn(ctx, a, ['/bin/sh', '-c', 'while :; do :; done'], 'busy loop in cgroup-tree child a');
@@ -202,7 +203,8 @@ const lab: Lab<CgroupTreeState> = {
         '一次记账将要越过父组的上限时，内核先在父组的子树里尽量回收；回收不出来，OOM killer 就在这棵子树里挑出最大的任务，挑中的正是它。',
       ),
       command: `echo $$ > /sys/fs/cgroup/nestbox/tree/a/cgroup.procs; dd if=/dev/zero of=/dev/null bs=48M count=1`,
-      syscall: 'write(2) of its own PID to cgroup.procs; execve("dd"); the page faults are charged up the tree',
+      syscall: t('write(2) of its own PID to cgroup.procs; execve("dd"); the page faults are charged up the tree',
+        'write(2) 把自己的 PID 写进 cgroup.procs；execve("dd")；缺页时分到的内存，沿着树一级一级往上记账'),
       async perform(ctx) {
         const end: Text = await runJob(ctx);
         ctx.state.jobEnd = end;
@@ -233,7 +235,7 @@ const lab: Lab<CgroupTreeState> = {
         '要让这个任务跑完，就得改掉拦住它的那个限制。检查时，会在子组 a 里再跑一次同样的 48 MiB `dd`。',
       ),
       command: '{answerCommand}',
-      syscall: 'write(2) to memory.max (v1: memory.limit_in_bytes)',
+      syscall: t('write(2) to memory.max (v1: memory.limit_in_bytes)', 'write(2) 写 memory.max（v1 是 memory.limit_in_bytes）'),
       async perform(ctx) {
         const { parent, a, b } = ctx.state;
         // The directories and files as they are named on this host, for the task and the hints.

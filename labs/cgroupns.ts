@@ -84,7 +84,8 @@ const lab: Lab<CgroupnsState> = {
         '进程在每棵 cgroup 树里都恰好属于一个控制组，/proc/PID/cgroup 把它们列出来，每棵树一行：每棵 cgroup v1 树是一行 `N:controller:/path`，v2 树是一行 `0::/path`（纯 v2 的宿主机只有这一行）。nestbox 在它的父组 "nestbox" 下面建一个控制组，把一个 `sleep` 的 PID 写进 `cgroup.procs`，就把它移了进去。从宿主机上读，这个路径会把宿主机的布局暴露出来。',
       ),
       command: 'mkdir /sys/fs/cgroup/pids/nestbox/cgns-X; sleep infinity & echo $! > /sys/fs/cgroup/pids/nestbox/cgns-X/cgroup.procs',
-      syscall: 'mkdir(2) in cgroupfs; posix_spawn("sleep"); write(2) of the PID to cgroup.procs',
+      syscall: t('mkdir(2) in cgroupfs; posix_spawn("sleep"); write(2) of the PID to cgroup.procs',
+        '在 cgroupfs 里 mkdir(2)；posix_spawn("sleep")；write(2) 把 PID 写进 cgroup.procs'),
       async perform(ctx) {
         ctx.state.cgName = `cgns-${ctx.unique}`;
         ctx.state.hostCgroupNs = namespaceId('self', 'cgroup')!;
@@ -120,7 +121,8 @@ const lab: Lab<CgroupnsState> = {
         'cgroup 命名空间的根，是调用 `unshare(CLONE_NEWCGROUP)` 的那个线程*在那一刻*所在的控制组，之后再也不会变。nestbox 里调用它的那个线程在 nestbox 自己的控制组里，而且它没法单独移走（在 v2 上，cgroup.procs 移动的是整个进程：nestbox 自己也会落进实验的控制组）。所以这里由那个线程先 unshare，再启动 `sleep`，然后 nestbox 才把这个 `sleep` 移进实验的控制组。在命名空间里面，实验的控制组显示为相对于 nestbox 控制组的路径（`/..` 表示往上一级），而不是 `/`；如果 nestbox 运行在那棵树的根上，显示的就是完整路径，命名空间什么也没藏住。',
       ),
       command: 'unshare --cgroup sleep infinity & echo $! > {cgroupDir}/cgroup.procs',
-      syscall: 'unshare(CLONE_NEWCGROUP); posix_spawn("sleep"); write(2) to cgroup.procs',
+      syscall: t('unshare(CLONE_NEWCGROUP); posix_spawn("sleep"); write(2) to cgroup.procs',
+        'unshare(CLONE_NEWCGROUP)；posix_spawn("sleep")；write(2) 写 cgroup.procs'),
       async perform(ctx) {
         ctx.state.latePid = await startSleeper(ctx, { argv: [hostTool('sleep'), 'infinity'], unshare: CLONE_NEWCGROUP }, 'unshared before it joined the lab cgroup');
         labCgroup(ctx).addProcess(ctx.state.latePid);
@@ -150,7 +152,8 @@ const lab: Lab<CgroupnsState> = {
         '运行时的顺序正好相反：先把容器的第一个进程放进它的控制组，再创建 cgroup 命名空间，所以命名空间的根就是容器自己的控制组。在里面，这个控制组读出来是 `/`，它上面的一切都无从说起。',
       ),
       command: "sh -c 'echo $$ > {cgroupDir}/cgroup.procs; exec unshare --cgroup sleep 1000' &",
-      syscall: 'write(2) of its own process ID to cgroup.procs; unshare(CLONE_NEWCGROUP); execve("sleep")',
+      syscall: t('write(2) of its own process ID to cgroup.procs; unshare(CLONE_NEWCGROUP); execve("sleep")',
+        'write(2) 把自己的进程号写进 cgroup.procs；unshare(CLONE_NEWCGROUP)；execve("sleep")'),
       exercise: {
         task: t(
           'From a second terminal on the host (as root), start a long-running process whose cgroup namespace has the lab cgroup, `{cgroupDir}`, as its root: the process must be *in* the lab cgroup *before* it unshares. nestbox ends your process when the lab ends.',

@@ -193,7 +193,8 @@ const lab: Lab<ChrootState> = {
         'chroot moves the root and nothing else: not the working directory, and it does not take away the right to call chroot again. A root process inside the jail calls `chroot("/tmp")` *without* `chdir`, so its working directory is now above its root. `..` is stopped only when the walk meets the root, and this walk never does: 32 × `chdir("..")` climb to the host\'s `/`, and `chroot(".")` makes that the root again. The `chroot` command cannot do it: it always calls `chdir("/")` right after `chroot()`, which puts the working directory back under the new root. It takes a program that makes these system calls itself: nestbox makes them from a thread that first enters the jail through `/proc/PID/root`, then runs the host\'s `cat` on the secret.',
         'chroot 只移动根，别的一概不管：当前目录不动，再次调用 chroot 的权力也不收回。监牢里的一个 root 进程调用 `chroot("/tmp")`，却*不*调用 `chdir`，于是它的当前目录落在了新根的上面。`..` 只有在往上走碰到根时才会被拦住，而这一趟永远碰不到根：32 次 `chdir("..")` 一直爬到宿主机的 `/`，再用 `chroot(".")` 把那里重新设成根。`chroot` 命令做不到这一点：它在 `chroot()` 之后总是紧接着调用 `chdir("/")`，把当前目录又放回新根下面。得由程序自己发起这些系统调用才行：nestbox 让一个线程来做，这个线程先经由 `/proc/PID/root` 进入监牢，然后对秘密文件运行宿主机的 `cat`。',
       ),
-      command: '# no shell tool does it; in C, as root inside the jail: chroot("/tmp"); for (int i = 0; i < 32; i++) chdir(".."); chroot("."); execl("/bin/cat", "cat", "SECRET", NULL);',
+      command: t('# no shell tool does it; in C, as root inside the jail: chroot("/tmp"); for (int i = 0; i < 32; i++) chdir(".."); chroot("."); execl("/bin/cat", "cat", "SECRET", NULL);',
+        '# 没有现成的命令能做到；用 C 写，在监牢里以 root 身份运行：chroot("/tmp"); for (int i = 0; i < 32; i++) chdir(".."); chroot("."); execl("/bin/cat", "cat", "SECRET", NULL);'),
       syscall: 'chroot("/proc/PID/root"); chroot("/tmp"); chdir("..") ×32; chroot("."); execve("/bin/cat")',
       async perform(ctx) {
         const inJail = enterChrootOf(ctx.state.jailPid);

@@ -115,7 +115,8 @@ const lab: Lab<CpuState> = {
         '在 v1 上，用掉的 CPU 时间由另一个控制器 `cpuacct` 统计；v2 则在每个控制组的 `cpu.stat` 里统计。',
       ),
       command: 'mkdir /sys/fs/cgroup/nestbox/cpu-lab; echo "50000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 50000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us',
-      syscall: 'mkdir(2) in cgroupfs; write(2) "50000 100000" to cpu.max (v1: cpu.cfs_period_us, then cpu.cfs_quota_us)',
+      syscall: t('mkdir(2) in cgroupfs; write(2) "50000 100000" to cpu.max (v1: cpu.cfs_period_us, then cpu.cfs_quota_us)',
+        '在 cgroupfs 里 mkdir(2)；write(2) 把 "50000 100000" 写进 cpu.max（v1：先写 cpu.cfs_period_us，再写 cpu.cfs_quota_us）'),
       async perform(ctx) {
         const { quotaUs, periodUs } = parseCpus('0.5');
         // cpuacct: on v1 CPU time is accounted in its own tree; on v2 it is part of every cgroup.
@@ -143,7 +144,8 @@ const lab: Lab<CpuState> = {
         '`cpu.stat` 还记录了组用完配额的周期数（`nr_throttled`）。',
       ),
       command: `sh -c 'echo $$ > /sys/fs/cgroup/nestbox/cpu-lab/cgroup.procs; while :; do :; done' & grep usage_usec /sys/fs/cgroup/nestbox/cpu-lab/cpu.stat; sleep 2; grep usage_usec /sys/fs/cgroup/nestbox/cpu-lab/cpu.stat; kill $!`,
-      syscall: 'read(2) of cpu.stat (v1: cpuacct.usage) before and after; clock_gettime(CLOCK_MONOTONIC)',
+      syscall: t('read(2) of cpu.stat (v1: cpuacct.usage) before and after; clock_gettime(CLOCK_MONOTONIC)',
+        '前后各 read(2) 一次 cpu.stat（v1 是 cpuacct.usage）；clock_gettime(CLOCK_MONOTONIC)'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         const before = cg.cpuThrottling();
@@ -181,8 +183,10 @@ const lab: Lab<CpuState> = {
         'v1 把权重叫作 `cpu.shares`（默认 1024）；v2 叫 `cpu.weight`（1 到 10000，默认 100）。在 v2 上，nestbox 用 runc 1.3.2 之前的线性公式换算 shares，它把 1024 换成 39，把 512 换成 20（更新的 runc 和 crun 用一条曲线，把 1024 换成 100 左右）。' +
         '要紧的只是相互争用的组之间的比例，而这个比例经过换算依然保留。',
       ),
-      command: `echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # and the same for cpuweight-lo; v2: cpu.weight 39 and 20`,
-      syscall: 'write(2) to cpu.shares (v2: cpu.weight); sched_setaffinity(2) (taskset); read(2) of cpuacct.usage (v2: cpu.stat)',
+      command: t(`echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # and the same for cpuweight-lo; v2: cpu.weight 39 and 20`,
+        `echo 1024 > .../cpuweight-hi/cpu.shares; echo 512 > .../cpuweight-lo/cpu.shares; taskset -c 0 sh -c 'echo $$ > .../cpuweight-hi/cgroup.procs; while :; do :; done' &   # cpuweight-lo 也照样做一遍；v2 上是 cpu.weight 39 和 20`),
+      syscall: t('write(2) to cpu.shares (v2: cpu.weight); sched_setaffinity(2) (taskset); read(2) of cpuacct.usage (v2: cpu.stat)',
+        'write(2) 写 cpu.shares（v2 是 cpu.weight）；sched_setaffinity(2)（也就是 taskset）；read(2) 读 cpuacct.usage（v2 是 cpu.stat）'),
       async perform(ctx) {
         const cpu = firstCpu();
         const groups: Cgroup[] = [];
@@ -238,7 +242,7 @@ const lab: Lab<CpuState> = {
         '检查时和前面一样，在组里启动一个忙循环，测量两秒。',
       ),
       command: '{answerCommand}',
-      syscall: 'write(2) to cpu.max (v1: cpu.cfs_quota_us)',
+      syscall: t('write(2) to cpu.max (v1: cpu.cfs_quota_us)', 'write(2) 写 cpu.max（v1 是 cpu.cfs_quota_us）'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         // The file as it is named on this host, for the task and the hints: the versions differ in

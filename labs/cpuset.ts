@@ -74,7 +74,8 @@ const lab: Lab<CpusetState> = {
         '一个无限循环的 shell 让一个 CPU 一直忙着，这样那个字段总有新鲜的内容可看。',
       ),
       command: 'mkdir /sys/fs/cgroup/nestbox/cpuset-demo; sh -c "while :; do :; done" & echo $! > /sys/fs/cgroup/nestbox/cpuset-demo/cgroup.procs   # v1: /sys/fs/cgroup/cpuset/nestbox/...',
-      syscall: 'mkdir(2) in cgroupfs; posix_spawn("/bin/sh"); write(2) of the PID to cgroup.procs',
+      syscall: t('mkdir(2) in cgroupfs; posix_spawn("/bin/sh"); write(2) of the PID to cgroup.procs',
+        '在 cgroupfs 里 mkdir(2)；posix_spawn("/bin/sh")；write(2) 把 PID 写进 cgroup.procs'),
       async perform(ctx) {
         const cg = createCgroup(ctx, ['cpuset']);
         ctx.state.cg = cg;
@@ -118,7 +119,8 @@ const lab: Lab<CpusetState> = {
         '`docker run --cpuset-cpus` 就是这样实现的。这个文件在两个 cgroup 版本里同名；v1 还要求先设好 `cpuset.mems`，进程才能加入，nestbox 从父组复制了它。',
       ),
       command: 'echo 1 > /sys/fs/cgroup/nestbox/cpuset-demo/cpuset.cpus; grep Cpus_allowed_list /proc/PID/status; cut -d" " -f39 /proc/PID/stat',
-      syscall: 'write(2) "1" to cpuset.cpus (the kernel calls set_cpus_allowed_ptr() for each task)',
+      syscall: t('write(2) "1" to cpuset.cpus (the kernel calls set_cpus_allowed_ptr() for each task)',
+        'write(2) 把 "1" 写进 cpuset.cpus（内核随即对组里的每个任务调用 set_cpus_allowed_ptr()）'),
       async perform(ctx) {
         const cpus: number[] = ctx.state.cpus;
         ctx.state.pinned = cpus[cpus.length - 1];
@@ -140,7 +142,7 @@ const lab: Lab<CpusetState> = {
         '控制组是天花板：进程可以用 `sched_setaffinity()`（`taskset`）缩小自己的集合，但只能在它的 cpuset 允许的 CPU 范围之内。要把整个组挪到别处，得改控制组。',
       ),
       command: 'echo {other} > {cpusFile}',
-      syscall: 'write(2) "0" to cpuset.cpus',
+      syscall: t('write(2) "0" to cpuset.cpus', 'write(2) 把 "0" 写进 cpuset.cpus'),
       exercise: {
         task: t(
           'Pin the busy process PID to the **other** CPU, CPU {other} (the lowest-numbered one), by changing its cgroup, whose CPU list is `{cpusFile}` (cpuset.cpus on cgroup v1 and v2 alike).',

@@ -104,7 +104,8 @@ const lab: Lab<FreezerState> = {
         '在 v1 上，这个控制组在 `freezer` 这棵树里；在 v2 上，冻结是每个控制组自带的功能，不需要哪个控制器。',
       ),
       command: `mkdir /sys/fs/cgroup/nestbox/freezer-demo; sh -c 'i=0; while :; do i=$((i+1)); echo $i > counter; sleep 0.05; done' & echo $! > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.procs`,
-      syscall: 'mkdir(2) in cgroupfs; posix_spawn("/bin/sh"); write(2) of the PID to cgroup.procs',
+      syscall: t('mkdir(2) in cgroupfs; posix_spawn("/bin/sh"); write(2) of the PID to cgroup.procs',
+        '在 cgroupfs 里 mkdir(2)；posix_spawn("/bin/sh")；write(2) 把 PID 写进 cgroup.procs'),
       async perform(ctx) {
         const cg = createCgroup(ctx, ['freezer']);
         ctx.state.cg = cg;
@@ -149,7 +150,8 @@ const lab: Lab<FreezerState> = {
         '在 `/proc/PID/status` 里，v1 的任务处于不可中断的睡眠（D，停在 `__refrigerator` 里），v2 的任务处于可中断的睡眠（S）。',
       ),
       command: 'echo 1 > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.freeze   # v1: echo FROZEN > /sys/fs/cgroup/freezer/nestbox/freezer-demo/freezer.state',
-      syscall: 'write(2) "1" to cgroup.freeze (v1: "FROZEN" to freezer.state)',
+      syscall: t('write(2) "1" to cgroup.freeze (v1: "FROZEN" to freezer.state)',
+        'write(2) 把 "1" 写进 cgroup.freeze（v1：把 "FROZEN" 写进 freezer.state）'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         ctx.state.before = await counter(ctx);
@@ -192,7 +194,8 @@ const lab: Lab<FreezerState> = {
         '只有当初冻结这个组的那个控制组文件，才能把它解冻。解冻之后，每个任务都从停下的地方接着运行，计数又动起来了。',
       ),
       command: 'echo {thawValue} > {freezeFile}',
-      syscall: 'write(2) "0" to cgroup.freeze (v1: "THAWED" to freezer.state)',
+      syscall: t('write(2) "0" to cgroup.freeze (v1: "THAWED" to freezer.state)',
+        'write(2) 把 "0" 写进 cgroup.freeze（v1：把 "THAWED" 写进 freezer.state）'),
       exercise: {
         task: t(
           'Thaw the cgroup of the counting shell PID so that the counter moves again. On this host it was frozen through `{freezeFile}` ({freezeOther}).',

@@ -79,7 +79,12 @@ const CONTAINED = { capabilities: DOCKER_DEFAULT_CAPS as string[], noNewPrivs: t
 
 /** Run a shell command in the box as root, like `nestbox exec`, with the privileges given. */
 function attack(ctx: LabContext<HardeningState>, script: string, privileges: { capabilities?: string[]; noNewPrivs?: boolean; seccomp?: Uint8Array }): Promise<Ran> {
-  ctx.say(`$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # ${privileges.capabilities ? `${privileges.capabilities.length} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}${privileges.seccomp ? ', seccomp filter' : ''}`);
+  const cmd = `$ nsenter -t ${ctx.state.boxPid} -m -u -i -p sh -c ${shellQuote(script)}   # `;
+  const caps = privileges.capabilities?.length;
+  ctx.say(t(
+    `${cmd}${caps !== undefined ? `${caps} capabilities` : 'every capability'}${privileges.noNewPrivs ? ', no_new_privs' : ''}${privileges.seccomp ? ', seccomp filter' : ''}`,
+    `${cmd}${caps !== undefined ? `${caps} 个能力` : '全部能力'}${privileges.noNewPrivs ? '，no_new_privs' : ''}${privileges.seccomp ? '，seccomp 过滤器' : ''}`,
+  ));
   return runCaptured(ctx, { argv: ['/bin/sh', '-c', script], join: { pid: ctx.state.boxPid, types: BOX }, ...privileges });
 }
 
@@ -93,6 +98,8 @@ const READ_ONLY_PROC_SYS: ThreadStep[] = [
   { call: 'mount', source: '/proc/sys', target: '/proc/sys', fstype: null, flags: MS_BIND | MS_REC },
   { call: 'mount', source: null, target: '/proc/sys', fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
 ];
+/** The same as the learner would type it, with the start of a comment that says where. */
+const READ_ONLY_SHOWN = '$ mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro,nosuid,nodev,noexec /proc/sys   # ';
 
 /** What /proc/sys is before the runtime's bind: no mount of its own, part of the writable /proc. */
 const PART_OF_PROC = t('(not a mount point: rw, as part of /proc)', '（不是挂载点：作为 /proc 的一部分，可写）');
@@ -157,7 +164,8 @@ async function readTimerList(ctx: LabContext<HardeningState>): Promise<TimerList
  * their /tmp nosuid). coreutils' cat, because busybox, run setuid, drops the privilege itself.
  */
 function setuidCat(ctx: LabContext<HardeningState>, noNewPrivs: boolean): Promise<Ran> {
-  ctx.say(`$ cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups${noNewPrivs ? ' --no-new-privs' : ''} /tmp/cat /proc/self/status   # in a private /tmp`);
+  const cmd = `$ cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups${noNewPrivs ? ' --no-new-privs' : ''} /tmp/cat /proc/self/status   # `;
+  ctx.say(t(`${cmd}in a private /tmp`, `${cmd}在一个私有的 /tmp 里`));
   const run = (name: string, args: string[]): ThreadStep => ({ call: 'run', path: hostTool(name), argv: [name, ...args], env: [] });
   return runCaptured(ctx, {
     argv: ['/tmp/cat', '/proc/self/status'],
@@ -194,7 +202,8 @@ const lab: Lab<HardeningState> = {
         '之后，实验会像 `nestbox exec` 那样加入盒子的命名空间，以 root 身份在盒子*里*运行命令；每次尝试带哪些能力，由实验来定。',
       ].join('\n')),
       command: "cp -a ROOTFS BOX; unshare -mpui --fork sh -c 'mount --make-rprivate /; mount --bind BOX BOX; mount -t tmpfs tmpfs BOX/dev; mknod BOX/dev/null c 1 3; cd BOX; pivot_root . .; umount -l .; mount -t proc proc /proc; hostname box; exec sleep infinity' &",
-      syscall: 'unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC); mount(MS_REC|MS_PRIVATE); mount(MS_BIND); mount("tmpfs"); mknod; pivot_root(".", "."); umount2(".", MNT_DETACH); then setns(mnt, pid) + mount("proc")',
+      syscall: t('unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC); mount(MS_REC|MS_PRIVATE); mount(MS_BIND); mount("tmpfs"); mknod; pivot_root(".", "."); umount2(".", MNT_DETACH); then setns(mnt, pid) + mount("proc")',
+        'unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC)；mount(MS_REC|MS_PRIVATE)；mount(MS_BIND)；mount("tmpfs")；mknod；pivot_root(".", ".")；umount2(".", MNT_DETACH)；然后 setns(mnt, pid) + mount("proc")'),
       async perform(ctx) {
         const root = join(ctx.workDir, 'box');
         await copyRootfs(ctx, root);
@@ -256,7 +265,7 @@ const lab: Lab<HardeningState> = {
       syscall: 'open("/proc/sys/kernel/hostname", O_WRONLY) + write; mount(MS_BIND); mount(MS_BIND|MS_REMOUNT|MS_RDONLY); open(...) = EROFS',
       async perform(ctx) {
         ctx.state.writeBefore = await attack(ctx, WRITE_HOSTNAME, CONTAINED);
-        ctx.say('$ mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro,nosuid,nodev,noexec /proc/sys   # in the box');
+        ctx.say(t(`${READ_ONLY_SHOWN}in the box`, `${READ_ONLY_SHOWN}在盒子里`));
         await inBox(ctx, READ_ONLY_PROC_SYS);
         ctx.state.writeAfter = await attack(ctx, WRITE_HOSTNAME, CONTAINED);
         return t('wrote the box\'s hostname back to itself, made /proc/sys read-only, wrote again', '把盒子的主机名原样写回，把 /proc/sys 设为只读，再写一次');
@@ -284,12 +293,14 @@ const lab: Lab<HardeningState> = {
         '',
         '在盒子里两次尝试 `mount -o remount,bind,rw /proc/sys`，只差一样东西，就是能力集合：第一次带全部能力（也就是 `--privileged` 给的：nestbox 自己持有的全部能力；在有些虚拟机上，宿主机会扣下一两个不给 root，那这里也就少那一两个），第二次只带 Docker 的 14 个。两次之间，实验会把只读挂载重新加上。',
       ].join('\n')),
-      command: "nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14",
-      syscall: 'mount(NULL, "/proc/sys", NULL, MS_REMOUNT|MS_BIND, NULL): allowed with CAP_SYS_ADMIN, EPERM without',
+      command: t("nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14",
+        "nsenter -t {boxPid} -m -u -i -p sh -c 'mount -o remount,bind,rw /proc/sys'   # 先以拥有全部能力的 root 运行，再换成只有 Docker 那 14 个能力的 root"),
+      syscall: t('mount(NULL, "/proc/sys", NULL, MS_REMOUNT|MS_BIND, NULL): allowed with CAP_SYS_ADMIN, EPERM without',
+        'mount(NULL, "/proc/sys", NULL, MS_REMOUNT|MS_BIND, NULL)：有 CAP_SYS_ADMIN 就允许，没有就是 EPERM'),
       async perform(ctx) {
         ctx.state.remountAll = await attack(ctx, REMOUNT_RW, { noNewPrivs: true });
         ctx.state.modeAfterAll = procSysMode(ctx);
-        ctx.say('$ mount --bind /proc/sys /proc/sys; mount -o remount,bind,ro,nosuid,nodev,noexec /proc/sys   # in the box, again');
+        ctx.say(t(`${READ_ONLY_SHOWN}in the box, again`, `${READ_ONLY_SHOWN}在盒子里，再做一次`));
         await inBox(ctx, READ_ONLY_PROC_SYS);
         ctx.state.remount14 = await attack(ctx, REMOUNT_RW, CONTAINED);
         ctx.state.modeAfter14 = procSysMode(ctx);
@@ -320,7 +331,8 @@ const lab: Lab<HardeningState> = {
         '实验把宿主机的 `cat` 复制进一个私有的 `/tmp`，设为属主是 root 的 setuid 程序，然后以 uid 1000 运行它，边界集里是 Docker 的 14 个能力：一次不设 no_new_privs，一次设。`cat /proc/self/status` 打印内核为这个进程记下的信息：`Uid` 一行依次是实际、有效、保存（saved）和文件系统 uid。',
       ].join('\n')),
       command: 'cp /bin/cat /tmp/cat; chmod 4755 /tmp/cat; setpriv --reuid 1000 --regid 1000 --clear-groups /tmp/cat /proc/self/status; setpriv --reuid 1000 --regid 1000 --clear-groups --no-new-privs /tmp/cat /proc/self/status',
-      syscall: 'setresuid(1000, 1000, 1000); [prctl(PR_SET_NO_NEW_PRIVS, 1);] execve("/tmp/cat") of a file with mode 4755 owned by uid 0',
+      syscall: t('setresuid(1000, 1000, 1000); [prctl(PR_SET_NO_NEW_PRIVS, 1);] execve("/tmp/cat") of a file with mode 4755 owned by uid 0',
+        'setresuid(1000, 1000, 1000)；[prctl(PR_SET_NO_NEW_PRIVS, 1);] execve("/tmp/cat")，这个文件属于 uid 0，权限位是 4755'),
       async perform(ctx) {
         ctx.state.withoutNnp = await setuidCat(ctx, false);
         ctx.state.withNnp = await setuidCat(ctx, true);
@@ -349,8 +361,10 @@ const lab: Lab<HardeningState> = {
         '',
         `实验在宿主机上启动 \`sleep ${SLEEP_SECONDS}\`，这是一个盒子列不出来的进程；然后盒子里的一个 root 进程（带 Docker 的 14 个能力）读取 \`/proc/timer_list\`，找到了它的定时器，大约 ${SLEEP_SECONDS} 秒后到期。`,
       ].join('\n')),
-      command: `sleep ${SLEEP_SECONDS} &   # on the host; then: nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`,
-      syscall: 'clock_nanosleep (the host\'s sleep arms an hrtimer); open("/proc/timer_list") + read, inside the box',
+      command: t(`sleep ${SLEEP_SECONDS} &   # on the host; then: nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`,
+        `sleep ${SLEEP_SECONDS} &   # 在宿主机上；然后：nsenter -t {boxPid} -m -u -i -p sh -c 'ls /proc; cat /proc/timer_list'`),
+      syscall: t('clock_nanosleep (the host\'s sleep arms an hrtimer); open("/proc/timer_list") + read, inside the box',
+        'clock_nanosleep（宿主机上的 sleep 会设一个 hrtimer）；在盒子里 open("/proc/timer_list") + read'),
       async perform(ctx) {
         ctx.state.sleeperPid = await ctx.spawn({ argv: [hostTool('sleep'), String(SLEEP_SECONDS)], env: baseEnv() }, 'a host process the box cannot see');
         // Its timer exists once it is in clock_nanosleep: wait until the host's own list shows it.
@@ -377,7 +391,8 @@ const lab: Lab<HardeningState> = {
         `防线只是一次挂载：把 \`/dev/null\` 绑定挂载到这个文件上（被屏蔽的目录则换成一个空的只读 tmpfs）。之后再读它，什么也读不到；没有 \`CAP_SYS_ADMIN\` 的进程也卸载不掉它。\`nestbox run\` 就是这样屏蔽 Docker 的 ${MASKED_PATHS.length} 个路径的（只屏蔽这个内核上有的那些）。这次挂载必须在*盒子的*挂载命名空间里做。`,
       ),
       command: 'nsenter -t {boxPid} -m mount --bind /dev/null /proc/timer_list',
-      syscall: 'setns(CLONE_NEWNS) into the box; mount("/dev/null", "/proc/timer_list", NULL, MS_BIND, NULL)',
+      syscall: t('setns(CLONE_NEWNS) into the box; mount("/dev/null", "/proc/timer_list", NULL, MS_BIND, NULL)',
+        'setns(CLONE_NEWNS) 进入盒子；mount("/dev/null", "/proc/timer_list", NULL, MS_BIND, NULL)'),
       exercise: {
         task: t(
           'Mask **/proc/timer_list** in the box: bind **/dev/null** over it, in the box\'s mount namespace. Use the shell nestbox opens inside the box, or a second terminal (with `nsenter`, into the mount namespace of PID {boxPid}). The check reads it again from inside the box.',
@@ -429,8 +444,10 @@ const lab: Lab<HardeningState> = {
         '',
         '在盒子里把同一条 `unshare -Urm sh -c \'mount -t tmpfs none /mnt\'` 试两次，两次都以带 Docker 的 14 个能力和 no_new_privs 的 root 身份运行，只差一样：第二次在过滤器下运行。`/proc/PID/status` 里的 `Seccomp` 为 0 表示没有过滤，1 表示严格模式（strict），2 表示装了过滤器。（新的用户命名空间里显示的是内核知道的全部能力，连宿主机的 root 都没有的也算在内：这些能力只对这个命名空间拥有的对象有效。）',
       ].join('\n')),
-      command: `nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker's 14 and no_new_privs; then the same under nestbox run's seccomp filter`,
-      syscall: 'unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs"); then prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) before execve: unshare = EPERM',
+      command: t(`nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker's 14 and no_new_privs; then the same under nestbox run's seccomp filter`,
+        `nsenter -t {boxPid} -m -u -i -p sh -c '${USERNS_ATTACK}'   # Docker 的 14 个能力加 no_new_privs；然后在 nestbox run 的 seccomp 过滤器下再来一次`),
+      syscall: t('unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs"); then prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog) before execve: unshare = EPERM',
+        'unshare(CLONE_NEWUSER|CLONE_NEWNS) + mount("none", "/mnt", "tmpfs")；然后在 execve 之前 prctl(PR_SET_NO_NEW_PRIVS) + seccomp(SECCOMP_SET_MODE_FILTER, 0, &prog)：unshare = EPERM'),
       async perform(ctx) {
         ctx.state.userns = await attack(ctx, USERNS_ATTACK, CONTAINED);
         ctx.state.usernsFiltered = await attack(ctx, USERNS_ATTACK, { ...CONTAINED, seccomp: assembleFilter(seccompPolicy(DOCKER_DEFAULT_CAPS)) });

@@ -14,6 +14,7 @@ const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   user: () => import('./user.js'),
   chroot: () => import('./chroot.js'),
   overlay: () => import('./overlay.js'),
+  build: () => import('./build.js'),
   volumes: () => import('./volumes.js'),
   memory: () => import('./memory.js'),
   cpu: () => import('./cpu.js'),

@@ -111,7 +111,8 @@ const lab: Lab<IoDevicesState> = {
         '`blkio.throttle.read_bps_device`、`write_bps_device`、`read_iops_device` 和 `write_iops_device` 四个文件里。用量在 `io.stat` 里（v1：`blkio.throttle.io_service_bytes`）。',
       ),
       command: 'cat /sys/block/*/dev; cat /proc/partitions; ls /sys/fs/cgroup/nestbox/io-demo/ | grep ^io   # v1: ls /sys/fs/cgroup/blkio/nestbox/io-demo/',
-      syscall: 'read(2) of /sys/block/NAME/dev and /proc/partitions; mkdir(2) in cgroupfs',
+      syscall: t('read(2) of /sys/block/NAME/dev and /proc/partitions; mkdir(2) in cgroupfs',
+        'read(2) 读 /sys/block/NAME/dev 和 /proc/partitions；在 cgroupfs 里 mkdir(2)'),
       async perform(ctx) {
         ctx.state.disk = findDisk();
         const cg = createCgroup(ctx, [ioController()]);
@@ -146,7 +147,8 @@ const lab: Lab<IoDevicesState> = {
         '不管是哪个版本，控制组里的 shell 打开 /dev/null 都会得到 EPERM，而宿主机一切照常。',
       ),
       command: 'echo a > /sys/fs/cgroup/devices/nestbox/dev-demo/devices.deny; echo "c 1:5 rwm" > /sys/fs/cgroup/devices/nestbox/dev-demo/devices.allow; sh -c \'echo $$ > /sys/fs/cgroup/devices/nestbox/dev-demo/cgroup.procs; : > /dev/null\'   # v2: bpf(BPF_PROG_LOAD) + bpf(BPF_PROG_ATTACH, BPF_CGROUP_DEVICE)',
-      syscall: 'v1: write(2) "a" to devices.deny and "c 1:5 rwm" to devices.allow; v2: bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE) and bpf(BPF_PROG_ATTACH) on the cgroup directory; then open("/dev/null") → EPERM',
+      syscall: t('v1: write(2) "a" to devices.deny and "c 1:5 rwm" to devices.allow; v2: bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE) and bpf(BPF_PROG_ATTACH) on the cgroup directory; then open("/dev/null") → EPERM',
+        'v1：write(2) 把 "a" 写进 devices.deny，把 "c 1:5 rwm" 写进 devices.allow；v2：bpf(BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE)，再对控制组目录 bpf(BPF_PROG_ATTACH)；然后 open("/dev/null") → EPERM'),
       async perform(ctx) {
         const cg = createCgroup(ctx, ['devices'], '-dev');
         ctx.state.dev = cg;
@@ -179,7 +181,8 @@ const lab: Lab<IoDevicesState> = {
         '一条限速规则写明设备和速率。内核会检查这个设备确实存在、而且是整块磁盘，别的写法一律报错拒绝：文件保持原来的内容。',
       ),
       command: '{answerCommand}',
-      syscall: 'write(2) to io.max (v1: blkio.throttle.read_bps_device)',
+      syscall: t('write(2) to io.max (v1: blkio.throttle.read_bps_device)',
+        'write(2) 写 io.max（v1 是 blkio.throttle.read_bps_device）'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.io;
         const disk: Disk = ctx.state.disk;

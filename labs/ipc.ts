@@ -97,7 +97,8 @@ const lab: Lab<IpcState> = {
         'System V IPC 对象（消息队列、信号量集、共享内存段）在文件系统里没有路径：进程先用一个数字*键*（key）找到对象，再凭它的*标识符*（ID）来使用它。内核在每个 IPC 命名空间里为每类对象各保存一张表；`/proc/sysvipc/msg`、`sem` 和 `shm` 打印的，是*读取*它们的那个进程所在命名空间的表。两个容器即使都选了键 42，也不能碰到一起，所以每个容器都有自己的一套表。',
       ),
       command: 'readlink /proc/self/ns/ipc; ipcs',
-      syscall: 'readlink(2) on /proc/self/ns/ipc; read(2) of /proc/sysvipc/msg, sem, shm',
+      syscall: t('readlink(2) on /proc/self/ns/ipc; read(2) of /proc/sysvipc/msg, sem, shm',
+        '对 /proc/self/ns/ipc 做 readlink(2)；read(2) 读 /proc/sysvipc/msg、sem、shm'),
       async perform(ctx) {
         ctx.state.hostIpc = namespaceId('self', 'ipc')!;
         const [msg, sem, shm] = (['msg', 'sem', 'shm'] as const).map((k) => hostTable(k).length);
@@ -116,7 +117,8 @@ const lab: Lab<IpcState> = {
         '`unshare(CLONE_NEWIPC)` 给线程一个新的 IPC 命名空间。和挂载命名空间、UTS 命名空间不同，它不是一份拷贝：它从空表开始（还有自己的一套上限，也就是 /proc/sys/kernel/msgmni 这类文件）。一个 `sleep` 让它一直存在。要看里面，nestbox 运行一个加入了这个命名空间的 `cat /proc/sysvipc/...`，因为这个文件显示的是读取者所在的命名空间。',
       ),
       command: 'unshare --ipc sleep infinity & nsenter --target $! --ipc ipcs',
-      syscall: 'unshare(CLONE_NEWIPC); posix_spawn("/bin/sleep"); setns(fd of /proc/PID/ns/ipc, CLONE_NEWIPC) for the reader',
+      syscall: t('unshare(CLONE_NEWIPC); posix_spawn("/bin/sleep"); setns(fd of /proc/PID/ns/ipc, CLONE_NEWIPC) for the reader',
+        'unshare(CLONE_NEWIPC)；posix_spawn("/bin/sleep")；读表的进程 setns(/proc/PID/ns/ipc 的 fd, CLONE_NEWIPC)'),
       async perform(ctx) {
         ctx.state.pid = await ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: CLONE_NEWIPC }, 'holds the lab IPC namespace');
         return t(`started PID ${ctx.state.pid} in a new IPC namespace`, `在新的 IPC 命名空间里启动了 PID ${ctx.state.pid}`);
@@ -166,7 +168,8 @@ const lab: Lab<IpcState> = {
       title: t('Create a message queue inside the lab namespace', '在实验的命名空间里创建一个消息队列'),
       explain: t("Now make a queue yourself, inside. The host's queue table must not change.", '现在由你自己在里面建一个队列。宿主机的消息队列表不能有任何变化。'),
       command: 'nsenter --target PID --ipc ipcmk -Q',
-      syscall: 'setns(fd of /proc/PID/ns/ipc, CLONE_NEWIPC); msgget(key, IPC_CREAT|0644)',
+      syscall: t('setns(fd of /proc/PID/ns/ipc, CLONE_NEWIPC); msgget(key, IPC_CREAT|0644)',
+        'setns(/proc/PID/ns/ipc 的 fd, CLONE_NEWIPC)；msgget(key, IPC_CREAT|0644)'),
       async perform(ctx) {
         // What is there now, inside and on the host, so the check can tell what the learner added.
         ctx.state.insideQueuesBefore = (await insideTable(ctx, ctx.state.pid, 'msg')).map((r) => r.msqid);

@@ -291,7 +291,8 @@ const lab: Lab<LifeState> = {
         '它的 1 号进程是一小段 shell 脚本：在 `/lives`（可写层里的一个文件）里数自己是第几次运行，打印 `life N begins`，再给 SIGTERM 设一个处理函数（`trap`），让 `stop` 能叫它立刻结束。接着 `nestbox exec` 写两个文件：`/root/note` 落在可写层里，`/data/note` 落在数据卷里。',
       ].join('\n')),
       command: `sudo nestbox run -d --name {life} --net none -v {volume}:/data default -- sh -c '…'; sudo nestbox exec {life} sh -c "${WRITE}"`,
-      syscall: 'mkdir (cgroup); unshare(CLONE_NEWNS|CLONE_NEWPID|...); mount("overlay"); mount(volumes/{volume}/_data, "/data", MS_BIND); execve("sh"); then setns + execve("sh") for exec',
+      syscall: t('mkdir (cgroup); unshare(CLONE_NEWNS|CLONE_NEWPID|...); mount("overlay"); mount(volumes/{volume}/_data, "/data", MS_BIND); execve("sh"); then setns + execve("sh") for exec',
+        'mkdir（控制组）；unshare(CLONE_NEWNS|CLONE_NEWPID|...)；mount("overlay")；mount(volumes/{volume}/_data, "/data", MS_BIND)；execve("sh")；exec 时再 setns + execve("sh")'),
       async perform(ctx) {
         const u = `nb-lab-${ctx.unique}`;
         Object.assign(ctx.state, { volume: u, life: `${u}-life`, shell: `${u}-shell`, reader: `${u}-reader`, flaky: `${u}-flaky` });
@@ -347,7 +348,7 @@ const lab: Lab<LifeState> = {
         '等着它的监视进程（monitor）记下退出情况，并释放运行中的容器占着的东西：它的控制组（命名空间随最后一个进程一起消失了）。留下来的是容器本身：它的目录（连同配置和可写层），以及它的名字。`stop` 还会留下一个标记 `stopped-by-user`，告诉重启策略（restart policy）别再把它拉起来。',
       ].join('\n')),
       command: 'sudo nestbox stop {life}; sudo nestbox ps -a --filter name={life}',
-      syscall: 'kill(PID1, SIGTERM); waitpid (the monitor); rmdir (cgroup)',
+      syscall: t('kill(PID1, SIGTERM); waitpid (the monitor); rmdir (cgroup)', 'kill(PID1, SIGTERM)；waitpid（监视进程）；rmdir（控制组）'),
       async perform(ctx) {
         const t0 = Date.now();
         must(await nestbox(ctx, ['stop', ctx.state.life]), 'nestbox stop');
@@ -392,7 +393,8 @@ const lab: Lab<LifeState> = {
         '`docker start` 也是这样：停止的容器丢掉的是进程，以及进程放在内存里的东西，从来不丢文件。只有 `rm` 才会把文件拿走。',
       ].join('\n')),
       command: 'sudo nestbox start {life}; sudo nestbox logs {life}',
-      syscall: 'the same calls as run: mkdir (cgroup); unshare; mount("overlay") over the same upperdir; execve("sh")',
+      syscall: t('the same calls as run: mkdir (cgroup); unshare; mount("overlay") over the same upperdir; execve("sh")',
+        '和 run 时一样的调用：mkdir（控制组）；unshare；mount("overlay")，upperdir 还是原来那个；execve("sh")'),
       async perform(ctx) {
         must(await nestbox(ctx, ['start', ctx.state.life]), 'nestbox start');
         const c = findContainer(ctx.state.life);
@@ -478,7 +480,8 @@ const lab: Lab<LifeState> = {
         '进入容器有两条路。`nestbox exec` 在容器里*另起*一个进程：它加入 1 号进程的命名空间和控制组，在容器里有自己的 PID，它的父进程是你运行的那个 `nestbox exec`，由后者拿着它的输入和输出；它结束时，结束的只是它自己。`nestbox attach`（下一步）什么也不启动：它经监视进程的套接字，把你的终端接到 1 号进程自己的终端上。检查时会运行 `nestbox exec {shell} sleep 30`，从宿主机上看看这个 sleep，再把它结束掉。',
       ].join('\n')),
       command: 'sudo nestbox run -dit --name {shell} --net none default; sudo nestbox exec {shell} sleep 30',
-      syscall: 'exec: setns(mnt, uts, ipc, pid, net, cgroup of PID 1); write("cgroup.procs"); execve("sleep")',
+      syscall: t('exec: setns(mnt, uts, ipc, pid, net, cgroup of PID 1); write("cgroup.procs"); execve("sleep")',
+        'exec：setns(mnt, uts, ipc, pid, net, cgroup) 加入 1 号进程的命名空间；write("cgroup.procs")；execve("sleep")'),
       async perform(ctx) {
         must(await runRecorded(ctx, ctx.state.shell, ['run', '-dit', '--name', ctx.state.shell, '--net', 'none', 'default']), 'nestbox run');
         const c = findContainer(ctx.state.shell);
@@ -519,8 +522,10 @@ const lab: Lab<LifeState> = {
         '',
         '实验先敲一行命令，等到回答，再按这两个键。1 号进程写出的东西日志里也有：不管有没有人 attach，监视进程都在读这个终端。',
       ].join('\n')),
-      command: 'sudo nestbox attach {shell}   # then: echo "hello from PID $$", Enter, Ctrl-P Ctrl-Q',
-      syscall: 'connect("containers/{shellId}/attach.sock"); write (to the terminal\'s master, by the monitor)',
+      command: t('sudo nestbox attach {shell}   # then: echo "hello from PID $$", Enter, Ctrl-P Ctrl-Q',
+        'sudo nestbox attach {shell}   # 然后：echo "hello from PID $$"，回车，Ctrl-P Ctrl-Q'),
+      syscall: t('connect("containers/{shellId}/attach.sock"); write (to the terminal\'s master, by the monitor)',
+        'connect("containers/{shellId}/attach.sock")；write（监视进程写到终端的主设备端）'),
       async perform(ctx) {
         const line = 'echo "hello from PID $$"';
         const a = await attachTyping(ctx, ctx.state.shell, [
@@ -551,8 +556,10 @@ const lab: Lab<LifeState> = {
         'In an attached shell, `exit` ends the shell, and that shell is PID 1: the kernel kills what is left in its PID namespace, the monitor collects exit status 0, and the container is `exited`, though nobody ran `stop`. Many first `docker attach` sessions end this way, by surprise. In a shell started with `exec`, the same `exit` ends only that shell, and the container runs on.',
         '在 attach 上的 shell 里，`exit` 结束的是这个 shell，而它就是 1 号进程：内核杀掉它的 PID 命名空间里剩下的进程，监视进程收到退出状态 0，容器就成了 `exited`，尽管谁也没有运行 `stop`。很多人第一次用 `docker attach`，就是这样出乎意料地把容器弄停的。在用 `exec` 打开的 shell 里，同样一个 `exit` 只结束那个 shell，容器照常运行。',
       ),
-      command: 'sudo nestbox attach {shell}   # then: exit',
-      syscall: 'write("exit\\n") to the terminal; exit_group(0) (PID 1); waitpid (the monitor)',
+      command: t('sudo nestbox attach {shell}   # then: exit',
+        'sudo nestbox attach {shell}   # 然后：exit'),
+      syscall: t('write("exit\\n") to the terminal; exit_group(0) (PID 1); waitpid (the monitor)',
+        'write("exit\\n") 写到终端；exit_group(0)（1 号进程）；waitpid（监视进程）'),
       exercise: {
         task: t(
           'In a second terminal on the host, make the PID 1 of container **{shell}** end **from inside**: attach to it and end its shell, without `nestbox stop` or `nestbox kill`. Then check.',
@@ -600,7 +607,8 @@ const lab: Lab<LifeState> = {
         '`rm -f` 把容器连同它的可写层一起删掉：`/root/note` 从此没了。数据卷还在，一个用同样的 `-v` 挂上它的新容器能读到第一个容器写的文件。匿名数据卷（anonymous volume，`-v /data`，没有名字）则会随 `rm -v` 一起删掉，`--rm` 的容器结束时也会删掉它。',
       ].join('\n')),
       command: 'sudo nestbox volume rm {volume}; sudo nestbox rm -f {life}; sudo nestbox run --rm --net none -v {volume}:/data default -- cat /data/note',
-      syscall: 'rename + unlink (the container\'s directory); mount(volumes/{volume}/_data, "/data", MS_BIND) in a new container',
+      syscall: t('rename + unlink (the container\'s directory); mount(volumes/{volume}/_data, "/data", MS_BIND) in a new container',
+        'rename + unlink（容器的目录）；在新容器里 mount(volumes/{volume}/_data, "/data", MS_BIND)'),
       async perform(ctx) {
         const refused = await nestbox(ctx, ['volume', 'rm', ctx.state.volume]);
         ctx.state.refusal = lastLine(refused.stderr);
@@ -640,7 +648,8 @@ const lab: Lab<LifeState> = {
         '这个 1 号进程打印一行就以 1 退出：运行一次、重启两次之后，策略就放弃了，容器停在 exited 状态。手动停止（`stop`、`kill`）的容器，重启策略绝不会再拉起它；而且 nestbox 没有守护进程（daemon），所以机器重启之后，什么策略也不会把容器带回来。',
       ].join('\n')),
       command: `sudo nestbox run -d --name {flaky} --net none --restart on-failure:2 default -- sh -c '${FLAKY_SCRIPT}'; sudo nestbox inspect -f '{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}}' {flaky}`,
-      syscall: 'waitpid (the monitor); then the calls of start again, after 100 ms, then 200 ms',
+      syscall: t('waitpid (the monitor); then the calls of start again, after 100 ms, then 200 ms',
+        'waitpid（监视进程）；然后把 start 的那些调用再做一遍：第一次隔 100 毫秒，第二次隔 200 毫秒'),
       async perform(ctx) {
         const r = must(await runRecorded(ctx, ctx.state.flaky, ['run', '-d', '--name', ctx.state.flaky, '--net', 'none', '--restart', 'on-failure:2', 'default', '--', 'sh', '-c', FLAKY_SCRIPT]), 'nestbox run');
         ctx.state.flakyId = r.stdout.trim();
@@ -672,7 +681,7 @@ const lab: Lab<LifeState> = {
         '`rm -f` 停掉每个还在运行的容器（先发 SIGTERM，紧接着给它的控制组发 SIGKILL），并删除它的目录和名字；等到没有容器再用这个数据卷，`volume rm` 就能把它删掉。实验在创建每个容器和这个数据卷之前，都先把它们记进了自己的台账（ledger），所以即使实验被杀掉，`nestbox cleanup` 也会用同样的办法把它们清理掉。',
       ),
       command: 'sudo nestbox rm -f {shell} {flaky}; sudo nestbox volume rm {volume}',
-      syscall: 'rename + unlink (their directories and names, the volume\'s directory)',
+      syscall: t('rename + unlink (their directories and names, the volume\'s directory)', 'rename + unlink（它们的目录和名字，还有数据卷的目录）'),
       async perform(ctx) {
         must(await nestbox(ctx, ['rm', '-f', ctx.state.shell, ctx.state.flaky]), 'nestbox rm -f');
         must(await nestbox(ctx, ['volume', 'rm', ctx.state.volume]), 'nestbox volume rm');

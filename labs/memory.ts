@@ -91,8 +91,10 @@ const lab: Lab<MemoryState> = {
         'swap 本来也是一条退路（超出的部分换到磁盘上，进程慢吞吞地接着跑），所以这个控制组的 swap 被关掉了：这样，上限说多少就是多少。' +
         'cgroup v1 把内存放在单独的一棵树里（`/sys/fs/cgroup/memory/`），v2 则只有一棵树，所有控制器都在上面。',
       ),
-      command: 'mkdir /sys/fs/cgroup/nestbox/memory-lab; echo 32M > /sys/fs/cgroup/nestbox/memory-lab/memory.max; echo 0 > /sys/fs/cgroup/nestbox/memory-lab/memory.swap.max   # v1: /sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes and memory.memsw.limit_in_bytes',
-      syscall: 'mkdir(2) in cgroupfs; write(2) to memory.max and memory.swap.max (v1: memory.limit_in_bytes, memory.memsw.limit_in_bytes)',
+      command: t('mkdir /sys/fs/cgroup/nestbox/memory-lab; echo 32M > /sys/fs/cgroup/nestbox/memory-lab/memory.max; echo 0 > /sys/fs/cgroup/nestbox/memory-lab/memory.swap.max   # v1: /sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes and memory.memsw.limit_in_bytes',
+        'mkdir /sys/fs/cgroup/nestbox/memory-lab; echo 32M > /sys/fs/cgroup/nestbox/memory-lab/memory.max; echo 0 > /sys/fs/cgroup/nestbox/memory-lab/memory.swap.max   # v1：/sys/fs/cgroup/memory/nestbox/memory-lab/memory.limit_in_bytes 和 memory.memsw.limit_in_bytes'),
+      syscall: t('mkdir(2) in cgroupfs; write(2) to memory.max and memory.swap.max (v1: memory.limit_in_bytes, memory.memsw.limit_in_bytes)',
+        '在 cgroupfs 里 mkdir(2)；write(2) 写 memory.max 和 memory.swap.max（v1 是 memory.limit_in_bytes、memory.memsw.limit_in_bytes）'),
       async perform(ctx) {
         const limit = parseMemory(LIMIT);
         const cg = createCgroup(ctx, ['memory']);
@@ -131,7 +133,8 @@ const lab: Lab<MemoryState> = {
         '内核在控制组里记下这次 kill（v2 记在 `memory.events`，v1 记在 `memory.oom_control`），并把它写进 `dmesg` 的日志。宿主机和其他所有控制组都毫无察觉。',
       ),
       command: `sh -c 'echo $$ > /sys/fs/cgroup/nestbox/memory-lab/cgroup.procs; exec dd if=/dev/zero of=/dev/null bs=64M count=1'; echo $?; grep oom_kill /sys/fs/cgroup/nestbox/memory-lab/memory.events`,
-      syscall: 'write(2) of the PID to cgroup.procs; execve("/bin/dd"); page faults charged to the cgroup; the OOM killer sends SIGKILL; waitpid(2)',
+      syscall: t('write(2) of the PID to cgroup.procs; execve("/bin/dd"); page faults charged to the cgroup; the OOM killer sends SIGKILL; waitpid(2)',
+        'write(2) 把 PID 写进 cgroup.procs；execve("/bin/dd")；缺页时分到的内存记在这个控制组名下；OOM killer 发出 SIGKILL；waitpid(2)'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         ctx.state.eventsBefore = cg.memoryEvents();
@@ -174,7 +177,8 @@ const lab: Lab<MemoryState> = {
         '内核按字节读取上限，也接受 K、M、G 这几个后缀；把文件读回来，就能看到它实际存下的值。',
       ),
       command: 'echo 16M > {limitFile}{swapCommand}',
-      syscall: 'write(2) "16M" to memory.max (v1: memory.limit_in_bytes, then memory.memsw.limit_in_bytes)',
+      syscall: t('write(2) "16M" to memory.max (v1: memory.limit_in_bytes, then memory.memsw.limit_in_bytes)',
+        'write(2) 把 "16M" 写进 memory.max（v1：先写 memory.limit_in_bytes，再写 memory.memsw.limit_in_bytes）'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         // The files as they are named on this host, for the task and the hints.

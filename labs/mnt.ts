@@ -91,7 +91,8 @@ const lab: Lab<MntState> = {
         '挂载命名空间就是一张挂载点的表。`/proc/PID/mountinfo` 打印 PID 所在命名空间的这张表，每行一个挂载。挂载选项后面的可选字段说明这个挂载怎样*传播*：`shared:N` 表示它属于对等组 N，挂载事件会传给组里的每个成员；`master:N` 表示它从组 N 接收事件；没有标记就是私有。新挂载的传播类型跟随它的父挂载：父挂载是共享的，它也是共享的，但属于一个它自己的新对等组（一个新的 `shared:N`）；父挂载是别的类型，它就是私有的。systemd 作为 1 号进程时，会在启动时把 `/`（连同下面整棵树）设成共享，好让新的挂载能传到各个服务的命名空间里；所以在这样的宿主机上（比如 Ubuntu 24.04 或 Debian 12），几乎每个挂载都是共享的。正因为如此，容器运行时在新挂载命名空间里做的第一个调用是 `mount(NULL, "/", NULL, MS_REC|MS_PRIVATE)`，下一步就会这样做。',
       ),
       command: 'readlink /proc/self/ns/mnt; grep " / / " /proc/self/mountinfo',
-      syscall: 'readlink(2) on /proc/self/ns/mnt; read(2) of /proc/self/mountinfo',
+      syscall: t('readlink(2) on /proc/self/ns/mnt; read(2) of /proc/self/mountinfo',
+        '对 /proc/self/ns/mnt 做 readlink(2)；read(2) 读 /proc/self/mountinfo'),
       async perform(ctx) {
         ctx.state.hostMnt = namespaceId('self', 'mnt')!;
         const table = mountTable('self');
@@ -231,7 +232,8 @@ const lab: Lab<MntState> = {
         '`MS_SLAVE` 把一个对等成员变成接收者：这份拷贝仍然会收到它原来那个对等组做的挂载（mountinfo 里显示 `master:N`），但它自己的挂载哪儿也不去。这个命名空间先在 `shared/from-inside` 上挂一个 tmpfs，然后宿主机在 `shared/from-host` 上挂一个。前一个留在里面；后一个在两张表里都有。runc 对 `/` 的默认做法是 `MS_REC|MS_SLAVE`，原因就在这里：绑定挂载进容器的宿主机目录，仍然能收到宿主机以后在它下面做的挂载（比如插上一块磁盘），而容器不会往回漏任何东西。',
       ),
       command: `cd {labDir} && unshare --mount --propagation unchanged sh -c 'mount --make-slave shared; mount -t tmpfs nestbox-in shared/from-inside; exec sleep infinity' & sleep 0.1; mount -t tmpfs nestbox-host shared/from-host`,
-      syscall: 'unshare(CLONE_NEWNS); mount(NULL, "shared", NULL, MS_SLAVE); mount(... "shared/from-inside" ...); on the host: mount(... "shared/from-host" ...)',
+      syscall: t('unshare(CLONE_NEWNS); mount(NULL, "shared", NULL, MS_SLAVE); mount(... "shared/from-inside" ...); on the host: mount(... "shared/from-host" ...)',
+        'unshare(CLONE_NEWNS)；mount(NULL, "shared", NULL, MS_SLAVE)；mount(... "shared/from-inside" ...)；在宿主机上：mount(... "shared/from-host" ...)'),
       async perform(ctx) {
         const dir = ctx.state.sharedDir;
         ctx.ledger.record({ kind: 'mount', target: join(dir, 'from-inside') }); // in case it leaks
@@ -265,7 +267,8 @@ const lab: Lab<MntState> = {
         '回到实验的第一个命名空间，也就是 `sleep` PID 持有的那个，它里面的挂载全是私有的。你在里面挂载的任何东西，都不能出现在宿主机的挂载表里。',
       ),
       command: 'nsenter --target PID --mount mount -t tmpfs lab {exerciseDir}',
-      syscall: 'setns(fd of /proc/PID/ns/mnt, CLONE_NEWNS); mount("lab", ".../exercise", "tmpfs", 0)',
+      syscall: t('setns(fd of /proc/PID/ns/mnt, CLONE_NEWNS); mount("lab", ".../exercise", "tmpfs", 0)',
+        'setns(/proc/PID/ns/mnt 的 fd, CLONE_NEWNS)；mount("lab", ".../exercise", "tmpfs", 0)'),
       async perform(ctx) {
         ctx.state.exerciseDir = join(ctx.workDir, 'exercise');
         mkdirSync(ctx.state.exerciseDir);

@@ -116,7 +116,7 @@ const lab: Lab<NamespacesState> = {
         '每个进程在每种类型里都属于一个命名空间。`/proc/PID/ns/TYPE` 是一个链接，链接的目标用一个 inode 编号来标识命名空间：编号相同的两个进程共用那种资源。nestbox 自己从不离开宿主机的命名空间，所以拿它自己的链接作为比较的基准。',
       ),
       command: 'ls -l /proc/self/ns',
-      syscall: 'readlink(2) on /proc/self/ns/*',
+      syscall: t('readlink(2) on /proc/self/ns/*', '对 /proc/self/ns/* 逐个 readlink(2)'),
       async perform(ctx) {
         ctx.state.host = namespaceIds('self');
         return NAMESPACE_TYPES.filter((t) => ctx.state.host[t]).map((t) => `${t}:[${ctx.state.host[t]}]`).join(' ');
@@ -134,7 +134,7 @@ const lab: Lab<NamespacesState> = {
         '用户命名空间改变的是一个进程*是谁*，而同一个进程的所有线程共用一份内存，所以内核只允许单线程的进程 unshare 它。nestbox 跑在 Node 上，而 Node 总是有好几个线程：实验 `user` 会演示由此得到的 EINVAL，以及怎样改由一个单线程的辅助进程来创建这个命名空间。',
       ),
       command: 'unshare --user sleep infinity &',
-      syscall: 'unshare(CLONE_NEWUSER) -> EINVAL from a multithreaded process',
+      syscall: t('unshare(CLONE_NEWUSER) -> EINVAL from a multithreaded process', '在多线程的进程里 unshare(CLONE_NEWUSER) -> EINVAL'),
       async perform(ctx) {
         try {
           await ctx.spawn({ argv: ['/bin/true'], env: baseEnv(), unshare: CLONE_NEWUSER });

@@ -79,7 +79,8 @@ const lab: Lab<NatState> = {
         '盒子是接在网桥上的一个命名空间，就像接在 docker0 上的容器：地址来自网桥的子网，默认路由经由网桥。*外面*是另一个命名空间，通过它自己的 veth 和子网连到宿主机，就像宿主机 eth0 后面的那个网络。和你宿主机之外任何真实的网络一样，它从没听说过容器的子网：它唯一的路由就是它自己的子网。那里运行着一个 Web 服务器，它的页面会告诉你它看到的源地址。两条仿照 Docker 的 FORWARD 规则插在这条链的最前面，这样即使链的策略是 DROP（Docker 就会这么设），也挡不住它们：一条让网桥的流量出去，一条让回包回来。',
       ),
       command: 'ip link add $BR type bridge ...; ip netns add $BOX ...; ip netns add $OUT; ip link add $VO type veth peer name $PO; ...',
-      syscall: 'netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE; setns(CLONE_NEWNET) for the servers',
+      syscall: t('netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE; setns(CLONE_NEWNET) for the servers',
+        'netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE；服务器进程用 setns(CLONE_NEWNET) 进入各自的命名空间'),
       async perform(ctx) {
         const net = netOf(ctx);
         ctx.state.box = nbName(ctx, 'box');
@@ -128,7 +129,7 @@ const lab: Lab<NatState> = {
         '盒子发往外面的数据包从网桥进来，目的地址是别人。除非 `net.ipv4.ip_forward` 是 1，否则 Linux 宿主机会丢掉这种包；是 1 的时候，它才像路由器一样，经 FORWARD 链把包转发出去。Docker 启动时会把它打开。nestbox 只在有实验或容器需要的时候打开它：先把原来的值写进台账，最后一个用户离开时再把原值恢复。（老的 Docker 教程还会让你加载 `br_netfilter`，它管的是网桥*内部*的流量，见 bridge 实验。）',
       ),
       command: 'sysctl net.ipv4.ip_forward; sysctl -w net.ipv4.ip_forward=1',
-      syscall: 'write(2) of "1" to /proc/sys/net/ipv4/ip_forward',
+      syscall: t('write(2) of "1" to /proc/sys/net/ipv4/ip_forward', 'write(2) 把 "1" 写进 /proc/sys/net/ipv4/ip_forward'),
       async perform(ctx) {
         ctx.state.forwardBefore = readSysctl(IP_FORWARD);
         if (ctx.state.forwardBefore === '0') {
@@ -164,7 +165,8 @@ const lab: Lab<NatState> = {
         '现在宿主机会转发盒子的数据包了，包到达外面时，源地址还是盒子自己的地址。外面想回答，却没有去往容器子网的路由，所以它的内核连回包都发不出去，只能在自己的 `/proc/net/snmp` 里把它记进 `OutNoRoutes`。私有地址在互联网上遇到的正是这种情况：没有人会把它路由回来。',
       ),
       command: 'ip netns exec $BOX wget -qO- http://$OUTSIDE/; ip netns exec $OUT cat /proc/net/snmp',
-      syscall: 'connect(2) from the box; the outside: ip_route_output fails, IPSTATS_MIB_OUTNOROUTES++',
+      syscall: t('connect(2) from the box; the outside: ip_route_output fails, IPSTATS_MIB_OUTNOROUTES++',
+        '盒子里 connect(2)；外面的命名空间里：ip_route_output 失败，IPSTATS_MIB_OUTNOROUTES++'),
       async perform(ctx) {
         ctx.state.noRoutesBefore = snmpCounter(ctx.state.outsidePid, 'Ip', 'OutNoRoutes');
         ctx.state.rxBefore = devCounters(ctx.state.outsidePid, 'eth0')?.rxPackets;
@@ -189,7 +191,8 @@ const lab: Lab<NatState> = {
         'MASQUERADE 写在 nat 表的 POSTROUTING 链里：数据包离开宿主机时，它把包的源地址改成包出去的那块网卡的地址；连接跟踪（conntrack）记住这个对应关系，再把回包改回来。Docker 为自己的子网加了一条：`-s 172.17.0.0/16 ! -o docker0 -j MASQUERADE`（来自容器、从网桥以外任何网卡出去的包）。请你为盒子的子网 {subnet} 和实验的网桥 {bridge} 加上同样的一条。',
       ),
       command: 'iptables -t nat -A POSTROUTING -s {subnet} ! -o {bridge} -j MASQUERADE',
-      syscall: 'an nf_tables (or x_tables) rule in the nat table, hook NF_INET_POST_ROUTING',
+      syscall: t('an nf_tables (or x_tables) rule in the nat table, hook NF_INET_POST_ROUTING',
+        'nat 表里的一条 nf_tables（或 x_tables）规则，挂在 NF_INET_POST_ROUTING 钩子上'),
       exercise: {
         task: t(
           "On the host, add the MASQUERADE rule for the box's **subnet**, {subnet}, for packets that leave by any interface **other than** the lab's bridge, {bridge}. Then the outside, {outsideAddr}, must see the host's address, not the box's.",
@@ -238,7 +241,8 @@ const lab: Lab<NatState> = {
         '现在盒子能访问外面了，而外面看到的调用方是宿主机的地址：包出去时，宿主机改了它的源地址；每个回包回来时，宿主机又改了它的目的地址。nat 表只看每个连接的*第一个*数据包，其余的交给连接跟踪处理，所以这条规则的包计数器数的是连接（以及 ping 往返）的次数，而不是包数。',
       ),
       command: 'ip netns exec $BOX wget -qO- http://$OUTSIDE/cgi-bin/peer; iptables -t nat -nvL POSTROUTING',
-      syscall: 'nf_nat: the conntrack entry stores the original and the rewritten tuple',
+      syscall: t('nf_nat: the conntrack entry stores the original and the rewritten tuple',
+        'nf_nat：连接跟踪（conntrack）的条目同时记着原来的元组和改写后的元组'),
       async perform(ctx) {
         ctx.state.seen = await whoCalls(ctx);
         ctx.state.pinged = await ping(ctx, BOX(ctx), ctx.state.outsideAddr);

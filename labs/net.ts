@@ -60,7 +60,8 @@ const lab: Lab<NetState> = {
         '网络接口、IP 地址、路由表、防火墙规则，以及已绑定端口的那张表，全都属于某个网络命名空间。每个进程都在一个网络命名空间里；`/proc/PID/net/dev` 列出 PID 所在命名空间的网络接口，以及它们的包计数。',
       ),
       command: 'readlink /proc/self/ns/net; cat /proc/self/net/dev',
-      syscall: 'readlink(2) on /proc/self/ns/net; read(2) of /proc/self/net/dev',
+      syscall: t('readlink(2) on /proc/self/ns/net; read(2) of /proc/self/net/dev',
+        '对 /proc/self/ns/net 做 readlink(2)；read(2) 读 /proc/self/net/dev'),
       async perform(ctx) {
         ctx.state.hostNet = namespaceId('self', 'net')!;
         ctx.state.hostIfaces = netDev('self').map((d) => d.name);
@@ -82,7 +83,8 @@ const lab: Lab<NetState> = {
         '`unshare(CLONE_NEWNET)` 搭起一套空的网络栈，而不是一份拷贝：宿主机的网络接口一个也没有，没有地址，也没有路由。内核给每个命名空间一个自己的回环设备，创建时是*关着*的，所以连 127.0.0.1 都不可达：回环设备要等启用之后才有地址。这就是 Docker 的 `--network none`。nestbox 从 `/proc/PID/net/dev` 读取实验的网络接口，并在加入这个命名空间之后运行 `ip` 和 `ping`。',
       ),
       command: 'unshare --net sleep infinity & nsenter --target $! --net ip addr',
-      syscall: 'unshare(CLONE_NEWNET); posix_spawn("/bin/sleep"); setns(fd of /proc/PID/ns/net, CLONE_NEWNET) for ip and ping',
+      syscall: t('unshare(CLONE_NEWNET); posix_spawn("/bin/sleep"); setns(fd of /proc/PID/ns/net, CLONE_NEWNET) for ip and ping',
+        'unshare(CLONE_NEWNET)；posix_spawn("/bin/sleep")；ip 和 ping 先 setns(/proc/PID/ns/net 的 fd, CLONE_NEWNET) 进去'),
       async perform(ctx) {
         ctx.state.pid = await ctx.spawn({ argv: ['/bin/sleep', 'infinity'], env: baseEnv(), unshare: CLONE_NEWNET }, 'holds the lab network namespace');
         return t(`started PID ${ctx.state.pid} in a new network namespace`, `在新的网络命名空间里启动了 PID ${ctx.state.pid}`);
@@ -113,7 +115,8 @@ const lab: Lab<NetState> = {
         '启用一个网络接口，就是通过 netlink 给它设上 `IFF_UP` 标志。对回环设备，内核随后会自己加上 127.0.0.1/8 和本地路由。要在实验的命名空间里做；宿主机的网络接口一个也不能碰。',
       ),
       command: 'nsenter --target PID --net ip link set lo up',
-      syscall: 'setns(fd of /proc/PID/ns/net, CLONE_NEWNET); netlink RTM_NEWLINK with IFF_UP on lo',
+      syscall: t('setns(fd of /proc/PID/ns/net, CLONE_NEWNET); netlink RTM_NEWLINK with IFF_UP on lo',
+        'setns(/proc/PID/ns/net 的 fd, CLONE_NEWNET)；对 lo 发 netlink RTM_NEWLINK，带上 IFF_UP'),
       exercise: {
         task: t(
           "Bring the loopback interface **up** inside the lab's network namespace. In the shell nestbox opens there: `ip link set lo up`, then `ip addr` to see it.",

@@ -63,7 +63,8 @@ const lab: Lab<NetmodesState> = {
         '这是 Docker 的默认模式。容器的第一个进程在一个新的网络命名空间里启动；接着运行时创建一个 veth 设备对，一端接到网桥上，另一端*按这个进程的 PID* 移进它的命名空间（`ip link set VETH netns PID`），再从外面用 `nsenter --net=/proc/PID/ns/net ip ...` 配置它。`nestbox run` 做的正是这些。这个盒子里的 Web 服务器只在它自己的 127.0.0.1 上监听。',
       ),
       command: 'unshare --net sleep infinity & ip link add $V type veth peer name $P; ip link set $V master $BR up; ip link set $P netns $! name eth0; nsenter --net=/proc/$!/ns/net ip addr add 10.213.0.2/24 dev eth0 ...',
-      syscall: 'unshare(CLONE_NEWNET); netlink RTM_NEWLINK with IFLA_NET_NS_PID; setns(CLONE_NEWNET) for nsenter',
+      syscall: t('unshare(CLONE_NEWNET); netlink RTM_NEWLINK with IFLA_NET_NS_PID; setns(CLONE_NEWNET) for nsenter',
+        'unshare(CLONE_NEWNET)；netlink RTM_NEWLINK，带上 IFLA_NET_NS_PID；nsenter 靠 setns(CLONE_NEWNET) 进去'),
       async perform(ctx) {
         ctx.state.hostNet = namespaceId('self', 'net')!;
         const pool = await labBridge(ctx);
@@ -93,8 +94,9 @@ const lab: Lab<NetmodesState> = {
         "With `--network host` the runtime simply does not unshare the network namespace: the process uses the host's interfaces, addresses and ports directly. No veth, no NAT, full speed; but a server in it takes the host's port, and the container can see and touch the host's network.",
         '用 `--network host` 时，运行时干脆不去 unshare 网络命名空间：进程直接使用宿主机的网卡、地址和端口。没有 veth，没有 NAT，速度一点不打折扣；但它里面的服务器占的是宿主机的端口，容器也能看到、也能改动宿主机的网络。',
       ),
-      command: 'sleep infinity &   # no --net: the host\'s namespace',
-      syscall: 'posix_spawn without CLONE_NEWNET',
+      command: t('sleep infinity &   # no --net: the host\'s namespace',
+        'sleep infinity &   # 不加 --net：用的就是宿主机的命名空间'),
+      syscall: t('posix_spawn without CLONE_NEWNET', 'posix_spawn，不带 CLONE_NEWNET'),
       async perform(ctx) {
         ctx.state.hostPid = await holder(ctx, {}, 'host-mode box');
         return t(`PID ${ctx.state.hostPid} in ${label(ctx.state.hostPid)}`, `PID ${ctx.state.hostPid} 在 ${label(ctx.state.hostPid)} 里`);
@@ -163,7 +165,8 @@ const lab: Lab<NetmodesState> = {
         'bridge 盒子里的 Web 服务器只监听 127.0.0.1:8080，它的命名空间以外谁也访问不到，和它共用命名空间的容器却可以。请从 container 模式盒子的网络命名空间里取这个页面；Web 服务器会把每次请求连同调用方的地址记进日志。',
       ),
       command: 'nsenter --target PID --net busybox wget -qO- http://127.0.0.1:8080/',
-      syscall: 'setns(CLONE_NEWNET); connect(2) to 127.0.0.1:8080 in the shared namespace',
+      syscall: t('setns(CLONE_NEWNET); connect(2) to 127.0.0.1:8080 in the shared namespace',
+        'setns(CLONE_NEWNET)；在共用的命名空间里 connect(2) 到 127.0.0.1:8080'),
       exercise: {
         task: t(
           "From the **container-mode** box's network namespace (the shell nestbox opens, or `nsenter --target PID --net`), fetch `http://127.0.0.1:8080/`.",
@@ -200,7 +203,7 @@ const lab: Lab<NetmodesState> = {
         '四个进程，对“我在哪个网络里？”给出四个回答，每个都读自 `/proc/$p/ns/net` 和 `/proc/$p/net/dev`，$p 是进程号。bridge 和 container 共用一个命名空间；host 用的是宿主机的；none 独占一个，里面什么也没有。',
       ),
       command: 'for p in $BRIDGE $HOST $NONE $CONTAINER; do readlink /proc/$p/ns/net; cat /proc/$p/net/dev; done',
-      syscall: 'readlink(2) and read(2) under /proc/$p',
+      syscall: t('readlink(2) and read(2) under /proc/$p', '对 /proc/$p 下的文件做 readlink(2) 和 read(2)'),
       async perform(ctx) {
         const rows: [string, number][] = [['bridge', ctx.state.bridgePid], ['host', ctx.state.hostPid], ['none', ctx.state.nonePid], ['container', ctx.state.containerPid]];
         const header = (mode: string, ns: string, interfaces: string) => `${padEnd(mode, 10)} ${'PID'.padEnd(8)} ${padEnd(ns, 18)} ${interfaces}`;

@@ -133,7 +133,7 @@ const lab: Lab<OverlayState> = {
         '镜像不是一个大目录：每个构建步骤只记下自己改了什么（一份*变更集*），镜像就是这些层叠起来的一摞。nestbox 构建两层：一个 **base** 层（一整套 busybox 根文件系统，外加 `/etc/motd`），和一个只有三个文件的 **app** 层，其中一个文件替换了 base 层的 `/etc/motd`。层一旦构建好就再也不会被写入，所以不管多少个容器都可以共用它们。',
       ),
       command: 'cp -a /var/lib/nestbox/rootfs/default base; mkdir -p app/app app/etc; echo ... > app/etc/motd ...',
-      syscall: 'open(O_CREAT), write(2): plain files; nothing is mounted yet',
+      syscall: t('open(O_CREAT), write(2): plain files; nothing is mounted yet', 'open(O_CREAT)、write(2)：只是普通文件，还什么都没有挂载'),
       async perform(ctx) {
         const base = join(ctx.workDir, 'layers', 'base');
         const app = join(ctx.workDir, 'layers', 'app');
@@ -192,7 +192,8 @@ const lab: Lab<OverlayState> = {
         '下层永远不会被写入。进程以写方式打开一个下层文件时，overlayfs 先把**整个文件复制上移**到 upper 目录，写操作落在这份副本上；从此 upper 里的副本就把下层那份遮住了。这个代价每个文件只付一次，就在第一次写的时候（哪怕只改一个字节，大文件也要整个复制，除非底下的文件系统能做 reflink，比如 XFS 和 btrfs）。容器 1 往 `/etc/motd` 末尾追加一行。',
       ),
       command: "nsenter -t PID -m sh -c 'echo edited in container 1 >> /etc/motd'",
-      syscall: 'open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs copy-up into upper/etc/motd; write(2)',
+      syscall: t('open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs copy-up into upper/etc/motd; write(2)',
+        'open("/etc/motd", O_WRONLY|O_APPEND) → overlayfs 把文件复制上移（copy-up）到 upper/etc/motd；write(2)'),
       async perform(ctx) {
         const r = await runInside(ctx, ctx.state.c1Pid, ['/bin/sh', '-c', 'echo "edited in container 1" >> /etc/motd']);
         if (r.code !== 0) throw new Error(pick(`writing /etc/motd in container 1 failed: ${r.out}`, `在容器 1 里写 /etc/motd 失败：${r.out}`));
@@ -215,7 +216,8 @@ const lab: Lab<OverlayState> = {
         'A second container mounts the *same* lower directories with its own upper and work directories. The image is stored once however many containers run it; each container\'s changes live only in its own upper directory. Container 1\'s edit is invisible here, and a file container 2 writes is invisible to container 1. `docker diff` lists exactly an upper directory; `docker commit` turns one into a new layer.',
         '第二个容器挂载的是*同样*的 lower 目录，配上它自己的 upper 和 work 目录。不管有多少个容器在运行这个镜像，镜像都只存一份；每个容器的改动只存在于它自己的 upper 目录里。在这里看不到容器 1 的修改，容器 2 写的文件，容器 1 也看不到。`docker diff` 列出的正是一个 upper 目录里的内容；`docker commit` 把一个 upper 目录变成新的一层。',
       ),
-      command: "# as for container 1, with upperdir=c2/upper,workdir=c2/work; then: nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'",
+      command: t("# as for container 1, with upperdir=c2/upper,workdir=c2/work; then: nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'",
+        "# 和容器 1 一样，只是 upperdir=c2/upper,workdir=c2/work；然后：nsenter -t $C2_PID -m sh -c 'echo note > /app/c2-note.txt'"),
       syscall: 'mount("overlay", "c2/merged", "overlay", 0, "lowerdir=app:base,upperdir=c2/upper,workdir=c2/work")',
       async perform(ctx) {
         ctx.state.c2Pid = await startContainer(ctx, 'c2');
@@ -244,7 +246,8 @@ const lab: Lab<OverlayState> = {
         '下层不能少掉文件，所以 overlayfs 改为在 upper 目录里记下这次删除：一个 **whiteout 文件**，也就是以被删文件的名字创建的、设备号为 0:0 的字符设备。查找碰到它就停下，报告“没有这个文件”。镜像层里的文件还在，其他所有容器也仍然看得到它。',
       ),
       command: 'nsenter -t PID -m rm /app/config.txt',
-      syscall: 'unlink("/app/config.txt") → overlayfs creates the whiteout c2/upper/app/config.txt, a 0:0 character device',
+      syscall: t('unlink("/app/config.txt") → overlayfs creates the whiteout c2/upper/app/config.txt, a 0:0 character device',
+        'unlink("/app/config.txt") → overlayfs 创建 whiteout 文件 c2/upper/app/config.txt，一个设备号为 0:0 的字符设备'),
       exercise: {
         task: t(
           'Container 2 no longer needs **/app/config.txt**. Delete it *inside container 2* (in the shell nestbox opens there, or `nsenter -t PID -m rm /app/config.txt`). Container 1 and the image must keep it.',

@@ -123,7 +123,8 @@ const lab: Lab<PidState> = {
         '`ps` 对命名空间一无所知，它只读 `/proc`。一个 procfs 显示的是挂载它的那个进程所在的 PID 命名空间；而这个命名空间能看到的 /proc 只有宿主机的那一个，早就由宿主机上的进程挂载好了。所以在新命名空间里运行的 `ps` 会列出宿主机的每一个进程，用的是宿主机 PID，连这个命名空间自己的 1 号进程也在其中。隔离本身是真的（在里面，`kill` 不管用什么编号，都够不着命名空间外面的进程），但通过 /proc 看到的景象不是。',
       ),
       command: 'nsenter --target {firstPid} --pid busybox ps -o pid,ppid,args',
-      syscall: 'setns(/proc/{firstPid}/ns/pid, CLONE_NEWPID); posix_spawn("busybox ps"), which reads the host\'s /proc',
+      syscall: t('setns(/proc/{firstPid}/ns/pid, CLONE_NEWPID); posix_spawn("busybox ps"), which reads the host\'s /proc',
+        'setns(/proc/{firstPid}/ns/pid, CLONE_NEWPID)；posix_spawn("busybox ps")，它读的是宿主机的 /proc'),
       async perform(ctx) {
         const { pid } = ctx.state.first;
         const rows = await psInside(ctx, pid, ['pid']);
@@ -164,8 +165,10 @@ const lab: Lab<PidState> = {
         "A container needs a /proc of its own: a new procfs, mounted by a process that is **inside** the new PID namespace (the kernel ties a procfs to the PID namespace of the process that mounts it, and nestbox itself stays in the host's). So the child does it, as its first act: `sh -c 'mount -t proc proc /proc && exec sleep ...'`. It runs in a private mount namespace (MS_REC|MS_PRIVATE first), so the new /proc covers the host's only in there. `ps` inside then lists only the namespace's processes.",
         "容器需要一个自己的 /proc：一个新的 procfs，而且要由一个身处新 PID 命名空间**里面**的进程来挂载（内核把 procfs 和挂载它的进程所在的 PID 命名空间绑在一起，而 nestbox 自己一直留在宿主机的命名空间里）。所以由子进程来挂载，这是它做的第一件事：`sh -c 'mount -t proc proc /proc && exec sleep ...'`。它运行在一个私有的挂载命名空间里（先设 MS_REC|MS_PRIVATE），所以新的 /proc 只在那里面盖住宿主机的 /proc。之后在里面运行的 `ps` 就只列出这个命名空间的进程。",
       ),
-      command: "unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <its host pid> -p -m busybox ps -o pid,ppid,args",
-      syscall: 'unshare(CLONE_NEWPID|CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); posix_spawn("/bin/sh"), which calls mount("proc", "/proc", "proc", 0, NULL)',
+      command: t("unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <its host pid> -p -m busybox ps -o pid,ppid,args",
+        "unshare --pid --mount --propagation private --fork sh -c 'mount -t proc proc /proc && exec sleep 86401' &  nsenter -t <它在宿主机上的 PID> -p -m busybox ps -o pid,ppid,args"),
+      syscall: t('unshare(CLONE_NEWPID|CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); posix_spawn("/bin/sh"), which calls mount("proc", "/proc", "proc", 0, NULL)',
+        'unshare(CLONE_NEWPID|CLONE_NEWNS)；mount(NULL, "/", NULL, MS_REC|MS_PRIVATE)；posix_spawn("/bin/sh")，由它调用 mount("proc", "/proc", "proc", 0, NULL)'),
       async perform(ctx) {
         ctx.state.hostProcMounts = procMounts('self').length;
         const pid = await ctx.spawn({
@@ -222,7 +225,8 @@ const lab: Lab<PidState> = {
         '一个进程退出后，它的子进程不会没有父进程：内核把它们交给所在 PID 命名空间的 init（或者一个 subreaper），绝不会交给命名空间外面的进程。这里，命名空间里的一个 shell 在后台启动 `sleep`，然后马上退出；成了孤儿的 sleep，父进程就变成了命名空间的 1 号进程。init 还必须回收（wait）那些结束了的孤儿进程，否则它们会一直是僵尸进程；`sleep` 从来不做这件事，所以容器运行时才提供一个很小的 init（`docker run --init`、tini）来当 1 号进程。',
       ),
       command: "nsenter -t {boxPid} -p -m sh -c 'sleep 86402 & echo $!'; grep PPid /proc/<orphan>/status",
-      syscall: 'setns(pid, mnt); posix_spawn("/bin/sh"): fork(2) + exit(2); the kernel reparents the child to the namespace\'s child_reaper',
+      syscall: t('setns(pid, mnt); posix_spawn("/bin/sh"): fork(2) + exit(2); the kernel reparents the child to the namespace\'s child_reaper',
+        'setns(pid, mnt)；posix_spawn("/bin/sh")：fork(2) + exit(2)；内核把子进程的父进程改成命名空间的 child_reaper'),
       async perform(ctx) {
         const { pid } = ctx.state.box;
         const { out } = await runCaptured(ctx, { argv: ['/bin/sh', '-c', `${ORPHAN.join(' ')} </dev/null >/dev/null 2>&1 & echo $!`], join: { pid, types: ['pid', 'mnt'] } });
@@ -257,8 +261,10 @@ const lab: Lab<PidState> = {
         "PID 1 defines a container's life. When the init of a PID namespace ends, the kernel sends SIGKILL to every other process in it and no new process may enter; that is why a container stops when its main process exits. PID 1 is also protected: from inside, even `kill -9 1` is ignored, and from the host only SIGKILL (or SIGSTOP) gets through unless init installed handlers.",
         '1 号进程决定了容器的寿命。PID 命名空间的 init 一结束，内核就给里面所有其他进程发 SIGKILL，而且再也不让新进程进入；所以主进程一退出，容器就停了。1 号进程还受到保护：在里面，连 `kill -9 1` 都会被忽略；从宿主机发来的信号，除非 init 安装了处理函数，否则只有 SIGKILL（或 SIGSTOP）能送达。',
       ),
-      command: 'kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid | grep {boxNs}',
-      syscall: 'kill(host PID of init, SIGKILL); the kernel: zap_pid_ns_processes() kills the rest',
+      command: t('kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid | grep {boxNs}',
+        'kill -9 {boxPid}   # 在宿主机上执行；然后：ls -l /proc/*/ns/pid | grep {boxNs}'),
+      syscall: t('kill(host PID of init, SIGKILL); the kernel: zap_pid_ns_processes() kills the rest',
+        'kill(init 在宿主机上的 PID, SIGKILL)；内核：zap_pid_ns_processes() 杀掉其余的进程'),
       exercise: {
         task: t(
           "End this container the way `docker kill` does: send SIGKILL to the namespace's init (process 1 inside, {boxPid} on the host). Then every process of the namespace, the orphaned `sleep 86402` too, must be gone. The shell nestbox offers runs inside the namespace: try `kill -9 1` there first, and `ps` to see that init survives it.",

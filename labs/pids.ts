@@ -97,7 +97,7 @@ const lab: Lab<PidsState> = {
         '这些文件在 v1 和 v2 上同名；Docker 的 `--pids-limit` 写的就是 `pids.max`。',
       ),
       command: 'mkdir /sys/fs/cgroup/nestbox/pids-lab; echo 20 > /sys/fs/cgroup/nestbox/pids-lab/pids.max   # v1: /sys/fs/cgroup/pids/nestbox/pids-lab/pids.max',
-      syscall: 'mkdir(2) in cgroupfs; write(2) "20" to pids.max',
+      syscall: t('mkdir(2) in cgroupfs; write(2) "20" to pids.max', '在 cgroupfs 里 mkdir(2)；write(2) 把 "20" 写进 pids.max'),
       async perform(ctx) {
         const cg = createCgroup(ctx, ['pids']);
         ctx.state.cg = cg;
@@ -123,7 +123,8 @@ const lab: Lab<PidsState> = {
         '炸弹运行期间，nestbox 对 `pids.current` 采样，读取 `pids.events`（在上限处被拒绝的 fork），并数一数宿主机上的进程，最后杀掉整个控制组。',
       ),
       command: `sh -c 'echo $$ > /sys/fs/cgroup/nestbox/pids-lab/cgroup.procs; exec timeout -s KILL 5 sh -c "f(){ f|f& }; f; exec sleep 10"' & cat /sys/fs/cgroup/nestbox/pids-lab/pids.current /sys/fs/cgroup/nestbox/pids-lab/pids.events; echo 1 > /sys/fs/cgroup/nestbox/pids-lab/cgroup.kill`,
-      syscall: 'fork(2) refused with EAGAIN at pids.max; kill(2) SIGKILL to each PID in cgroup.procs (v2: write "1" to cgroup.kill)',
+      syscall: t('fork(2) refused with EAGAIN at pids.max; kill(2) SIGKILL to each PID in cgroup.procs (v2: write "1" to cgroup.kill)',
+        '到了 pids.max，fork(2) 被拒，返回 EAGAIN；对 cgroup.procs 里的每个 PID 用 kill(2) 发 SIGKILL（v2：把 "1" 写进 cgroup.kill）'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         const limit = parsePidsLimit(LIMIT);
@@ -141,7 +142,10 @@ const lab: Lab<PidsState> = {
         let hostPeak = hostBefore;
         try {
           bomb.release();
-          for (let i = 0; i < 12; i++) {
+          // Twelve samples, or more while the bomb has not reached the cap yet: on a loaded machine
+          // (a class's shared VM) its forks come slower, and the cap is what there is to see.
+          const until = Date.now() + 3000;
+          while (samples.length < 12 || (!samples.includes(Number(LIMIT)) && Date.now() < until)) {
             await sleep(40);
             samples.push(cg.pidsCurrent());
             hostPeak = Math.max(hostPeak, listPids().length);
@@ -174,7 +178,7 @@ const lab: Lab<PidsState> = {
         const limit = Number(LIMIT);
         const top = Math.max(...samples);
         return [
-          observeThat(t('pids.current while the bomb ran (12 samples, 40 ms apart)', '炸弹运行时的 pids.current（采样 12 次，间隔 40 ms）'),
+          observeThat(t(`pids.current while the bomb ran (${samples.length} samples, 40 ms apart)`, `炸弹运行时的 pids.current（采样 ${samples.length} 次，间隔 40 ms）`),
             t(`reaches ${limit}, never more`, `达到 ${limit}，从不超过`), samples.join(' '), top === limit),
           observeThat(t('forks refused (max in pids.events)', '被拒绝的 fork（pids.events 里的 max）'), '> 0', refused, refused > 0),
           // Other programs on the host start and end processes too: allow them a margin. Unchecked,
@@ -198,7 +202,7 @@ const lab: Lab<PidsState> = {
         '请找出能让这个作业顺利跑完的最小 pids.max。',
       ),
       command: `echo ${JOB_NEEDS} > {pidsMaxFile}`,
-      syscall: 'write(2) to pids.max',
+      syscall: t('write(2) to pids.max', 'write(2) 写 pids.max'),
       async perform(ctx) {
         const cg: Cgroup = ctx.state.cg;
         ctx.state.pidsMaxFile = join(cg.dir('pids'), 'pids.max'); // the file the task names

@@ -73,7 +73,8 @@ const lab: Lab<PortsState> = {
         'Web 命名空间是接在实验网桥上的一个容器，里面有个小小的 Web 服务器，监听 8080 端口。客户端命名空间代表宿主机所在网络上的一台机器：它通过一个 veth 连到宿主机，只知道自己的子网，所以能访问宿主机在这条链路上的地址，却访问不到容器的私有地址。宿主机会转发（ip_forward），并且像 Docker 一样，用插在 FORWARD 链最前面的规则，放行被 DNAT 进网桥的连接和它们的回包。',
       ),
       command: 'ip link add $BR type bridge ...; ip netns exec $WEB httpd -f -p 8080; ip netns add $CLIENT ...',
-      syscall: 'netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE; bind(2)+listen(2) in the web namespace',
+      syscall: t('netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE; bind(2)+listen(2) in the web namespace',
+        'netlink RTM_NEWLINK / RTM_NEWADDR / RTM_NEWROUTE；在 web 命名空间里 bind(2)+listen(2)'),
       async perform(ctx) {
         const net = netOf(ctx);
         ctx.state.web = nbName(ctx, 'web');
@@ -126,7 +127,8 @@ const lab: Lab<PortsState> = {
         'Docker 把它的端口规则放在 nat 表里一条自己的链 DOCKER 中；nestbox 的容器用 NESTBOX，这个实验则建一条 NESTBOX-<id>，这样绝不会碰到别人的链。有两条跳转规则通向它，都带着 `-m addrtype --dst-type LOCAL`（“目的地址是这台宿主机自己的某个地址”）：一条在 PREROUTING 里，接住从别的机器来的包；一条在 OUTPUT 里，接住宿主机自己发起的连接，这些连接从不经过 PREROUTING。两条跳转和这条链用一次 `iptables-restore --noflush` 加进去，它只添加，不清空任何东西。',
       ),
       command: 'iptables -t nat -N $CHAIN; iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j $CHAIN; iptables -t nat -A OUTPUT -m addrtype --dst-type LOCAL -j $CHAIN',
-      syscall: 'one nf_tables (or x_tables) transaction from iptables-restore',
+      syscall: t('one nf_tables (or x_tables) transaction from iptables-restore',
+        'iptables-restore 提交的一个 nf_tables（或 x_tables）事务'),
       async perform(ctx) {
         const ipt = await detectIptables();
         const backend = ipt.backend === 'nft' ? 'nf_tables' : 'legacy';
@@ -159,7 +161,8 @@ const lab: Lab<PortsState> = {
         'DNAT 在路由决策之前改写数据包的目的地址，于是内核接下来就把它路由给容器，就好像它本来就是发给容器的。连接跟踪（conntrack）记住这次改写，再把回包的源地址改回宿主机的地址。Docker 的规则是 `-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80`；其中 `! -i docker0` 让来自容器自己的流量不受影响。',
       ),
       command: 'iptables -t nat -A {chain} ! -i {bridge} -p tcp --dport {hostPort} -j DNAT --to-destination {webAddr}:8080',
-      syscall: 'a nat rule with the DNAT target; nf_nat rewrites the first packet and conntrack the rest',
+      syscall: t('a nat rule with the DNAT target; nf_nat rewrites the first packet and conntrack the rest',
+        'nat 表里一条目标为 DNAT 的规则；nf_nat 改写第一个包，之后的包由连接跟踪（conntrack）照样改写'),
       exercise: {
         task: t(
           "On the host, add to the lab's chain, {chain}, a DNAT rule: TCP packets for the **host port** {hostPort} go to the web server's address, {webAddr}, **port 8080**. The client namespace, {client}, must then get the page from the host's address {hostSide}.",
@@ -208,7 +211,8 @@ const lab: Lab<PortsState> = {
         'OUTPUT 里的跳转也会接住 `127.0.0.1:PORT`，DNAT 把包转给容器，可是包的源地址还是 127.0.0.1。内核拒绝把回环地址从真正的网卡路由出去（这种包叫 *martian*），除非那块网卡上设了 `route_localnet`；何况容器本来也没法回复 127.0.0.1。所以需要两样东西：网桥上的 `route_localnet=1`，以及一条 MASQUERADE，专管本机产生、从网桥出去的包（`-m addrtype --src-type LOCAL`），让它们带上网桥的地址。这就是 hairpin NAT，Docker 加 `--userland-proxy=false` 时的做法。Docker 默认用的是 `docker-proxy`：一个在宿主机端口上监听、把字节转抄给容器的小程序。它简单，对 127.0.0.1 也管用，但每个端口要一个进程，而且容器看到的调用方是这个代理。nestbox 走内核的路：不需要额外的进程，而且只设在它自己的网桥上。',
       ),
       command: 'sysctl -w net.ipv4.conf.$BR.route_localnet=1; iptables -t nat -A POSTROUTING -o $BR -m addrtype --src-type LOCAL -j MASQUERADE; wget -qO- http://127.0.0.1:$HOSTPORT/',
-      syscall: 'write(2) to /proc/sys/net/ipv4/conf/BRIDGE/route_localnet; a MASQUERADE rule; connect(2) to 127.0.0.1',
+      syscall: t('write(2) to /proc/sys/net/ipv4/conf/BRIDGE/route_localnet; a MASQUERADE rule; connect(2) to 127.0.0.1',
+        'write(2) 写 /proc/sys/net/ipv4/conf/BRIDGE/route_localnet；一条 MASQUERADE 规则；connect(2) 到 127.0.0.1'),
       async perform(ctx) {
         const net = netOf(ctx);
         const before = await httpGet(ctx, 'host', `http://127.0.0.1:${ctx.state.hostPort}/`, { timeoutMs: 500 });
@@ -240,7 +244,7 @@ const lab: Lab<PortsState> = {
         '`iptables -t nat -nvL` 显示每条规则和它的两个计数器：包数和字节数。nat 表只看一个连接的第一个数据包（其余的包由连接跟踪做同样的改写），所以 DNAT 规则的包计数器每个连接加一：客户端发三次请求，就多三个。PREROUTING 里的跳转数的是发往任何本机地址的每个新连接，OUTPUT 里的跳转数的是宿主机自己发起的那些。',
       ),
       command: 'iptables -t nat -nvL PREROUTING; iptables -t nat -nvL OUTPUT; iptables -t nat -nvL $CHAIN; iptables -t nat -nvL POSTROUTING',
-      syscall: 'reading the rules with their counters (no -Z: nothing is reset)',
+      syscall: t('reading the rules with their counters (no -Z: nothing is reset)', '连同计数器一起读出规则（不加 -Z：什么都不清零）'),
       async perform(ctx) {
         const before = (await dnatRules(ctx))[0]?.counters?.packets ?? 0;
         ctx.state.requests = [];

@@ -121,7 +121,8 @@ const lab: Lab<ProcessesState> = {
         '内核在 `/proc` 下为每个进程发布一个目录，目录名就是它的 PID；`ps`、`top` 和 `htop` 只是去读这些目录。任何进程都能列出其他进程，也能读到它们的命令行（`/proc/PID/cmdline`，各个参数之间用 NUL 字节隔开）。内核线程的命令行是空的，`ps` 把它们显示在 [方括号] 里。同一台宿主机上的程序之间没有任何隔离：它们彼此看得见，共用同样的 CPU 和内存。',
       ),
       command: "ls /proc | grep '^[0-9]'; tr '\\0' ' ' < /proc/1/cmdline; ps -ef",
-      syscall: 'getdents64(2) on /proc; open(2) + read(2) of /proc/PID/cmdline',
+      syscall: t('getdents64(2) on /proc; open(2) + read(2) of /proc/PID/cmdline',
+        '对 /proc 做 getdents64(2)；open(2) + read(2) 读 /proc/PID/cmdline'),
       async perform(ctx) {
         const pids = listPids();
         const threads = pids.filter((p) => commandLine(p) === '').length;
@@ -159,7 +160,8 @@ const lab: Lab<ProcessesState> = {
         '每个进程都有一个根目录（`/proc/PID/root`），它查找路径时就从这里出发；每个进程在每种类型里也各属于一个命名空间（`/proc/PID/ns/*`，每个链接里的 inode 编号就是那个命名空间的名字）。没有容器的时候，几乎所有进程在这些方面都一样：同一个 `/`，同一个主机名，同一套 PID 编号，同一个网络栈。一个进程写在 /tmp/x 的文件，就是其他任何进程打开 /tmp/x 时得到的那个文件。',
       ),
       command: 'readlink /proc/self/root /proc/$PPID/root; ls -l /proc/self/ns/ /proc/$PPID/ns/',
-      syscall: 'readlink(2) and stat(2) on /proc/PID/root and /proc/PID/ns/*',
+      syscall: t('readlink(2) and stat(2) on /proc/PID/root and /proc/PID/ns/*',
+        '对 /proc/PID/root 和 /proc/PID/ns/* 做 readlink(2) 和 stat(2)'),
       async perform() {
         const mine = NAMESPACE_TYPES.filter((type) => namespaceId('self', type) !== undefined);
         let readable = 0;
@@ -255,7 +257,8 @@ const lab: Lab<ProcessesState> = {
         '容器的进程就是宿主机的进程，所以宿主机对任何进程能做的事，对它都能做：调整它的优先级（renice）、跟踪它、给它发信号。`docker kill` 就是对一个宿主机 PID 调用 kill(2)。现在 nestbox 再启动第二个 `sleep 86400`，它是宿主机上的普通进程，命令行一模一样，所以光看 `ps` 分不出这两个；看它们的命名空间就分得出来。',
       ),
       command: 'for p in $(pgrep -x sleep); do echo $p $(readlink /proc/$p/ns/pid); done; readlink /proc/self/ns/pid; kill -9 {boxPid}',
-      syscall: 'readlink(2) on /proc/<pid>/ns/pid; kill(pid, SIGKILL)',
+      syscall: t('readlink(2) on /proc/<pid>/ns/pid; kill(pid, SIGKILL)',
+        '对 /proc/<pid>/ns/pid 做 readlink(2)；kill(pid, SIGKILL)'),
       async perform(ctx) {
         const pid = await ctx.spawn({ argv: SLEEP, path: '/bin/sleep', env: baseEnv() }, 'plain host sleep (decoy)');
         ctx.state.decoy = track(pid);

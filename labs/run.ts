@@ -165,7 +165,8 @@ const lab: Lab<RunState> = {
         '`-d` 让容器在后台运行：第二个 nestbox 创建好容器，然后*变成*它的监视进程，也就是几行等待 1 号进程的 Perl 代码，做的是 Docker 里 containerd 的 shim 做的那份工作。`--rm` 让容器在 1 号进程结束时被删除。实验把这个 PID 记进自己的账本（ledger），所以不管实验怎样结束，只要杀掉这一个进程，容器就会随之消失。',
       ].join('\n')),
       command: `sudo nestbox run -d --rm --trace --name {name} --memory ${MEMORY} -p 127.0.0.1:{port}:80 default -- ${COMMAND.join(' ')}`,
-      syscall: 'mkdir (cgroup); unshare(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP); mount("overlay", ...); netlink (veth, bridge); iptables; mount("proc"); pivot_root(".", "."); execve("httpd")',
+      syscall: t('mkdir (cgroup); unshare(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP); mount("overlay", ...); netlink (veth, bridge); iptables; mount("proc"); pivot_root(".", "."); execve("httpd")',
+        'mkdir（控制组）；unshare(CLONE_NEWNS|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWPID|CLONE_NEWNET|CLONE_NEWCGROUP)；mount("overlay", ...)；netlink（veth、网桥）；iptables；mount("proc")；pivot_root(".", ".")；execve("httpd")'),
       async perform(ctx) {
         ctx.state.name = `nb-lab-${ctx.unique}`;
         ctx.state.port = await freeHostPort(ctx);
@@ -317,7 +318,8 @@ const lab: Lab<RunState> = {
         '它的网络命名空间里有 `lo` 和 `eth0`。`eth0` 是一个 veth 设备对在容器里的一端，宿主机上的那一端是网桥 `nb0` 的一个端口；`nb0` 就是 nestbox 的 docker0（veth 和 bridge 实验）。`-p 127.0.0.1:{port}:80` 变成了 nat 表 `NESTBOX` 链里的一条 DNAT 规则（ports 实验）：连到宿主机 127.0.0.1:{port} 的连接，会被送到容器的地址、80 端口。检查时会经这个端口向它的 Web 服务器要 `/hostname`。',
       ),
       command: 'nsenter --net=/proc/{pid1}/ns/net ip addr show eth0; readlink /sys/class/net/{veth}/master; iptables -t nat -S NESTBOX; wget -qO- http://127.0.0.1:{port}/hostname',
-      syscall: 'setns(CLONE_NEWNET) + netlink RTM_GETADDR; readlink("/sys/class/net/VETH/master"); connect(127.0.0.1:PORT), rewritten by DNAT',
+      syscall: t('setns(CLONE_NEWNET) + netlink RTM_GETADDR; readlink("/sys/class/net/VETH/master"); connect(127.0.0.1:PORT), rewritten by DNAT',
+        'setns(CLONE_NEWNET) + netlink RTM_GETADDR；readlink("/sys/class/net/VETH/master")；connect(127.0.0.1:PORT)，目的地址被 DNAT 改写'),
       async verify(ctx) {
         const { pid1: pid, veth, address, port } = ctx.state;
         const eth0 = await link({ pid }, 'eth0');
@@ -343,7 +345,8 @@ const lab: Lab<RunState> = {
         '`nestbox exec` 就是给容器用的 `nsenter`：一个线程加入 1 号进程的每个命名空间（mount 命名空间带来容器的根目录），新进程在容器的控制组里启动，带着容器的能力和 `no_new_privs`。`nestbox run` 则不同，它每次都创建一个*新的*容器。在容器里写的文件落在容器的可写层里，镜像不会变。',
       ),
       command: "sudo nestbox exec {name} sh -c 'hostname > /tmp/from-exec'",
-      syscall: 'setns(mnt, uts, ipc, pid, cgroup, net of PID 1); write("cgroup.procs"); capset; prctl(PR_SET_NO_NEW_PRIVS); posix_spawn("sh")',
+      syscall: t('setns(mnt, uts, ipc, pid, cgroup, net of PID 1); write("cgroup.procs"); capset; prctl(PR_SET_NO_NEW_PRIVS); posix_spawn("sh")',
+        'setns(mnt, uts, ipc, pid, cgroup, net) 加入 1 号进程的命名空间；write("cgroup.procs")；capset；prctl(PR_SET_NO_NEW_PRIVS)；posix_spawn("sh")'),
       exercise: {
         task: t(
           "In a second terminal on the host, run a command **in the running container {name}** that writes the container's hostname into **/tmp/from-exec** inside it. Then check.",
@@ -384,7 +387,8 @@ const lab: Lab<RunState> = {
         '`nestbox rm -f` 停止容器时不留宽限时间（先发 SIGTERM，紧接着给它控制组里的每个进程发 SIGKILL），然后由等着 1 号进程的监视进程接手：它记下退出状态，再按容器的账本从新到旧逐项撤销：DNAT 规则、veth 设备对（删掉一端，两端就都没了）、地址、控制组。`nb0` 上的最后一个容器还会删掉网桥和它的规则。接着 `--rm` 删除容器的目录（连同它的可写层），并释放它的名字。',
       ),
       command: 'sudo nestbox rm -f {name}',
-      syscall: 'kill(SIGKILL) each PID of cgroup.procs; waitpid (the monitor); netlink RTM_DELLINK; iptables -D; rmdir (cgroup)',
+      syscall: t('kill(SIGKILL) each PID of cgroup.procs; waitpid (the monitor); netlink RTM_DELLINK; iptables -D; rmdir (cgroup)',
+        '对 cgroup.procs 里的每个 PID 做 kill(SIGKILL)；waitpid（监视进程）；netlink RTM_DELLINK；iptables -D；rmdir（控制组）'),
       async perform(ctx) {
         const r = await nestbox(ctx, ['rm', '-f', ctx.state.name]);
         if (r.code !== 0) throw new Error(pick(`nestbox rm -f failed (exit ${r.code}): ${lastLine(r.stderr)}`, `nestbox rm -f 失败（退出码 ${r.code}）：${lastLine(r.stderr)}`));

@@ -100,7 +100,7 @@ const lab: Lab<TimensState> = {
         'time 命名空间给两个时钟加上偏移量：CLOCK_MONOTONIC 和 CLOCK_BOOTTIME（/proc/uptime 显示的就是它）。墙上时钟 CLOCK_REALTIME 在哪里都一样。除了 /proc/PID/ns/time，进程还有一个 /proc/PID/ns/time_for_children：和 PID 命名空间一样，新的 time 命名空间是给调用者的子进程用的，调用者自己并不进去。',
       ),
       command: 'readlink /proc/self/ns/time /proc/self/ns/time_for_children; cat /proc/self/timens_offsets',
-      syscall: 'readlink(2), read(2) on /proc/self/timens_offsets',
+      syscall: t('readlink(2), read(2) on /proc/self/timens_offsets', 'readlink(2)；read(2) 读 /proc/self/timens_offsets'),
       async perform(ctx) {
         ctx.state.hostTime = namespaceId('self', 'time');
         return t(`nestbox is in time:[${ctx.state.hostTime}], the host's time namespace`, `nestbox 在 time:[${ctx.state.hostTime}] 里，也就是宿主机的 time 命名空间`);
@@ -122,8 +122,10 @@ const lab: Lab<TimensState> = {
         'The offsets are written into /proc/PID/timens_offsets after `unshare(CLONE_NEWTIME)` and *before* the first process enters the namespace; from then on they are frozen (EACCES). A thread of nestbox can unshare, but it cannot write the offsets of its own pending namespace (the file belongs to the whole process), and what it can do next depends on the kernel. Since Linux 6.2 its posix_spawn works and the child enters the namespace at execve, with offsets 0. Before 6.2 (Debian 12 runs 6.1) the kernel refuses the spawn with EINVAL: posix_spawn makes a vfork-style child that shares its parent\'s memory, clock page included, and such a child may not change time namespace; only a fork()ed child may. Joining later with setns is no way round either: like a user namespace, a time namespace only takes a single-threaded process (EUSERS).',
         '偏移量要在 `unshare(CLONE_NEWTIME)` 之后、第一个进程进入这个命名空间*之前*，写进 /proc/PID/timens_offsets；从那以后偏移量就固定了（再写会得到 EACCES）。nestbox 的一个线程可以 unshare，却写不了自己那个还没有进程进入的新命名空间的偏移量（这个文件属于整个进程）；接下来它还能做什么，要看内核版本。从 Linux 6.2 起，它的 posix_spawn 能成功，子进程在 execve 时进入新命名空间，偏移量是 0。在 6.2 之前（Debian 12 用的是 6.1），内核会以 EINVAL 拒绝这次 spawn：posix_spawn 创建的是 vfork 式的子进程，和父进程共用内存，时钟页也是共用的，这样的子进程不能换到另一个 time 命名空间；只有 fork() 出来的子进程可以。事后再用 setns 加入也绕不过去：和用户命名空间一样，time 命名空间只接受单线程的进程（EUSERS）。',
       ),
-      command: 'unshare --time --fork sleep infinity &  # no offsets given: 0',
-      syscall: 'unshare(CLONE_NEWTIME); posix_spawn("sleep") -> a child, or EINVAL before Linux 6.2; write(2) on timens_offsets -> EACCES; setns(CLONE_NEWTIME) -> EUSERS',
+      command: t('unshare --time --fork sleep infinity &  # no offsets given: 0',
+        'unshare --time --fork sleep infinity &  # 没给偏移量：就是 0'),
+      syscall: t('unshare(CLONE_NEWTIME); posix_spawn("sleep") -> a child, or EINVAL before Linux 6.2; write(2) on timens_offsets -> EACCES; setns(CLONE_NEWTIME) -> EUSERS',
+        'unshare(CLONE_NEWTIME)；posix_spawn("sleep") -> 得到一个子进程（Linux 6.2 之前是 EINVAL）；write(2) 写 timens_offsets -> EACCES；setns(CLONE_NEWTIME) -> EUSERS'),
       async perform(ctx) {
         let pid: number;
         try {
@@ -180,7 +182,8 @@ const lab: Lab<TimensState> = {
         `util-linux 的 \`unshare --time --boottime N --fork\` 在它唯一的线程里按顺序做这几步：unshare(CLONE_NEWTIME)；把偏移量写进自己的 /proc/self/timens_offsets；然后 fork 出一个子进程来运行程序，这个子进程就是命名空间里的第一个进程。（从 Linux 6.2 起，单靠 execve 也能进入，所以 \`--fork\` 可以不加；在 6.1 上，程序会留在旧的命名空间里。）这里两个时钟都调快一天（${DAY} 秒），墙上时钟不动。`,
       ),
       command: `unshare --time --monotonic ${DAY} --boottime ${DAY} --fork sleep infinity &`,
-      syscall: `unshare(CLONE_NEWTIME); write("monotonic ${DAY} 0\\nboottime ${DAY} 0") to /proc/self/timens_offsets; fork(); execve("sleep")`,
+      syscall: t(`unshare(CLONE_NEWTIME); write("monotonic ${DAY} 0\\nboottime ${DAY} 0") to /proc/self/timens_offsets; fork(); execve("sleep")`,
+        `unshare(CLONE_NEWTIME)；write("monotonic ${DAY} 0\\nboottime ${DAY} 0") 写进 /proc/self/timens_offsets；fork()；execve("sleep")`),
       async perform(ctx) {
         ctx.state.helperPid = await startForkedSleeper(ctx, { argv: [hostTool('unshare'), '--time', '--monotonic', String(DAY), '--boottime', String(DAY), '--fork', '--kill-child', '--', hostTool('sleep'), 'infinity'] }, 'holds a time namespace one day ahead');
         const ns = namespaceId(ctx.state.helperPid, 'time');
@@ -199,7 +202,8 @@ const lab: Lab<TimensState> = {
       title: t('A boot clock one week ahead', '让启动时钟快一周'),
       explain: t('Now you make a time namespace. Remember which clock /proc/uptime reads.', '现在由你来创建一个 time 命名空间。记住 /proc/uptime 读的是哪个时钟。'),
       command: `unshare --time --boottime ${WEEK} --fork sleep 1000 &`,
-      syscall: `unshare(CLONE_NEWTIME); write("boottime ${WEEK} 0") to timens_offsets; fork(); execve("sleep")`,
+      syscall: t(`unshare(CLONE_NEWTIME); write("boottime ${WEEK} 0") to timens_offsets; fork(); execve("sleep")`,
+        `unshare(CLONE_NEWTIME)；write("boottime ${WEEK} 0") 写进 timens_offsets；fork()；execve("sleep")`),
       async perform(ctx) {
         // Only processes started from now on count as the learner's (start time in clock ticks since boot).
         ctx.state.since = Math.floor(hostUptime() * 100) - 1;

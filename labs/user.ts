@@ -94,7 +94,7 @@ function startUnmapped(ctx: LabContext<UserState>, note: string): Promise<number
 async function mapObservations(ctx: LabContext<UserState>, pid: number): Promise<Observation[]> {
   const inside = await lookInside(ctx, pid);
   return [
-    observe(t(`/proc/${pid}/uid_map (inside outside count)`, `/proc/${pid}/uid_map（inside outside count）`), `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/uid_map`) || EMPTY),
+    observe(t(`/proc/${pid}/uid_map (inside outside count)`, `/proc/${pid}/uid_map（里面的起始 ID、外面的起始 ID、个数）`), `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/uid_map`) || EMPTY),
     observe(`/proc/${pid}/gid_map`, `0 ${OUTSIDE} 1`, readMap(`/proc/${pid}/gid_map`) || EMPTY),
     observe(t('id -u of a process that joined it (nsenter -U)', '加入它的进程执行 id -u 的结果（nsenter -U）'), '0', inside.uid ?? failure(inside)),
     observe(t(`uid of sleep ${pid}, read inside its namespace`, `在它的命名空间里读到的 sleep ${pid} 的 uid`), '0', inside.target ?? failure(inside)),
@@ -117,7 +117,8 @@ const lab: Lab<UserState> = {
         '一个 uid 在内核里只存成一个数字，进程里是这样，文件上也是这样。用户命名空间做的是翻译：它的 `uid_map` 说明这些数字当中，哪些在它的进程眼里叫什么名字。宿主机的命名空间（最初的那一个）把每个 ID 都映射成它自己：`0 0 4294967295` 读作“里面从 0 开始的 ID，就是外面从 0 开始的 ID，一共 4294967295 个”。',
       ),
       command: 'readlink /proc/self/ns/user; cat /proc/self/uid_map',
-      syscall: 'readlink(2) on /proc/self/ns/user, read(2) on /proc/self/uid_map',
+      syscall: t('readlink(2) on /proc/self/ns/user, read(2) on /proc/self/uid_map',
+        '对 /proc/self/ns/user 做 readlink(2)；read(2) 读 /proc/self/uid_map'),
       async perform(ctx) {
         ctx.state.hostUser = namespaceId('self', 'user')!;
         const uid = hostUid(process.pid);
@@ -142,7 +143,7 @@ const lab: Lab<UserState> = {
         'A user namespace changes *who* a process is: its uids and its capabilities. Threads share one memory and one filesystem context, so the kernel will not let one thread alone become someone else: it treats `unshare(CLONE_NEWUSER)` as also leaving the thread group (CLONE_THREAD), and returns EINVAL unless the caller is the only thread of its process (kernel/fork.c, `check_unshare_flags`). nestbox runs on Node, which always has a dozen threads. nestbox makes the real call from its main thread now: it fails before it changes anything.',
         '用户命名空间改变的是进程*是谁*：它的 uid 和它的能力（capability）。同一个进程的线程共用一份内存和一套文件系统上下文，所以内核不允许单独一个线程变成另一个人：它把 `unshare(CLONE_NEWUSER)` 当作同时还要离开线程组（CLONE_THREAD），除非调用者是所在进程里唯一的线程，否则返回 EINVAL（见 kernel/fork.c 里的 `check_unshare_flags`）。nestbox 跑在 Node 上，而 Node 总有十来个线程。现在 nestbox 就从它的主线程真的调用一次：调用在改动任何东西之前就失败了。',
       ),
-      syscall: 'unshare(CLONE_NEWUSER) from a multithreaded process',
+      syscall: t('unshare(CLONE_NEWUSER) from a multithreaded process', '在多线程的进程里 unshare(CLONE_NEWUSER)'),
       async perform(ctx) {
         try {
           unshare(CLONE_NEWUSER);
@@ -203,7 +204,8 @@ const lab: Lab<UserState> = {
         `映射只写一次，写进 /proc/PID/uid_map 和 gid_map，写入者要对这个命名空间拥有 CAP_SETUID（写 gid_map 则是 CAP_SETGID）：进程自己只能映射它自己的 ID，而*父*命名空间里的 root 可以映射任意范围。runc 和 setuid 辅助程序 newuidmap、newgidmap 做的就是这件事。nestbox 是宿主机上的 root，所以它从外面把 \`0 ${OUTSIDE} 1\` 写进两个映射。有特权的写入者不必先往 /proc/PID/setgroups 写入“deny”；无特权的写入者必须先写，否则进程就能丢掉一个原本用来拒绝它访问的组。`,
       ),
       command: `echo '0 ${OUTSIDE} 1' > /proc/PID/uid_map; echo '0 ${OUTSIDE} 1' > /proc/PID/gid_map`,
-      syscall: 'open(2) + write(2) on /proc/PID/uid_map and /proc/PID/gid_map from the parent user namespace',
+      syscall: t('open(2) + write(2) on /proc/PID/uid_map and /proc/PID/gid_map from the parent user namespace',
+        '在父用户命名空间里，对 /proc/PID/uid_map 和 /proc/PID/gid_map 做 open(2) + write(2)'),
       async perform(ctx) {
         writeFileSync(`/proc/${ctx.state.pid}/uid_map`, `0 ${OUTSIDE} 1\n`);
         writeFileSync(`/proc/${ctx.state.pid}/gid_map`, `0 ${OUTSIDE} 1\n`);
@@ -298,7 +300,7 @@ const lab: Lab<UserState> = {
       title: t('Write the map yourself', '自己写映射'),
       explain: t('Write the maps of that namespace from the host, as runc or newuidmap would.', '像 runc 或 newuidmap 那样，从宿主机上给那个命名空间写映射。'),
       command: `echo '0 ${OUTSIDE} 1' > /proc/PID/uid_map; echo '0 ${OUTSIDE} 1' > /proc/PID/gid_map`,
-      syscall: 'write(2) on /proc/PID/uid_map and gid_map',
+      syscall: t('write(2) on /proc/PID/uid_map and gid_map', 'write(2) 写 /proc/PID/uid_map 和 gid_map'),
       exercise: {
         task: t(
           `From a second terminal on the host (as root), give the user namespace of \`sleep\` PID its maps: uid 0 inside must be uid ${OUTSIDE} outside, and gid 0 inside gid ${OUTSIDE} outside, one id each. Then check.`,

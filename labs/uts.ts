@@ -36,7 +36,7 @@ const lab: Lab<UtsState> = {
         '每个进程都恰好属于一个 UTS 命名空间。`/proc/PID/ns/uts` 是一个符号链接，链接里的 inode 编号就是这个命名空间的名字。编号相同的进程，共用同一个主机名。',
       ),
       command: 'readlink /proc/self/ns/uts; hostname',
-      syscall: 'readlink(2) on /proc/self/ns/uts, uname(2)',
+      syscall: t('readlink(2) on /proc/self/ns/uts, uname(2)', '对 /proc/self/ns/uts 做 readlink(2)；uname(2)'),
       async perform(ctx) {
         ctx.state.hostUts = namespaceId('self', 'uts')!;
         ctx.state.hostHostname = gethostname();
@@ -78,7 +78,8 @@ const lab: Lab<UtsState> = {
         '现在由你来修改命名空间*里面*的主机名。不管你在里面做什么，宿主机的名字都必须保持不变。',
       ),
       command: 'nsenter --target PID --uts hostname box1',
-      syscall: 'setns(fd of /proc/PID/ns/uts, CLONE_NEWUTS); sethostname("box1")',
+      syscall: t('setns(fd of /proc/PID/ns/uts, CLONE_NEWUTS); sethostname("box1")',
+        'setns(/proc/PID/ns/uts 的 fd, CLONE_NEWUTS)；sethostname("box1")'),
       exercise: {
         task: t(
           'Set the hostname inside the lab namespace to **box1**. Use the shell nestbox opens inside it (`hostname box1`), or from another terminal: `nsenter --target PID --uts hostname box1`.',

@@ -141,8 +141,10 @@ const lab: Lab<VethState> = {
         "`ip link set DEV netns NS name eth0` moves an end into a namespace and renames it there, the way Docker turns its veth end into the container's `eth0`. The host no longer sees it. Addresses are per namespace: each end gets one from a /24 nestbox picked because no route on this host uses it. The first end is brought up; the second is left down on purpose. A tiny TCP echo server (`nc`) listens in each namespace.",
         '`ip link set DEV netns NS name eth0` 把一端移进某个命名空间，并在那里给它改名；Docker 就是这样把自己那一端 veth 变成容器里的 `eth0` 的。移走以后，宿主机就看不到它了。地址是各个命名空间自己的：两端各从同一个 /24 里分到一个地址，nestbox 挑这个 /24，是因为宿主机上没有任何路由在用它。第一端设为 up；第二端故意留在 down。每个命名空间里都有一个很小的 TCP 回显服务器（`nc`）在监听。',
       ),
-      command: 'ip link set $VA netns $A name eth0; ip -n $A addr add 10.213.0.1/24 dev eth0; ip -n $A link set eth0 up; (the same for $B, without "up")',
-      syscall: 'netlink RTM_NEWLINK with IFLA_NET_NS_FD and IFLA_IFNAME; RTM_NEWADDR; RTM_NEWLINK IFF_UP',
+      command: t('ip link set $VA netns $A name eth0; ip -n $A addr add 10.213.0.1/24 dev eth0; ip -n $A link set eth0 up; (the same for $B, without "up")',
+        'ip link set $VA netns $A name eth0; ip -n $A addr add 10.213.0.1/24 dev eth0; ip -n $A link set eth0 up; （$B 也照样做，只是不加 "up"）'),
+      syscall: t('netlink RTM_NEWLINK with IFLA_NET_NS_FD and IFLA_IFNAME; RTM_NEWADDR; RTM_NEWLINK IFF_UP',
+        'netlink RTM_NEWLINK，带上 IFLA_NET_NS_FD 和 IFLA_IFNAME；RTM_NEWADDR；RTM_NEWLINK IFF_UP'),
       async perform(ctx) {
         const net = netOf(ctx);
         const subnet = parseCidr(await reserveSubnet(net));
@@ -183,7 +185,8 @@ const lab: Lab<VethState> = {
         '在命名空间里，`ip link` 显示 `eth0@if5`：这个 5 就是 *iflink*，即对端的接口索引号；`link-netnsid` 说明对端在哪个命名空间里。`/sys/class/net/eth0/iflink` 给出的是同一个数字（要在命名空间里面读：`ip netns exec` 会挂载一个 /sys，里面列的是这个命名空间自己的接口）。到另一个命名空间里（对容器来说，就是宿主机上）找 ifindex 等于这个数字的接口，它就是另一端。宿主机上哪个 `veth...` 属于哪个容器，就是这样查出来的。',
       ),
       command: 'ip -n $A link show eth0; ip netns exec $A cat /sys/class/net/eth0/iflink; ip -n $B -o link | grep "^N:"',
-      syscall: 'netlink RTM_GETLINK (IFLA_LINK, IFLA_LINK_NETNSID); read(2) of /sys/class/net/eth0/iflink',
+      syscall: t('netlink RTM_GETLINK (IFLA_LINK, IFLA_LINK_NETNSID); read(2) of /sys/class/net/eth0/iflink',
+        'netlink RTM_GETLINK（IFLA_LINK, IFLA_LINK_NETNSID）；read(2) 读 /sys/class/net/eth0/iflink'),
       async perform(ctx) {
         const shown = await inside(ctx, A(ctx), ['ip', '-o', 'link', 'show', 'eth0'], { quiet: true });
         ctx.say(`$ ip -n ${ctx.state.a} -o link show eth0  ->  ${shown.stdout.split('\\')[0].trim()}`);
@@ -215,7 +218,8 @@ const lab: Lab<VethState> = {
         'veth 只有在*两端*都 up 时才传送帧。在那之前，已经 up 的那一端显示 LOWERLAYERDOWN，发进去的每个包都会被丢掉。把第二个命名空间里的那一端设为 up，之后第一个命名空间必须能访问到它。',
       ),
       command: 'ip -n {b} link set eth0 up',
-      syscall: 'netlink RTM_NEWLINK with IFF_UP on eth0 in the second namespace',
+      syscall: t('netlink RTM_NEWLINK with IFF_UP on eth0 in the second namespace',
+        '在第二个命名空间里对 eth0 发 netlink RTM_NEWLINK，带上 IFF_UP'),
       exercise: {
         task: t(
           "In the second namespace, {b}, bring **eth0** up. In the shell nestbox opens there: `ip link set eth0 up`, then `ip addr` to see it. From your own terminal, `ip -n {b} link set eth0 up` does the same.",
@@ -257,7 +261,8 @@ const lab: Lab<VethState> = {
         '两端都 up 以后，两个命名空间就组成了一个只有两台主机的以太网：先由 ARP 查出对端的 MAC 地址，然后 ICMP 和 TCP 就能通了。一端发出的每一帧，veth 都会交到另一端：发送方的发送计数和接收方的接收计数（`ip -s link`）增加的数量一样（这两条链路上的 IPv6 已经关掉，不会发出别的东西）。',
       ),
       command: 'ip netns exec $A ping -c1 $ADDR_B; echo hello | ip netns exec $A nc $ADDR_B 7007; ip -s -n $A link show eth0',
-      syscall: 'socket(AF_INET, SOCK_RAW, IPPROTO_ICMP); connect(2)/write(2)/read(2) on a TCP socket',
+      syscall: t('socket(AF_INET, SOCK_RAW, IPPROTO_ICMP); connect(2)/write(2)/read(2) on a TCP socket',
+        'socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)；在一个 TCP 套接字上 connect(2)/write(2)/read(2)'),
       async perform(ctx) {
         const ea = await link(A(ctx), 'eth0');
         const eb = await link(B(ctx), 'eth0');

@@ -143,7 +143,8 @@ const lab: Lab<VolumesState> = {
         '删除容器，就是结束它的进程（最后一个进程结束时，它的挂载命名空间连同里面的绑定挂载一起消失），并删掉它的可写层。一个**无状态**的容器不在那里存任何值得留下的东西：随时可以删掉，再用镜像重新启动。而**有状态**的容器（数据库、用户上传的文件）必须把数据放在数据卷上，数据卷的寿命和任何容器都无关。',
       ),
       command: 'kill -9 PID; rm -rf C1   # docker rm -f c1',
-      syscall: 'kill(PID, SIGKILL); waitpid(PID); unlink/rmdir of the container root',
+      syscall: t('kill(PID, SIGKILL); waitpid(PID); unlink/rmdir of the container root',
+        'kill(PID, SIGKILL)；waitpid(PID)；unlink/rmdir 删掉容器的根目录'),
       async perform(ctx) {
         const pid = ctx.state.c1Pid;
         process.kill(pid, 'SIGKILL');
@@ -167,7 +168,8 @@ const lab: Lab<VolumesState> = {
         'Container 2 starts from a fresh copy of the rootfs, with the same volume on `/data`, and a second volume, `config`, on `/config`. What container 1 saved on the volume is there; what it wrote into its own layer is not.',
         '容器 2 从一份新的根文件系统副本启动，同一个数据卷挂在 `/data` 上，另一个数据卷 `config` 挂在 `/config` 上。容器 1 存在数据卷上的东西还在；它写进自己那一层的东西则没有了。',
       ),
-      command: 'docker run -v orders:/data -v config:/config:ro ...   # the same binds as for container 1',
+      command: t('docker run -v orders:/data -v config:/config:ro ...   # the same binds as for container 1',
+        'docker run -v orders:/data -v config:/config:ro ...   # 和容器 1 一样的绑定挂载'),
       syscall: 'mount("VOLUME", "C2/data", NULL, MS_BIND); mount("CONFIG", "C2/config", NULL, MS_BIND); mount(NULL, "C2/config", NULL, MS_REMOUNT|MS_BIND|MS_RDONLY)',
       async perform(ctx) {
         ctx.state.config = join(ctx.workDir, 'volumes', 'config');
@@ -220,7 +222,7 @@ const lab: Lab<VolumesState> = {
         '容器 2 马上要被一个更新的容器替换掉。请保存一点东西，它必须在替换之后还留着。',
       ),
       command: "nsenter -t PID -m sh -c 'echo my notes > /data/notes.txt'",
-      syscall: 'open("/data/notes.txt", O_WRONLY|O_CREAT) on the volume',
+      syscall: t('open("/data/notes.txt", O_WRONLY|O_CREAT) on the volume', '在数据卷上 open("/data/notes.txt", O_WRONLY|O_CREAT)'),
       exercise: {
         task: t(
           'Inside container 2 (the shell nestbox opens there, or `nsenter -t PID -m sh`), write some text to a file **notes.txt** so that it survives the container: the check reads it on the host, from the volume directory.',

@@ -27,7 +27,10 @@ const WRONG: [RegExp, string][] = [
   // Said while nestbox had no container lifecycle beyond run and exec.
   [/no `start` and no\s+`attach`|没有 `start`，也没有 `attach`/, 'nestbox has start (-a, -i) and attach, with detach keys'],
   [/nestbox has no `--init`|nestbox 没有 `--init`/, 'nestbox run --init starts tini as PID 1'],
-  [/nestbox knows no `STOPSIGNAL`|不认 `STOPSIGNAL`/, 'nestbox run has --stop-signal (an image\'s STOPSIGNAL is not read)'],
+  [/nestbox knows no `STOPSIGNAL`|不认 `STOPSIGNAL`/, 'nestbox run has --stop-signal, and reads an image\'s STOPSIGNAL'],
+  // Said while images kept only their command, environment and working directory.
+  [/reads no\s+`STOPSIGNAL`|不读镜像里的 `STOPSIGNAL`/, 'an image\'s STOPSIGNAL is the container\'s stop signal unless --stop-signal'],
+  [/nestbox has no `--entrypoint`|nestbox 没有 `--entrypoint`|nestbox (has no|cannot) build|nestbox 不能构建/, 'nestbox run has --entrypoint, and nestbox build builds images'],
   [/the shim's waiting, not its stdio|不管标准输入输出/, 'the monitor holds PID 1\'s streams, writes the log and serves attach'],
   [/`-d` with `-t` is refused|`-d` 和 `-t` 一起用会被拒绝/, 'run -dit works: attach joins that terminal'],
 ];

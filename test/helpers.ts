@@ -75,3 +75,28 @@ export function looksLikeProse(s: string): boolean {
   const words = s.replace(/`[^`]*`/g, ' ').replace(/\S*[/=:\[\]]\S*/g, ' ');
   return /\b[A-Za-z]{2,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}\b/.test(words);
 }
+
+/**
+ * The words of a syscall line that are not code: what is left once quoted strings and call
+ * arguments are taken out, when it reads as English (three lowercase words in a row, or a word
+ * that joins a sentence: "to", "of", "from"...). A plain-string line must have none: it is shown
+ * as it is in both languages. A remark in parentheses after a space, "waitpid (the monitor)", is
+ * words, not arguments.
+ */
+export function syscallProse(line: string): string | undefined {
+  let outside = line.replace(/"(?:[^"\\]|\\.)*"/g, ' ');
+  // A call's arguments, innermost first, until none are left: mount(NULL, "/", ...) is all code.
+  for (let before = ''; before !== outside;) [before, outside] = [outside, outside.replace(/\b(\w+)\([^()]*\)/g, '$1 ')];
+  outside = outside.replace(/[()]/g, ' ');
+  const run = /(?:^|\s)([a-z]{2,}\s+[a-z]{2,}\s+[a-z]{2,})(?=\s|$)/.exec(outside);
+  if (run) return run[1];
+  const joiner = /(?:^|\s)(the|a|an|of|to|on|in|into|from|for|with|without|and|or|then|by|per|each|which|at|over)(?=\s|$)/.exec(outside);
+  return joiner?.[1];
+}
+
+/** A shell command's words: its comment, a remark in parentheses, a placeholder such as <work dir>. */
+export function commandProse(command: string): string | undefined {
+  const comment = /(?:^|\s)#\s(.*)$/.exec(command)?.[1];
+  const words = comment === undefined ? undefined : syscallProse(comment);
+  return words ?? /<[a-z]+(?: [a-z]+)+>|\((?:the|a|an) [^)]*\)/.exec(command)?.[0];
+}

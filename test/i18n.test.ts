@@ -11,7 +11,7 @@ import { renderMarkdown } from '../src/render/markdown.js';
 import { stripAnsi } from '../src/render/text-width.js';
 import { isText } from '../src/i18n/lang.js';
 import type { Shown } from '../src/lab/types.js';
-import { looksLikeProse } from './helpers.js';
+import { looksLikeProse, syscallProse, commandProse } from './helpers.js';
 
 const CJK = /[\u3400-\u9fff]/;
 
@@ -75,13 +75,90 @@ function bilingual(where: string, text: Shown | undefined): void {
   assert.ok(CJK.test(text.zh), `${where}: the Chinese is not Chinese: ${text.zh}`);
 }
 
-test('every lab: its title, each step\'s title and explanation, each exercise\'s task and hints, in both languages', async () => {
+/** The calls (name followed by "(") and the constants (MS_BIND, SIGKILL, EPERM) a syscall line names. */
+function callsAndFlags(line: string): string[] {
+  const calls = line.match(/\b[a-z_][a-z0-9_]*(?=\()/g) ?? [];
+  const flags = line.match(/\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|\bSIG[A-Z]+\b|\bE[A-Z]{3,}\b/g) ?? [];
+  return [...calls, ...flags].sort();
+}
+
+/**
+ * A syscall line: only code as a plain string; with words, a Text whose Chinese names the same
+ * calls and flags as its English (the words are translated, the calls are not).
+ */
+function syscallLine(where: string, line: Shown): void {
+  if (typeof line === 'string') {
+    const words = syscallProse(line);
+    assert.not.ok(words, `${where} has English words ("${words}") but no Chinese: make it t(en, zh): ${line}`);
+    return;
+  }
+  bilingual(where, line);
+  assert.equal(callsAndFlags(line.zh), callsAndFlags(line.en), `${where}: the Chinese names other calls or flags than the English`);
+}
+
+/** A command without its placeholders (<work dir>, which a translation may put in words). */
+const unplaced = (command: string) => command.replace(/<[^<>]*>/g, '');
+
+/**
+ * The parts of a command that are code (paths, options, quoted text, variables), placeholders
+ * aside; a word with an apostrophe (host's) is English, not a quote.
+ */
+const codeTokens = (command: string) => unplaced(command).split(/\s+/)
+  .map((w) => w.replace(/^\(+|[;,:)]+$/g, ''))
+  .filter((w) => /[-/$={}.|"']/.test(w) && !/^[A-Za-z]+'[a-z]*$/.test(w));
+
+/** A command: a plain string unless a comment says something in words; a Text keeps its code. */
+function commandLine(where: string, command: Shown): void {
+  if (typeof command === 'string') {
+    const words = commandProse(command);
+    assert.not.ok(words, `${where} has English words ("${words}") but no Chinese: make it t(en, zh): ${command}`);
+    return;
+  }
+  bilingual(where, command);
+  const lost = codeTokens(command.en).filter((w) => !unplaced(command.zh).includes(w));
+  assert.equal(lost, [], `${where}: the Chinese changes the command itself, not only its words`);
+}
+
+test('commandProse finds a comment, a remark or a placeholder in words, not the command', () => {
+  assert.ok(commandProse("nsenter -t 1 -m sh -c 'mount -o remount,bind,rw /proc/sys'   # as root with every capability, then with Docker's 14"));
+  assert.ok(commandProse('ip -n $A link set eth0 up; (the same for $B, without "up")'));
+  assert.ok(commandProse('sudo nestbox build --network none -t lab-build-<unique>:v1 <work dir>/app'));
+  assert.ok(commandProse('$ mount --bind /proc/sys /proc/sys   # in the box, again'), 'a narrated command (test/labs/all-labs)');
+  assert.not.ok(commandProse('mkdir /sys/fs/cgroup/nestbox/cpu-lab; echo "50000 100000" > /sys/fs/cgroup/nestbox/cpu-lab/cpu.max   # v1: echo 50000 > /sys/fs/cgroup/cpu/nestbox/cpu-lab/cpu.cfs_quota_us'));
+  assert.not.ok(commandProse('kill -9 PID; rm -rf C1   # docker rm -f c1'));
+  assert.not.ok(commandProse("ls /proc | grep '^[0-9]'; tr '\\0' ' ' < /proc/1/cmdline; ps -ef"));
+  assert.equal(codeTokens('kill -9 {boxPid}   # from the host; then: ls -l /proc/*/ns/pid'), ['-9', '{boxPid}', '-l', '/proc/*/ns/pid']);
+});
+
+test('syscallProse finds the words in a syscall line, not its code', () => {
+  // Lines as they once were, English only.
+  assert.ok(syscallProse('the first two steps from the build cache; one new container for the new RUN'));
+  assert.ok(syscallProse('write(2) to memory.max (v1: memory.limit_in_bytes)'));
+  assert.ok(syscallProse('readlink(2) on /proc/self/ns/uts, uname(2)'));
+  assert.ok(syscallProse('nf_nat: the conntrack entry stores the original and the rewritten tuple'));
+  assert.ok(syscallProse('kill(PID1, SIGTERM); waitpid (the monitor); rmdir (cgroup)'));
+  // Code only.
+  assert.not.ok(syscallProse('unshare(CLONE_NEWNS); mount(NULL, "/", NULL, MS_REC|MS_PRIVATE); mount("JAIL", "JAIL", NULL, MS_BIND|MS_REC); chdir("JAIL"); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")'));
+  assert.not.ok(syscallProse('netlink RTM_NEWLINK IFLA_INFO_KIND "bridge"; RTM_NEWADDR; RTM_NEWLINK IFF_UP'));
+  assert.not.ok(syscallProse('mount(MS_BIND); chdir; pivot_root(".", "."); umount2(".", MNT_DETACH)'));
+  assert.not.ok(syscallProse('read("/proc/{pid1}/status"); readlink("/proc/{monitor}/fd/N"); read("/proc/{monitor}/net/unix")'));
+});
+
+test('callsAndFlags: a translation that drops or changes a call is caught', () => {
+  assert.equal(callsAndFlags('write(2) to cpu.max (v1: cpu.cfs_quota_us)'), callsAndFlags('write(2) 写 cpu.max（v1 是 cpu.cfs_quota_us）'));
+  assert.not.equal(callsAndFlags('kill(PID, SIGKILL); waitpid(PID)'), callsAndFlags('kill(PID, SIGTERM)；waitpid(PID)'));
+  assert.not.equal(callsAndFlags('setns(CLONE_NEWNET); connect(2)'), callsAndFlags('setns(CLONE_NEWNET)；连接'));
+});
+
+test('every lab: its title, each step\'s title, explanation, command and syscall line, each exercise\'s task and hints, in both languages', async () => {
   for (const id of LAB_ORDER) {
     const lab = (await loadLab(id))!;
     bilingual(`lab ${id} title`, lab.title);
     for (const step of lab.steps) {
       bilingual(`${id}/${step.id} title`, step.title);
       bilingual(`${id}/${step.id} explanation`, step.explain);
+      if (step.command !== undefined) commandLine(`${id}/${step.id} command`, step.command);
+      if (step.syscall !== undefined) syscallLine(`${id}/${step.id} syscall`, step.syscall);
       if (step.exercise) {
         bilingual(`${id}/${step.id} task`, step.exercise.task);
         step.exercise.hints.forEach((h, k) => bilingual(`${id}/${step.id} hint ${k + 1}`, h));

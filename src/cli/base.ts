@@ -31,6 +31,6 @@ export abstract class NestboxCommand extends Command {
  */
 const COURSE_TOPICS = new Set(['lab', 'lesson', 'tutorial', 'doctor', 'rootfs', 'ns', 'net', 'cleanup', 'internal']);
 
-export function usageExitCode(id: string | undefined): number {
+function usageExitCode(id: string | undefined): number {
   return COURSE_TOPICS.has((id ?? '').split(':')[0]) ? 2 : 125;
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { wrapText } from '../render/text-width.js';
 
-interface Manifest { commands: Record<string, { id: string; summary?: string; description?: string; hidden?: boolean }> }
+interface Manifest { commands: Record<string, { id: string; summary?: string; description?: string; hidden?: boolean; aliases?: string[] }> }
 interface Package { name: string; version: string; description: string; oclif: { topics: Record<string, { description: string }> } }
 
 const read = <T>(file: string): T => JSON.parse(readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8')) as T;
@@ -27,7 +27,9 @@ export function rootHelp(width = Number(process.env.COLUMNS) || process.stdout.c
   const pkg = read<Package>('package.json');
   const commands = Object.values(read<Manifest>('oclif.manifest.json').commands).filter((c) => !c.hidden);
   const topics = Object.entries(pkg.oclif.topics).sort(([a], [b]) => a.localeCompare(b)).map(([name, t]): [string, string] => [name, t.description]);
-  const top = commands.filter((c) => !c.id.includes(':')).sort((a, b) => a.id.localeCompare(b.id))
+  // A command's top-level aliases (image ls is also `images`, as in Docker) are listed as commands too, as oclif lists them.
+  const named = commands.flatMap((c) => [c, ...(c.aliases ?? []).filter((a) => !a.includes(':')).map((id) => ({ ...c, id }))]);
+  const top = named.filter((c) => !c.id.includes(':')).sort((a, b) => a.id.localeCompare(b.id))
     .map((c): [string, string] => [c.id, c.summary ?? c.description?.split('\n')[0] ?? '']);
   return [
     pkg.description,

@@ -14,8 +14,12 @@ export async function runMain(argv: string[], mode: 'run' | 'create' = 'run'): P
   requireRoot(`nestbox ${mode}`);
   if (flags.trace) process.env.NESTBOX_TRACE = '1';
   const { buildSpec } = await import('../runtime/spec.js');
-  const { imageConfig } = await import('../image/store.js');
-  const spec = buildSpec(rootfs, command, flags, imageConfig(rootfs));
+  const { findImage } = await import('../runtime/images.js');
+  const image = findImage(rootfs);
+  const spec = buildSpec(rootfs, command, flags, image?.config);
+  // The container keeps the image's ID and layers: a name moved to a newer image (build -t, tag)
+  // does not change what an existing container stands on.
+  if (image) Object.assign(spec, { imageId: image.id, layers: image.layers });
   if (mode === 'create') {
     (await import('../runtime/run-create.js')).registerContainer(spec);
     console.log(spec.id);

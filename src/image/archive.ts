@@ -12,27 +12,37 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { UserError } from '../errors.js';
-import type { ImageManifest } from '../runtime/images.js';
 import { readTar } from './tar.js';
 
-export type ImageConfig = NonNullable<ImageManifest['config']>;
 export type ArchiveFormat = 'docker-save' | 'oci' | 'rootfs';
 
 export interface ImageSource {
   format: ArchiveFormat;
   /** Layer tars (plain or gzip), bottom first, with the diff id the config expects of each. */
   layers: { file: string; diffId?: string }[];
-  config?: ImageConfig;
-  /** The name the archive gives the image (a RepoTag or an OCI ref.name), if any. */
+  /** The image's config, its bytes exactly as in the archive (their sha256 is the image's ID). */
+  configText?: string;
+  /** The name the archive gives the image (a RepoTag or an OCI ref.name), if any... */
   name?: string;
+  /** ...and all of them (a docker save archive may give an image several RepoTags). */
+  tags?: string[];
   /** How many images the archive holds (only the first is imported). */
   images: number;
 }
 
-/** Small JSON members (manifests, configs) are kept in memory during the first reading. */
+/** Small JSON members (manifests, configs) are kept in memory during the first reading... */
 const SMALL = 1 << 20;
-/** The top-level names an image archive has. Any other (bin, etc, usr) means a root filesystem. */
-const IMAGE_TOP = /^(manifest\.json|repositories|index\.json|oci-layout|blobs|[0-9a-f]{64}(\.json)?)$/;
+/** ...up to this much in all (a root filesystem tar has many small files near its top). */
+const KEPT_LIMIT = 64 << 20;
+/**
+ * The top-level names of Docker's and OCI's own layouts. An archive with other names is still an
+ * image when it has a manifest.json (podman and skopeo write layers as <digest>.tar, hand-made
+ * archives layer1/layer.tar), so these names alone decide nothing; without a manifest, any other
+ * name (bin, etc, usr) means a root filesystem.
+ */
+const IMAGE_TOP = /^(manifest\.json|repositories|index\.json|oci-layout|blobs|[0-9a-f]{64}(\.json|\.tar)?)$/;
+/** No image archive nests deeper than blobs/sha256/<hex>: a deeper path is a root filesystem's. */
+const IMAGE_DEPTH = 3;
 
 const bad = (input: string, why: string) => new UserError(`${input}: ${why}`);
 
@@ -71,31 +81,37 @@ function dirMembers(input: string): Members {
 }
 
 /**
- * A tar archive: the first reading notes every member, keeps the small top-level and blob files
- * in memory, and stops as soon as a member shows it is a root filesystem rather than an image.
+ * A tar archive: the first reading notes every member and keeps the small ones that can be a
+ * manifest or a config in memory. It stops early only at a member no image archive has (a path
+ * deeper than blobs/sha256/<hex>, a device or a FIFO): then the archive is a root filesystem.
  */
-async function tarMembers(input: string, scratch: string): Promise<Members | undefined> {
+async function tarMembers(input: string, scratch: string): Promise<Members & { rootfs: boolean }> {
   const links = new Map<string, string>();
   const kept = new Map<string, Buffer>();
   const files = new Set<string>();
+  let keptBytes = 0;
   let rootfs = false;
   await readTar(input, (entry) => {
     const path = memberName(entry.path);
     if (path === '.' || path === '') return;
-    if (!IMAGE_TOP.test(path.split('/')[0])) {
+    const parts = path.split('/');
+    if (parts.length > IMAGE_DEPTH || !['File', 'OldFile', 'Directory', 'SymbolicLink', 'Link'].includes(entry.type)) {
       rootfs = true;
       return 'stop';
     }
+    if (!IMAGE_TOP.test(parts[0])) rootfs = true; // unless a manifest.json turns up
     if (entry.type === 'SymbolicLink' && entry.linkpath) links.set(path, entry.linkpath);
     if (entry.type !== 'File' && entry.type !== 'OldFile') return;
     files.add(path);
-    if (entry.size <= SMALL && (!path.includes('/') || path.startsWith('blobs/'))) {
+    const base = parts[parts.length - 1];
+    const mayBeJson = parts.length === 1 || parts[0] === 'blobs' || base.endsWith('.json') || base === 'json';
+    if (entry.size <= SMALL && mayBeJson && keptBytes + entry.size <= KEPT_LIMIT) {
+      keptBytes += entry.size;
       const chunks: Buffer[] = [];
       entry.on('data', (c: Buffer) => chunks.push(c));
       entry.on('end', () => kept.set(path, Buffer.concat(chunks)));
     }
   });
-  if (rootfs) return undefined;
 
   // Older docker save archives link identical layers: a/layer.tar -> ../b/layer.tar.
   const resolve = (raw: string): string => {
@@ -113,6 +129,7 @@ async function tarMembers(input: string, scratch: string): Promise<Members | und
   };
 
   return {
+    rootfs,
     has: (raw) => files.has(resolve(raw)),
     read: (raw) => {
       const path = resolve(raw);
@@ -157,15 +174,13 @@ function json(input: string, members: Members, path: string): any {
 
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : undefined);
 
-/** What `run` may use from an image's config: its environment, command and working directory. */
-function configOf(config: any): { config: ImageConfig; diffIds?: string[] } {
-  const c = config?.config ?? {};
-  const out: ImageConfig = {};
-  if (strings(c.Env)) out.Env = c.Env;
-  if (strings(c.Entrypoint)) out.Entrypoint = c.Entrypoint;
-  if (strings(c.Cmd)) out.Cmd = c.Cmd;
-  if (typeof c.WorkingDir === 'string' && c.WorkingDir) out.WorkingDir = c.WorkingDir;
-  return { config: out, diffIds: strings(config?.rootfs?.diff_ids) };
+/** A config member: its exact text, and the layers' diff ids it lists (the text must be an image config). */
+function configOf(input: string, members: Members, path: string, data?: Buffer): { configText: string; diffIds?: string[] } {
+  const bytes = data ?? members.read(path);
+  let config: any;
+  try { config = JSON.parse(bytes.toString('utf8')); } catch { throw bad(input, `${path} is not valid JSON`); }
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw bad(input, `${path} is not an image config`);
+  return { configText: bytes.toString('utf8'), diffIds: strings(config?.rootfs?.diff_ids) };
 }
 
 /** Pair each layer file with the diff id the config gives it: one per layer, or none at all. */
@@ -174,13 +189,14 @@ function pairLayers(input: string, files: string[], diffIds: string[] | undefine
   return files.map((file, i) => ({ file, diffId: diffIds?.[i] }));
 }
 
-async function dockerSave(input: string, members: Members): Promise<ImageSource> {
+async function dockerSave(input: string, members: Members, index: number): Promise<ImageSource> {
   const list = json(input, members, 'manifest.json');
   if (!Array.isArray(list) || !list.length || !Array.isArray(list[0]?.Layers)) throw bad(input, 'manifest.json lists no image');
-  const m = list[0];
-  const { config, diffIds } = configOf(json(input, members, m.Config));
+  const m = list[index];
+  if (!m || !Array.isArray(m.Layers)) throw bad(input, `manifest.json lists no image ${index + 1}`);
+  const { configText, diffIds } = configOf(input, members, memberPath(input, m.Config));
   const files = await members.files(m.Layers);
-  return { format: 'docker-save', layers: pairLayers(input, files, diffIds), config, name: strings(m.RepoTags)?.[0], images: list.length };
+  return { format: 'docker-save', layers: pairLayers(input, files, diffIds), configText, name: strings(m.RepoTags)?.[0], tags: strings(m.RepoTags) ?? [], images: list.length };
 }
 
 /** An OCI blob's path, from a digest checked to be one ("sha256:" and 64 hex digits, nothing else). */
@@ -191,11 +207,15 @@ function blob(input: string, digest: unknown): string {
 }
 
 /** A small blob, checked against its digest: in an OCI layout every blob is named by its sha256. */
-function verifiedJson(input: string, members: Members, digest: string): any {
+function verifiedBlob(input: string, members: Members, digest: string): Buffer {
   const path = blob(input, digest);
   const data = members.read(path);
   if (`sha256:${createHash('sha256').update(data).digest('hex')}` !== digest) throw bad(input, `${path} does not match its digest`);
-  return JSON.parse(data.toString('utf8'));
+  return data;
+}
+
+function verifiedJson(input: string, members: Members, digest: string): any {
+  return JSON.parse(verifiedBlob(input, members, digest).toString('utf8'));
 }
 
 const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
@@ -220,22 +240,35 @@ async function ociLayout(input: string, members: Members): Promise<ImageSource> 
   }
   const manifest = verifiedJson(input, members, desc?.digest);
   if (!Array.isArray(manifest?.layers)) throw bad(input, 'the OCI manifest lists no layers');
-  const { config, diffIds } = configOf(verifiedJson(input, members, manifest.config?.digest));
+  const configDigest = manifest.config?.digest;
+  const { configText, diffIds } = configOf(input, members, blob(input, configDigest), verifiedBlob(input, members, configDigest));
   const files = await members.files(manifest.layers.map((l: any) => blob(input, l?.digest)));
   return {
     format: 'oci',
     layers: pairLayers(input, files, diffIds),
-    config,
+    configText,
     name: ann['org.opencontainers.image.ref.name'] ?? ann['io.containerd.image.name'],
     images: Array.isArray(index.manifests) ? index.manifests.length : 1,
   };
 }
 
+/** A manifest.json that lists at least one image with its layers: Docker's `docker save` index. */
+function isSaveManifest(members: Members): boolean {
+  try {
+    const list = JSON.parse(members.read('manifest.json').toString('utf8'));
+    return Array.isArray(list) && Array.isArray(list[0]?.Layers);
+  } catch {
+    return false;
+  }
+}
+
 /** Open what `image import` was given. `scratch` is a private directory for copied-out layers. */
-export async function openSource(input: string, scratch: string): Promise<ImageSource> {
-  const members = statSync(input).isDirectory() ? dirMembers(input) : await tarMembers(input, scratch);
-  if (!members) return { format: 'rootfs', layers: [{ file: input }], images: 1 };
-  if (members.has('manifest.json')) return dockerSave(input, members);
+export async function openSource(input: string, scratch: string, index = 0): Promise<ImageSource> {
+  const members = statSync(input).isDirectory() ? { ...dirMembers(input), rootfs: false } : await tarMembers(input, scratch);
+  const rootfs = { format: 'rootfs' as const, layers: [{ file: input }], images: 1 };
+  // A root filesystem that happens to hold a file called manifest.json is still a root filesystem.
+  if (members.has('manifest.json') && (!members.rootfs || isSaveManifest(members))) return dockerSave(input, members, index);
+  if (members.rootfs) return rootfs;
   if (members.has('oci-layout') && members.has('index.json')) return ociLayout(input, members);
   throw bad(input, 'neither a docker save archive (manifest.json), an OCI layout (oci-layout, index.json) nor a root filesystem');
 }

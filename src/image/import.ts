@@ -11,14 +11,23 @@ import { UserError } from '../errors.js';
 import { layersDir, type ImageManifest } from '../runtime/images.js';
 import { openSource, type ArchiveFormat } from './archive.js';
 import { unpackLayer, type UnpackedLayer } from './unpack.js';
+import { bareConfig, diffIdOf, imageId, serializeConfig } from './config.js';
 import {
-  checkImageName, checkNameFree, nameFromFile, nameFromRef, removeLayers, saveManifest, scratchDir, sweepLeftovers, treeSize, withImageStore,
+  checkImageName, checkNameFree, nameFromFile, nameFromRef, removeLayers, saveImage, scratchDir, sweepLeftovers, treeSize, withImageStore,
 } from './store.js';
 
-export interface Imported { name: string; format: ArchiveFormat; layers: UnpackedLayer[]; size: number; images: number }
+export interface Imported { name: string; id: string; format: ArchiveFormat; layers: UnpackedLayer[]; size: number; images: number; tags: string[] }
+
+export interface ImportOptions {
+  name?: string;
+  /** Which image of a docker save archive (from 0). */
+  index?: number;
+  /** `image load`, as docker load: a name already taken moves to the loaded image, and an image the archive names not is kept without a name. */
+  load?: boolean;
+}
 
 /** `progress` is told about each layer as it is done (index from 1). */
-export async function importImage(input: string, opts: { name?: string } = {}, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
+export async function importImage(input: string, opts: ImportOptions = {}, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
   const path = resolve(input);
   if (!existsSync(path)) throw new UserError(`${input}: no such file`);
   checkKind(path, input);
@@ -39,15 +48,17 @@ function checkKind(path: string, input: string): void {
   throw new UserError(`${input} is ${kind}, not an image archive: give a tar file (docker save, OCI layout or docker export) or an OCI layout directory`);
 }
 
-async function importLocked(path: string, input: string, opts: { name?: string }, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
+async function importLocked(path: string, input: string, opts: ImportOptions, progress?: (i: number, of: number, layer: UnpackedLayer) => void): Promise<Imported> {
   sweepLeftovers();
 
   const scratch = scratchDir();
   const done: UnpackedLayer[] = [];
   try {
-    const source = await openSource(path, scratch);
-    const name = checkImageName(opts.name ?? nameFromRef(source.name) ?? nameFromFile(path));
-    checkNameFree(name);
+    const source = await openSource(path, scratch, opts.index ?? 0);
+    if (opts.load && source.format === 'rootfs') throw new UserError(`${input} is not a docker save archive or an OCI layout (no manifest.json or index.json): for a root filesystem tar (docker export), use nestbox image import`);
+    const suggested = opts.name ?? nameFromRef(source.name);
+    const name = suggested === undefined && opts.load ? '<none>:<none>' : checkImageName(suggested ?? nameFromFile(path));
+    if (!opts.load) checkNameFree(name);
     if (!source.layers.length) throw new UserError(`${input}: the image has no layers`);
     for (const [i, layer] of source.layers.entries()) {
       const label = source.layers.length > 1 ? `${basename(path)} (layer ${i + 1} of ${source.layers.length})` : basename(path);
@@ -55,17 +66,20 @@ async function importLocked(path: string, input: string, opts: { name?: string }
       done.push(unpacked);
       progress?.(i + 1, source.layers.length, unpacked);
     }
+    const created = new Date().toISOString();
     const manifest: ImageManifest = {
       name,
       layers: done.map((l) => l.id),
-      created: new Date().toISOString(),
+      created,
       source: path,
       format: source.format,
       size: done.reduce((sum, l) => sum + treeSize(join(layersDir(), l.id)), 0),
-      config: source.config,
     };
-    saveManifest(manifest);
-    return { name, format: source.format, layers: done, size: manifest.size!, images: source.images };
+    // A docker export tar comes without a config: one is made, as `docker import` makes one.
+    const configText = source.configText ?? serializeConfig(bareConfig(manifest.layers.map(diffIdOf), created, '', `Imported from ${path}`));
+    saveImage(manifest, configText, opts.load ? { replace: true, dangling: suggested === undefined } : {});
+    const tags = (source.tags ?? []).map(nameFromRef).filter((t): t is string => !!t);
+    return { name, id: imageId(configText), format: source.format, layers: done, size: manifest.size!, images: source.images, tags };
   } catch (err) {
     removeLayers(done.filter((l) => !l.reused).map((l) => l.id));
     throw err;

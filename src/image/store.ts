@@ -1,42 +1,45 @@
 // The image store: libDir()/images/<name>/manifest.json names an image's layers, bottom first;
 // libDir()/layers/<id>/ holds each layer, unpacked once, whichever images list it. An image is
 // only its manifest: removing one removes the layers no other image lists.
-import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { libDir } from '../host/paths.js';
 import { isAlive } from '../kernel/proc.js';
 import { UserError } from '../errors.js';
 import { withLock, LockTimeout } from '../host/lock.js';
-import { imagesDir, layersDir, readManifest, type ImageManifest } from '../runtime/images.js';
-import { listContainers, writeJson } from '../runtime/store.js';
+import {
+  findImage, IMAGE_NAME, imageKey, imagesDir, layersDir, readManifest, withTag, type ImageManifest, type StoredImage,
+} from '../runtime/images.js';
+import { imageId } from './config.js';
+import { cachedLayers, pruneCache } from '../build/cache.js';
+import { allConfigs, listContainers, writeJson } from '../runtime/store.js';
 
 /** A layer being unpacked: layersDir()/.partial-<pid>-<digest>, renamed to <digest> when complete. */
 export const PARTIAL_PREFIX = '.partial-';
 
-/** name[:tag]: the name in lower case (it becomes a directory), the tag as Docker allows. */
-const NAME = /^[a-z0-9][a-z0-9_.-]{0,127}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
-
-/** On disk the ':' becomes '_' (resolveImage in src/runtime/images.ts does the same). */
-const imageKey = (name: string) => name.replace(':', '_');
-
-export function checkImageName(name: string): string {
-  if (!NAME.test(name)) {
-    throw new UserError(`invalid image name "${name.replace(/[\x00-\x1f\x7f]/g, '?')}": use lower-case letters, digits, '_', '.' and '-', starting with a letter or digit, and an optional :tag (for example alpine:3.19)`);
+/**
+ * A name as the store keeps it: checked, and with Docker's default tag (app -> app:latest). It
+ * becomes a directory under images/ (imageKey in src/runtime/images.ts).
+ */
+export function checkImageName(name: string, flag = '--name'): string {
+  if (!IMAGE_NAME.test(name) || name.length > 255) {
+    throw new UserError(`invalid image name "${name.replace(/[\x00-\x1f\x7f]/g, '?')}": use lower-case letters, digits, '_', '.' and '-', starting with a letter or digit, path components split by '/', and an optional :tag (for example alpine:3.19 or alice/web:v1)`);
   }
-  if (name === 'default') throw new UserError('"default" names the built-in root filesystem: choose another image name with --name');
-  return name;
+  if (name === 'default' || name === 'default:latest') throw new UserError(`"default" names the built-in root filesystem: choose another image name with ${flag}`);
+  if (name === 'scratch' || name === 'scratch:latest') throw new UserError(`"scratch" is the empty image (FROM scratch): choose another image name with ${flag}`);
+  return withTag(name);
 }
 
 /**
  * The name an archive suggests, made fit for the store: "docker.io/library/alpine:3.19" is
- * stored as "alpine:3.19" (a name is one directory, so the registry and path are dropped).
+ * stored as "alpine:3.19" (the registry and its path are dropped: images here never leave the host).
  */
 export function nameFromRef(ref: string | undefined): string | undefined {
   if (!ref) return undefined;
   const last = ref.slice(ref.lastIndexOf('/') + 1);
   const [repo, tag] = last.split(':');
   const name = tag ? `${repo.toLowerCase()}:${tag}` : repo.toLowerCase();
-  return NAME.test(name) && name !== 'default' ? name : undefined;
+  return IMAGE_NAME.test(name) && !['default', 'scratch'].includes(repo.toLowerCase()) ? withTag(name) : undefined;
 }
 
 /** "/tmp/My Image.tar.gz" -> "my-image". */
@@ -46,9 +49,9 @@ export function nameFromFile(path: string): string {
   return name || 'image';
 }
 
-export function listImages(): ImageManifest[] {
+export function listImages(): StoredImage[] {
   if (!existsSync(imagesDir())) return [];
-  const out: ImageManifest[] = [];
+  const out: StoredImage[] = [];
   for (const key of readdirSync(imagesDir())) {
     if (key.startsWith('.')) continue;
     try {
@@ -59,14 +62,11 @@ export function listImages(): ImageManifest[] {
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The image a `run` argument names, if it names one. */
-function findImage(ref: string): ImageManifest | undefined {
-  return NAME.test(ref) ? readManifest(imageKey(ref)) : undefined;
-}
-
-/** What `run` takes from an image's config when the user does not say: command, Env, WorkingDir. */
-export function imageConfig(ref: string): ImageManifest['config'] {
-  return findImage(ref)?.config;
+/** The image a reference names, or a one-line error that says where to look. */
+export function requireImage(ref: string): StoredImage {
+  const found = findImage(ref);
+  if (!found) throw new UserError(`no such image: ${ref} (see nestbox image ls)`);
+  return found;
 }
 
 /** Fails when the name is taken (by this name, or by one stored under the same directory). */
@@ -75,17 +75,61 @@ export function checkNameFree(name: string): void {
   if (existing) throw new UserError(`an image named "${existing.name}" already exists: remove it first (nestbox image rm ${existing.name}) or choose another --name`);
 }
 
-/** Write a new image's manifest; the directory is created exclusively, so two imports cannot share a name. */
-export function saveManifest(manifest: ImageManifest): void {
+/**
+ * Write a new image: its manifest and its config. The directory is created exclusively, so two
+ * imports cannot share a name; with `replace`, an image already under the name is replaced (as
+ * `docker build -t` and `docker tag` move a name to the new image), and its layers no other
+ * image uses are removed.
+ */
+export function saveImage(manifest: ImageManifest, configText: string, opts: { replace?: boolean; dangling?: boolean } = {}): StoredImage {
   mkdirSync(imagesDir(), { recursive: true, mode: 0o755 });
-  const dir = join(imagesDir(), imageKey(manifest.name));
-  try {
-    mkdirSync(dir, { mode: 0o755 });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') checkNameFree(manifest.name);
-    throw err;
+  // An image without a name (a build without -t: Docker's "<none>:<none>") is filed by its ID.
+  const key = opts.dangling ? danglingKey(imageId(configText)) : imageKey(manifest.name);
+  const dir = join(imagesDir(), key);
+  const old = opts.replace ? readManifest(key) : undefined;
+  if (old) {
+    // Written beside, then renamed over: the name never points at half an image.
+    const tmp = join(imagesDir(), `.new-${process.pid}-${key}`);
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { mode: 0o755 });
+    writeFileSync(join(tmp, 'config.json'), configText);
+    writeJson(join(tmp, 'manifest.json'), { ...manifest, id: imageId(configText) });
+    const gone = join(imagesDir(), `.old-${process.pid}-${key}`);
+    renameSync(dir, gone);
+    renameSync(tmp, dir);
+    rmSync(gone, { recursive: true, force: true });
+    removeLayers(unusedLayers(old.layers));
+  } else {
+    try {
+      mkdirSync(dir, { mode: 0o755 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') checkNameFree(manifest.name);
+      throw err;
+    }
+    writeFileSync(join(dir, 'config.json'), configText);
+    writeJson(join(dir, 'manifest.json'), { ...manifest, id: imageId(configText) });
   }
-  writeJson(join(dir, 'manifest.json'), manifest);
+  return readManifest(key)!;
+}
+
+/** Where an image with no name is kept: "@" and its ID ("@" is in no name). */
+const danglingKey = (id: string) => `@${id}`;
+export const isDangling = (image: StoredImage) => image.key.startsWith('@');
+/** The nameless entry of an image that now has a name. */
+export const removeDangling = (id: string) => rmSync(join(imagesDir(), danglingKey(id)), { recursive: true, force: true });
+
+/** `image tag SOURCE TARGET`: a second name for the same image (same config, same layers, same ID). */
+export function tagImage(source: string, target: string): Promise<StoredImage> {
+  const name = checkImageName(target, 'the target name');
+  return withImageStore(() => {
+    const image = requireImage(source);
+    const { key: _k, id: _i, configText, configFile: _c, config: _r, ...manifest } = image;
+    if (readManifest(imageKey(name))?.id === image.id) return image; // already that image
+    const tagged = saveImage({ ...manifest, name, config: undefined }, configText, { replace: true });
+    // A nameless image that gets a name is no longer "<none>".
+    if (isDangling(image)) rmSync(join(imagesDir(), image.key), { recursive: true, force: true });
+    return tagged;
+  }, 60_000);
 }
 
 /** Bytes of the regular files below `dir` (links and directories count nothing). */
@@ -98,17 +142,37 @@ export function treeSize(dir: string): number {
   return total;
 }
 
-/** Layers no image lists any more. */
+/**
+ * Layers nothing lists any more: no image, no entry of the build cache (`docker rmi` keeps what
+ * the cache holds, until `builder prune`), no build running now.
+ */
 function unusedLayers(candidates: string[]): string[] {
-  const used = new Set(listImages().flatMap((m) => m.layers));
+  const used = usedLayers();
   return [...new Set(candidates)].filter((l) => !used.has(l));
+}
+
+/** What holds layers: images, the build cache and builds running now, and containers (their lower layers). */
+function usedLayers(): Set<string> {
+  return new Set([...listImages().flatMap((m) => m.layers), ...cachedLayers(), ...allConfigs().flatMap((c) => c.layers ?? [])]);
+}
+
+/**
+ * Remove every layer nothing holds: those a removed container or a forgotten cache entry left.
+ * Called with the image store held. Returns how many were removed.
+ */
+export function pruneLayers(): string[] {
+  if (!existsSync(layersDir())) return [];
+  const used = usedLayers();
+  const unused = readdirSync(layersDir()).filter((l) => /^[0-9a-f]{64}$/.test(l) && !used.has(l));
+  removeLayers(unused);
+  return unused;
 }
 
 export function removeLayers(ids: string[]): void {
   for (const id of ids) if (/^[0-9a-f]{64}$/.test(id)) rmSync(join(layersDir(), id), { recursive: true, force: true });
 }
 
-export interface Removed { name: string; removedLayers: string[]; keptLayers: string[] }
+export interface Removed { name: string; id: string; removedLayers: string[]; keptLayers: string[]; untagged?: boolean }
 
 /**
  * Remove an image and the layers only it used. Containers made from it keep using its layers as
@@ -134,23 +198,44 @@ export async function withImageStore<T>(fn: () => Promise<T> | T, timeoutMs: num
 }
 
 function removeImageLocked(name: string, force: boolean): Removed {
-  const manifest = NAME.test(name) ? readManifest(imageKey(name)) : undefined;
+  const manifest = findImage(name);
   if (!manifest) throw new UserError(`no image "${name}" (see nestbox image ls)`);
-  const users = listContainers().filter((c) => NAME.test(c.spec.image) && imageKey(c.spec.image) === imageKey(manifest.name));
+  // Another name for the same image: only this name goes (Docker's "Untagged").
+  if (listImages().some((m) => m.id === manifest.id && m.key !== manifest.key)) {
+    rmSync(join(imagesDir(), manifest.key), { recursive: true, force: true });
+    return { name: manifest.name, id: manifest.id, removedLayers: [], keptLayers: manifest.layers, untagged: true };
+  }
+  // Containers made from it: they recorded its ID (older ones only its name).
+  const users = listContainers().filter((c) => {
+    if (c.spec.imageId) return c.spec.imageId === manifest.id;
+    try { return findImage(c.spec.image)?.key === manifest.key; } catch { return false; }
+  });
   const running = users.find((c) => c.state.Status === 'running' || c.state.Status === 'paused');
   if (running) throw new UserError(`container ${running.spec.name} is running from image ${manifest.name}: stop and remove it first (nestbox rm -f ${running.spec.name})`);
   if (users.length && !force) {
     throw new UserError(`image ${manifest.name} is used by container${users.length > 1 ? 's' : ''} ${users.map((c) => c.spec.name).join(', ')}: remove ${users.length > 1 ? 'them' : 'it'} first (nestbox rm ${users[0].spec.name}), or pass -f`);
   }
-  rmSync(join(imagesDir(), imageKey(manifest.name)), { recursive: true, force: true });
+  rmSync(join(imagesDir(), manifest.key), { recursive: true, force: true });
   const removedLayers = unusedLayers(manifest.layers);
   removeLayers(removedLayers);
-  return { name: manifest.name, removedLayers, keptLayers: manifest.layers.filter((l) => !removedLayers.includes(l)) };
+  pruneLayers(); // and any that removed containers left
+  return { name: manifest.name, id: manifest.id, removedLayers, keptLayers: manifest.layers.filter((l) => !removedLayers.includes(l)) };
 }
 
-/** Where an import copies layers out of an archive: a directory of its own, named by its PID. */
-export function scratchDir(): string {
-  return join(libDir(), 'tmp', `import-${process.pid}-${Date.now().toString(36)}`);
+/** `builder prune`: the cache's entries, then the layers nothing holds any more. */
+export function pruneBuildCache(): Promise<{ entries: number; bytes: number }> {
+  return withImageStore(() => {
+    const entries = pruneCache();
+    const unused = existsSync(layersDir()) ? readdirSync(layersDir()).filter((l) => !usedLayers().has(l) && /^[0-9a-f]{64}$/.test(l)) : [];
+    const bytes = unused.reduce((sum, l) => sum + treeSize(join(layersDir(), l)), 0);
+    removeLayers(unused);
+    return { entries, bytes };
+  }, 60_000);
+}
+
+/** Where an import copies layers out of an archive (a build, a save: their tars): a directory of its own, named by its PID. */
+export function scratchDir(what: 'import' | 'build' | 'save' | 'commit' = 'import'): string {
+  return join(libDir(), 'tmp', `${what}-${process.pid}-${Date.now().toString(36)}`);
 }
 
 /**
@@ -158,14 +243,12 @@ export function scratchDir(): string {
  * layers and scratch directories whose PID no longer runs.
  */
 export function sweepLeftovers(): void {
-  const dead = (name: string, prefix: string) => {
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    return pid > 0 && pid !== process.pid && !isAlive(pid);
-  };
-  for (const [dir, prefix] of [[layersDir(), PARTIAL_PREFIX], [join(libDir(), 'tmp'), 'import-']] as const) {
+  const dead = (pid: number) => pid > 0 && pid !== process.pid && !isAlive(pid);
+  for (const [dir, pattern] of [[layersDir(), /^\.partial-(\d+)-/], [join(libDir(), 'tmp'), /^(?:import|build|save|commit)-(\d+)-/], [imagesDir(), /^\.(?:new|old)-(\d+)-/]] as const) {
     if (!existsSync(dir)) continue;
     for (const name of readdirSync(dir)) {
-      if (name.startsWith(prefix) && dead(name, prefix)) rmSync(join(dir, name), { recursive: true, force: true });
+      const m = pattern.exec(name);
+      if (m && dead(Number(m[1]))) rmSync(join(dir, name), { recursive: true, force: true });
     }
   }
 }

@@ -10,10 +10,32 @@ import { createReadStream, openSync, readSync, closeSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { Parser, type ReadEntry } from 'tar';
+import { Header, Parser, type ReadEntry } from 'tar';
 import { UserError } from '../errors.js';
 
 export type { ReadEntry };
+
+/**
+ * A device node's numbers sit in the same two header fields (devmajor at 329, devminor at 337, octal)
+ * in POSIX ustar and in GNU tar's own format, but node-tar reads them only from a header whose magic
+ * is POSIX's ("ustar\0" "00"). GNU tar, the `tar` of every Debian and Ubuntu system, writes
+ * "ustar  \0", so a `b 8:0` node it archived would read as 0:0. Its headers are read here as well.
+ */
+const GNU_MAGIC = Buffer.from('ustar  \0', 'latin1');
+const octal = (buf: Buffer, off: number) => parseInt(buf.subarray(off, off + 8).toString('latin1').replace(/\0.*$/s, '').trim(), 8) || 0;
+const decode = Header.prototype.decode;
+if (!(decode as { gnuDevices?: boolean }).gnuDevices) {
+  const withGnuDevices = function (this: Header, buf: Buffer, off: number, ...rest: unknown[]) {
+    (decode as (...a: unknown[]) => void).call(this, buf, off, ...rest);
+    const at = off || 0;
+    if (buf.length >= at + 512 && buf.subarray(at + 257, at + 265).equals(GNU_MAGIC)) {
+      this.devmaj = octal(buf, at + 329);
+      this.devmin = octal(buf, at + 337);
+    }
+  };
+  Object.assign(withGnuDevices, { gnuDevices: true });
+  Header.prototype.decode = withGnuDevices as typeof decode;
+}
 
 /** Compressed archives are told apart by their first bytes ("magic numbers"), not their names. */
 function isGzip(file: string): boolean {

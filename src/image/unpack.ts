@@ -65,6 +65,16 @@ export async function unpackLayer(file: string, label: string, diffId?: string):
   return { id: digest, reused: false };
 }
 
+/**
+ * Unpack the tar `file` into the directory `dir` (ADD's archives), with a layer's checks: every
+ * entry is checked before the first is written.
+ */
+export async function unpackInto(file: string, label: string, dir: string): Promise<void> {
+  const checker = new Checker(label);
+  await readTar(file, (entry) => { checker.check(entry); });
+  await writeLayer(file, label, dir);
+}
+
 /** Make room for a new entry at `abs`: its parent directories, and no older entry of that name. */
 function prepare(abs: string): void {
   mkdirSync(dirname(abs), { recursive: true, mode: 0o755 });
@@ -144,6 +154,10 @@ async function writeLayer(file: string, label: string, root: string): Promise<st
         // the name in every layer below; nothing can be opened through it (0/0 is no device).
         prepare(abs);
         mknod(abs, S_IFCHR, 0, 0);
+        // The .wh. file's owner and time, kept on the device: packed again (layer-tar.ts), the
+        // layer gives the same bytes, and so the same diff id.
+        lchownSync(abs, entry.uid ?? 0, entry.gid ?? 0);
+        utimesSync(abs, mtime, mtime);
         return;
       case 'opaque':
         // The directory hides the same directory in the layers below, whatever they hold; its own

@@ -20,13 +20,9 @@ export const O_PATH = 0o10000000;
 export const O_CLOEXEC = 0o2000000;
 export const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
-export const AT_REMOVEDIR = 0x200;
 
-/** openat2's `resolve` field (linux/openat2.h). */
-export const RESOLVE_NO_XDEV = 0x01;
+/** openat2's `resolve` field (linux/openat2.h): the two flags a walk inside a container's root needs. */
 export const RESOLVE_NO_MAGICLINKS = 0x02;
-export const RESOLVE_NO_SYMLINKS = 0x04;
-export const RESOLVE_BENEATH = 0x08;
 export const RESOLVE_IN_ROOT = 0x10;
 
 const q = (s: string) => JSON.stringify(s);

@@ -28,7 +28,7 @@ export const newReport = (): CopyReport => ({ bytes: 0, skipped: [] });
  * A descriptor opened with O_PATH (which reads nothing, and can name a link itself) opened again for
  * reading, through its /proc/self/fd link: the same inode, with no name looked up again.
  */
-export function reopen(fd: number, flags: number): number {
+function reopen(fd: number, flags: number): number {
   return openPath(`/proc/self/fd/${fd}`, flags & ~O_NOFOLLOW);
 }
 
@@ -38,7 +38,7 @@ export function entries(dirfd: number): string[] {
 }
 
 /** What `name` in `dirfd` is, itself (a link is not followed); undefined when there is none. */
-export function statChild(dirfd: number, name: string): Stats | undefined {
+function statChild(dirfd: number, name: string): Stats | undefined {
   let fd: number;
   try {
     fd = openChild(dirfd, name, O_PATH);

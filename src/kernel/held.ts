@@ -160,7 +160,7 @@ export async function hold(req: HoldRequest): Promise<HeldProcess> {
  * dash counts memory in KiB and file sizes in 512-byte blocks. A limit dash has no letter for, or a
  * size that is not a whole number of its units, cannot be set this way.
  */
-export function ulimitCommands(limits: readonly ProcessLimit[]): string {
+function ulimitCommands(limits: readonly ProcessLimit[]): string {
   const letters: Partial<Record<ProcessLimit['name'], [string, number]>> = {
     cpu: ['t', 1], fsize: ['f', 512], data: ['d', 1024], stack: ['s', 1024], core: ['c', 512], rss: ['m', 1024],
     memlock: ['l', 1024], nproc: ['p', 1], nofile: ['n', 1], as: ['v', 1024], locks: ['w', 1], rtprio: ['r', 1],

@@ -42,7 +42,7 @@ export function setProcessLimits(pid: number, limits: readonly ProcessLimit[]): 
 }
 
 /** This process's own limit (prlimit(0, resource, NULL, old)): soft and hard, -1 for unlimited. */
-export function ownLimit(name: AnyRlimit): { soft: number; hard: number } {
+function ownLimit(name: AnyRlimit): { soft: number; hard: number } {
   const prlimit = libcFunc('int prlimit(int pid, int resource, const void *new_limit, void *old_limit)');
   const old = Buffer.alloc(16);
   if (prlimit(0, ALL_RLIMITS[name], null, old) === -1) throw new KernelError('prlimit', `0, RLIMIT_${name.toUpperCase()}, NULL`, libc().errno());

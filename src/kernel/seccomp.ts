@@ -222,7 +222,7 @@ export interface SeccompProgramSpec {
 const AUDIT_ARCH: Record<Exclude<SeccompArch, 'x32'>, number> = { x64: 0xc000003e, x86: 0x40000003, arm64: 0xc00000b7 };
 
 /** The number of a call on an ABI, from the full tables (x32 shares x86_64's numbers, marked by X32_BIT). */
-export function numberOn(arch: SeccompArch, call: string): number | undefined {
+function numberOn(arch: SeccompArch, call: string): number | undefined {
   if (arch === 'x32') {
     const n = SYSCALLS.x64[call];
     return n === undefined ? undefined : n | X32_BIT;

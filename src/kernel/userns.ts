@@ -30,7 +30,7 @@ export interface IdMapping { containerID: number; hostID: number; size: number }
 const HELPER = fileURLToPath(new URL('../../../bin/nestbox-nsexec', import.meta.url));
 
 /** uid_map's text: "containerID hostID size" per line. */
-export function mappingText(list: readonly IdMapping[]): string {
+function mappingText(list: readonly IdMapping[]): string {
   return list.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
 }
 

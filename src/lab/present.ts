@@ -48,8 +48,8 @@ export function explainLines(step: Step, state: Record<string, any>, label?: str
   if (label) out(chalk.dim(`  ${label}`));
   const shell = pick('  shell:   ', '  命令：    ');
   const syscall = pick('  syscall: ', '  系统调用：');
-  if (step.command) out(wrapped(chalk.dim(shell), ' '.repeat(displayWidth(shell)), chalk.yellow(fill(step.command, state))));
-  if (step.syscall) out(wrapped(chalk.dim(syscall), ' '.repeat(displayWidth(syscall)), chalk.magenta(fill(step.syscall, state))));
+  if (step.command) out(wrapped(chalk.dim(shell), ' '.repeat(displayWidth(shell)), chalk.yellow(fill(tr(step.command), state))));
+  if (step.syscall) out(wrapped(chalk.dim(syscall), ' '.repeat(displayWidth(syscall)), chalk.magenta(fill(tr(step.syscall), state))));
 }
 
 export function exerciseTask(step: Step, state: Record<string, any>, opts: PresentOptions): void {

@@ -6,6 +6,7 @@ import type { Lab, Step } from './types.js';
 import { createLabContext, LabSession } from './context.js';
 import { runStep, StepResult, LabResult, Answer } from './unattended.js';
 import type { CleanupReport } from '../host/cleanup.js';
+import { pick } from '../i18n/lang.js';
 
 /** What a driver of the loop shows and asks; every part is optional (the tests give none). */
 export interface LabUI {
@@ -54,7 +55,7 @@ export async function runLab(lab: Lab, opts: RunOptions = {}, ui: LabUI = {}): P
       ui.restoring?.(startAt);
       for (const step of lab.steps.slice(0, startAt)) {
         const r = await runStep(step, ctx, 'solve');
-        if (!r.ok) throw new Error(`could not restore step "${step.id}": ${r.error ?? 'its checks failed'}`);
+        if (!r.ok) throw new Error(pick(`could not restore step "${step.id}": ${r.error ?? 'its checks failed'}`, `没能恢复步骤 "${step.id}"：${r.error ?? '它的检查没有通过'}`));
       }
     }
     for (let i = startAt; i < lab.steps.length; i++) {

@@ -6,7 +6,7 @@
 //     which a key pauses and resumes), the command and system calls of every step shown.
 // Both are the same loop (runner.ts); this file is what they show and ask.
 import chalk from 'chalk';
-import type { Lab, Step } from './types.js';
+import { observeThat, type Lab, type Step, type Observation } from './types.js';
 import type { LabSession } from './context.js';
 import { runLab, LabUI } from './runner.js';
 import { runStep, StepResult } from './unattended.js';
@@ -18,7 +18,7 @@ import { setNonBlocking } from '../kernel/fcntl.js';
 import { isAlive } from '../kernel/proc.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tr, pick } from '../i18n/lang.js';
+import { tr, pick, t } from '../i18n/lang.js';
 import type { CleanupReport } from '../host/cleanup.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -201,7 +201,7 @@ async function exercise(step: Step, ctx: LabSession, opts: InteractiveOptions): 
   // runs here, with the lab's live state (open cgroups, namespaces), into check.json.
   const answerCheck = () => {
     void step.verify(ctx)
-      .catch((e: Error) => [{ what: 'check', expected: 'no error', observed: e.message, ok: false }])
+      .catch((e: Error) => checkFailed(e))
       .then((observations) => {
         ctx.takeSaid(); // what the check narrated belongs to the other terminal's answer
         writeFileSync(join(ctx.workDir, 'check.json'), JSON.stringify({ at: Date.now(), observations }));
@@ -260,7 +260,7 @@ async function exerciseLoop(step: Step, ctx: LabSession, opts: InteractiveOption
       present.explainLines(step, ctx.state, pick('the reference answer:', '参考答案：'));
     }
     if (choice === 'check' || choice === 'solve') {
-      const observations = await step.verify(ctx).catch((e: Error) => [{ what: 'check', expected: 'no error', observed: e.message, ok: false }]);
+      const observations = await step.verify(ctx).catch((e: Error) => checkFailed(e));
       const result: StepResult = { id: step.id, title: step.title, said: ctx.takeSaid(), observations, ok: observations.every((o) => o.ok) };
       if (result.ok) return result; // shown by the loop, as every step's result is
       present.stepResult(result);
@@ -312,18 +312,24 @@ function cleanedUp(report: CleanupReport): void {
 }
 
 /** "process 12, process 13, cgroup /sys/..." -> "2 processes, 1 cgroup" (the details are in the ledger). */
+/** A check that threw instead of reading the kernel: shown as one failed observation, with its message. */
+function checkFailed(e: Error): Observation[] {
+  return [observeThat(t('the check', '检查'), t('no error', '不出错'), e.message, false)];
+}
+
 function summarize(removed: string[]): string {
   const counts = new Map<string, number>();
   for (const r of removed) {
-    const kind = r.split(' ')[0];
+    // "iptables chain NAME" is a chain, not a rule (both start with the word iptables).
+    const kind = r.startsWith('iptables chain ') ? 'chain' : r.split(' ')[0];
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
   const zh: Record<string, string> = {
-    process: '个进程', iptables: '条 iptables 规则', netns: '个网络命名空间', directory: '个目录', link: '个网络接口', cgroup: '个 cgroup',
+    process: '个进程', iptables: '条 iptables 规则', netns: '个网络命名空间', directory: '个目录', link: '个网络接口', cgroup: '个控制组',
     mount: '个挂载', file: '个文件', chain: '条 iptables 链', sysctl: '个 sysctl 设置', container: '个容器',
   };
   const names: Record<string, [string, string]> = {
-    iptables: ['iptables rule', 'iptables rules'], netns: ['network namespace', 'network namespaces'], directory: ['directory', 'directories'],
+    iptables: ['iptables rule', 'iptables rules'], chain: ['iptables chain', 'iptables chains'], netns: ['network namespace', 'network namespaces'], directory: ['directory', 'directories'],
   };
   const plural = (k: string, n: number) => (names[k] ? names[k][n === 1 ? 0 : 1] : n === 1 ? k : k.endsWith('s') ? `${k}es` : `${k}s`);
   return [...counts].map(([k, n]) => pick(`${n} ${plural(k, n)}`, `${n} ${zh[k] ?? k}`)).join(pick(', ', '，'));

@@ -103,10 +103,16 @@ export interface Step<S extends object = any> {
   title: Text;
   /** The idea, in markdown. */
   explain: Text;
-  /** The shell command a learner would type for the same effect. */
-  command?: string;
-  /** The system call(s) it stands for. */
-  syscall?: string;
+  /**
+   * The shell command a learner would type for the same effect. A Text when a comment in it says
+   * something in words; the command itself is the same in both languages.
+   */
+  command?: Shown;
+  /**
+   * The system call(s) it stands for. A plain string when it is only calls, flags and paths; a Text
+   * when it also says something in words (the calls and flags are the same in both languages).
+   */
+  syscall?: Shown;
   /** Do it for real; may return a one-line summary of what was done. */
   perform?(ctx: LabContext<S>): Promise<Shown | void>;
   /** Read the kernel's state back. For an exercise this is the check. */

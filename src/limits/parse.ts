@@ -23,7 +23,7 @@ const MAX_MEMORY = 2 ** 53;
  * The kernel's most processes (PID_MAX_LIMIT on 64-bit, 4194304): pids.max refuses anything above
  * it with EINVAL, so a larger --pids-limit can never be written.
  */
-export const MAX_PIDS = 4 * 1024 * 1024;
+const MAX_PIDS = 4 * 1024 * 1024;
 
 /** "512m", "1g", "64MiB", "1048576" -> bytes. */
 export function parseMemory(text: string, flag = '--memory'): number {

@@ -228,7 +228,7 @@ function features(): object {
   };
 }
 
-export function helpText(command?: string): string {
+function helpText(command?: string): string {
   const def = command ? COMMANDS[command] : undefined;
   if (def) return `Usage: nestbox oci ${def.usage}\n\n${def.summary[0].toUpperCase()}${def.summary.slice(1)}.\n`;
   const lines = Object.entries(COMMANDS).map(([name, d]) => `  ${name.padEnd(10)} ${d.summary}`);

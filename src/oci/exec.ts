@@ -72,7 +72,7 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
       pid = cg ? await insideCgroup(cg, start) : await start();
       if (limits.length) setProcessLimits(pid, limits);
     }
-    t = trace(`PID ${pid} joined ${types.join(', ')} of PID ${r.pid} and its cgroup, runs ${p.args!.join(' ')}`, t);
+    t = trace(`PID ${pid} joined ${types.join(', ')} of PID ${r.pid} and its cgroup, runs ${p.args!.join(' ')}`, `PID ${pid} 加入了 PID ${r.pid} 的 ${types.join('、')} 和它的控制组，运行 ${p.args!.join(' ')}`, t);
     if (typeof flags['pid-file'] === 'string') writePidFile(flags['pid-file'], pid);
     // Detached, its parent (this process) ends now, and the engine (conmon, a subreaper) or the
     // host's init collects it.

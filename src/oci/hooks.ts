@@ -17,7 +17,7 @@ import { NestboxError } from '../errors.js';
 import type { OciHook, OciState } from './types.js';
 
 /** Run one hook on the host; resolves when it has ended, rejects when it failed or ran past its timeout. */
-export function runHook(kind: string, hook: OciHook, state: OciState): Promise<void> {
+function runHook(kind: string, hook: OciHook, state: OciState): Promise<void> {
   return new Promise((resolve, reject) => {
     const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
     const child = spawn(hook.path, args, { argv0, env: envOf(hook), stdio: ['pipe', 'ignore', 'pipe'] });
@@ -41,7 +41,7 @@ export function runHook(kind: string, hook: OciHook, state: OciState): Promise<v
  * Run one hook inside the namespaces of `pid` (createContainer, startContainer): a thread joins them
  * and starts the hook there, so its path resolves in the container's mount namespace.
  */
-export async function runHookInside(kind: string, hook: OciHook, state: OciState, pid: number): Promise<void> {
+async function runHookInside(kind: string, hook: OciHook, state: OciState, pid: number): Promise<void> {
   const [read, write] = pipe();
   let child: number;
   try {

@@ -85,7 +85,7 @@ export async function ociCreate(ctx: OciContext, id: string, flags: CreateFlags)
       const { master, path } = openContainerPty(created.pid, config.process!.user);
       try { sendFd(flags.consoleSocket!, master, path); } finally { closeSync(master); }
       record.terminal = path;
-      t = trace(`terminal ${path}: its master sent to ${flags.consoleSocket}`, t);
+      t = trace(`terminal ${path}: its master sent to ${flags.consoleSocket}`, `终端 ${path}：主端已发送到 ${flags.consoleSocket}`, t);
     }
     ctx.store.save(record);
     if (flags.pidFile) writePidFile(flags.pidFile, created.pid);
@@ -114,7 +114,7 @@ export async function ociStart(ctx: OciContext, id: string): Promise<void> {
   ctx.store.save(r);
   let t = performance.now();
   await releaseDoor(ctx.store.dir(id), r.terminal ?? 'go');
-  t = trace(`the door opened: PID ${r.pid} runs ${(r.config.process?.args ?? []).join(' ') || '(no process: it ends)'}`, t);
+  t = trace(`the door opened: PID ${r.pid} runs ${(r.config.process?.args ?? []).join(' ') || '(no process: it ends)'}`, `门打开了：PID ${r.pid} 运行 ${(r.config.process?.args ?? []).join(' ') || '（没有进程：它结束了）'}`, t);
   for (const hook of r.config.hooks?.poststart ?? []) {
     // A failed poststart hook is a warning: the container runs on (config.md).
     await runHooks('poststart', [hook], hookState(r, 'running')).catch((err) => ctx.warn((err as Error).message));
@@ -184,7 +184,7 @@ export async function ociDelete(ctx: OciContext, id: string, force = false): Pro
   }
   let t = performance.now();
   const report = await undoLedger(ledgerOf(id));
-  t = trace(`released: ${report.removed.join(', ') || 'nothing left to release'}`, t);
+  t = trace(`released: ${report.removed.join(', ') || 'nothing left to release'}`, `已释放：${report.removed.join('，') || '没有要释放的了'}`, t);
   for (const hook of r.config.hooks?.poststop ?? []) {
     await runHooks('poststop', [hook], hookState(r, 'stopped')).catch((err) => ctx.warn((err as Error).message));
   }
@@ -248,7 +248,7 @@ export function systemdPath(text: string): string {
 }
 
 /** Every controller of the tree version the container will use (runc joins them all). */
-export function allControllers(layout: CgroupLayout): Controller[] {
+function allControllers(layout: CgroupLayout): Controller[] {
   if (layout.mode === 'v2') return [...new Set([...layout.v2Controllers, 'freezer', 'devices'])] as Controller[];
   return [...new Set(layout.v1Mounts.flatMap((m) => m.controllers))] as Controller[];
 }

@@ -15,7 +15,7 @@ import { findContainer, paths, containerLedger, type Container } from './store.j
 import { readMonitorStatus } from './finish.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
+const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
 /** Docker's --detach-keys: comma-separated keys, each a single character or ctrl-X (X a letter or one of @[\]^_). */
 export function parseDetachKeys(text: string): Buffer {
@@ -200,7 +200,7 @@ async function connectWhenReady(path: string, c: Container): Promise<Socket> {
  * container held (and, for --rm, removes it). Waiting for that too means that when `start -a`
  * returns, nothing of the container's run is left on the host.
  */
-export async function exitCodeOnceRecorded(c: Container): Promise<number> {
+async function exitCodeOnceRecorded(c: Container): Promise<number> {
   const exit = readMonitorStatus(c.id);
   const ledger = containerLedger(c.id);
   const deadline = Date.now() + 300_000;

@@ -26,7 +26,7 @@ import type { OciSpec, OciMount } from '../oci/types.js';
 import { cgroupSteps, type OwnCgroups } from './mounts.js';
 
 /** The devices every container gets (runc's default set), bound from the host's /dev. */
-export const DEFAULT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+const DEFAULT_DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 
 export interface FsPlanOptions {
   /** The root as an overlay of image layers (`nestbox run`), mounted at config.root.path. */

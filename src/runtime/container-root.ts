@@ -17,7 +17,7 @@ import { privateMountTree, ThreadStep } from '../kernel/spawn.js';
 import { MS_BIND, MS_RDONLY, MS_REMOUNT } from '../kernel/constants.js';
 import { privateRoot, overlayRoot, bindIntoRoot } from '../recipes/rootfs.js';
 import { volumeData } from './mount-spec.js';
-import { resolveImage } from './images.js';
+import { containerLayers } from './images.js';
 import { Container, paths } from './store.js';
 
 export interface OpenRoot {
@@ -39,7 +39,7 @@ export async function openContainerRoot(c: Container): Promise<OpenRoot> {
   const p = paths(c.id);
   let lower: string[];
   try {
-    lower = await resolveImage(c.spec.image);
+    lower = await containerLayers(c.spec);
   } catch (err) {
     throw new UserError(`container ${c.spec.name} is stopped and its image (${c.spec.image}) is gone, so its root cannot be mounted: ${(err as Error).message}`, 1);
   }

@@ -35,15 +35,16 @@ import { seccompProgram } from '../oci/seccomp.js';
 import { containerFsSteps } from './container-fs.js';
 import { insideCgroup } from './cgroups.js';
 import { applyResources } from './resources.js';
+import { pick } from '../i18n/lang.js';
 
 /**
  * With NESTBOX_TRACE set (run --trace, oci --trace), each step is printed with what it cost, so a
- * learner can watch a container being assembled.
+ * learner can watch a container being assembled (in the course's language: the run lab shows these lines).
  */
-export function trace(label: string, since: number): number {
+export function trace(en: string, zh: string, since: number): number {
   const now = performance.now();
   if (process.env.NESTBOX_TRACE) {
-    const line = `  ${(now - since).toFixed(1).padStart(6)} ms  ${label}\n`;
+    const line = `  ${(now - since).toFixed(1).padStart(6)} ms  ${pick(en, zh)}\n`;
     // `nestbox oci --trace=FILE`: an engine such as podman keeps the runtime's stderr to itself.
     if (process.env.NESTBOX_TRACE_FILE) appendFileSync(process.env.NESTBOX_TRACE_FILE, line);
     else process.stderr.write(line);
@@ -95,8 +96,8 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   const linux = config.linux ?? {};
   let t = performance.now();
   // A signal to nestbox stops the creation between two steps (the caller undoes what was made).
-  const step = (label: string) => {
-    t = trace(label, t);
+  const step = (en: string, zh: string) => {
+    t = trace(en, zh, t);
     o.abort?.throwIfAborted();
   };
   warmThreads(2);
@@ -110,7 +111,7 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   const layout = detectCgroupLayout();
   const cgroup = contextFor("the container's cgroup", () => createCgroupAt(o.cgroupPath, o.controllers, layout));
   if (cgroup.made.length) ledger.record({ kind: 'cgroup', dirs: cgroup.made });
-  step(`cgroup ${cgroup.dir()}${cgroup.made.length ? '' : ' (it existed: joined)'}`);
+  step(`cgroup ${cgroup.dir()}${cgroup.made.length ? '' : ' (it existed: joined)'}`, `控制组 ${cgroup.dir()}${cgroup.made.length ? '' : '（已存在：加入）'}`);
 
   // 2. The namespaces and the held first process.
   let flags = 0;
@@ -149,16 +150,17 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
 
   try {
     const what = [...namespaces.map((n) => n.path ? `${n.type} joined` : n.type), `${caps?.bounding?.length ?? 'all'} capabilities`, filter ? `seccomp filter of ${filter.length / 8} instructions` : ''].filter(Boolean);
-    step(`namespaces made, PID 1 held (host PID ${pid}; ${what.join(', ')})`);
+    const whatZh = [...namespaces.map((n) => n.path ? `加入已有的 ${n.type}` : n.type), `${caps?.bounding?.length ?? '全部'} 个能力`, filter ? `seccomp 过滤器 ${filter.length / 8} 条指令` : ''].filter(Boolean);
+    step(`namespaces made, PID 1 held (host PID ${pid}; ${what.join(', ')})`, `命名空间建好了，1 号进程已就位、等着开始（宿主机 PID ${pid}；${whatZh.join('，')}）`);
     if (p?.oomScoreAdj !== undefined) setOomScoreAdj(pid, p.oomScoreAdj);
     // 3. Limits, from the host, before anything of the container's own runs.
     if (linux.resources) applyResources(cgroup, linux.resources, o.warn);
-    step('limits written');
+    step('limits written', '资源限制已写入');
     // 4. What the engine does from outside.
     if (o.connect) await o.connect(pid);
     if (o.hooks?.createRuntime) {
       await o.hooks.createRuntime(pid);
-      step('prestart and createRuntime hooks run');
+      step('prestart and createRuntime hooks run', 'prestart 和 createRuntime 钩子已运行');
     }
     // 5. The filesystem, from inside the namespaces: /proc must be mounted by a process inside the
     // PID namespace (a procfs shows the PID namespace of whoever mounts it), a cgroup filesystem
@@ -168,10 +170,11 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
     const steps = containerFsSteps(config, { overlay: o.overlay, layout, bindDevices: !!userns, mountNamespace: mountNs, ownCgroups });
     await inNamespaces({ join: { pid, types: ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'] }, steps })
       .catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(err.message, 125) : err; });
-    step(`root ${config.root!.path}: ${(config.mounts ?? []).length} mounts (/proc from inside the PID namespace), devices, ${Object.keys(linux.sysctl ?? {}).length} sysctls, ${(linux.maskedPaths ?? []).length} paths masked, pivot_root, old root detached`);
+    step(`root ${config.root!.path}: ${(config.mounts ?? []).length} mounts (/proc from inside the PID namespace), devices, ${Object.keys(linux.sysctl ?? {}).length} sysctls, ${(linux.maskedPaths ?? []).length} paths masked, pivot_root, old root detached`,
+      `根 ${config.root!.path}：${(config.mounts ?? []).length} 个挂载（在 PID 命名空间里面挂载 /proc），设备，${Object.keys(linux.sysctl ?? {}).length} 个 sysctl，屏蔽 ${(linux.maskedPaths ?? []).length} 个路径，pivot_root，卸离旧的根`);
     if (o.hooks?.createContainer) {
       await o.hooks.createContainer(pid);
-      step('createContainer hooks run');
+      step('createContainer hooks run', 'createContainer 钩子已运行');
     }
   } catch (err) {
     await held.kill();

@@ -7,12 +7,12 @@ import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { getXattr } from '../kernel/xattr.js';
 import { findContainer, paths } from './store.js';
-import { resolveImage } from './images.js';
+import { containerLayers } from './images.js';
 
 export interface Change { kind: 'A' | 'C' | 'D'; path: string }
 
 /** The changes under `upper` against the image's layers (`lower`, top first), sorted by path. */
-export function layerChanges(upper: string, lower: string[]): Change[] {
+function layerChanges(upper: string, lower: string[]): Change[] {
   const out: Change[] = [];
   const inImage = (path: string) => lower.some((l) => !!lstatSync(join(l, path), { throwIfNoEntry: false }));
   const walk = (rel: string) => {
@@ -53,7 +53,7 @@ function readdirSafe(dir: string): string[] {
  * that changed only to hold them: Docker keeps these in an "init" layer of its own, below the
  * container's, so a fresh container shows no change.
  */
-export function withoutMountPoints(changes: Change[], mountPoints: string[]): Change[] {
+function withoutMountPoints(changes: Change[], mountPoints: string[]): Change[] {
   const points = new Set(mountPoints);
   const kept = changes.filter((c) => !points.has(c.path));
   const holdsMountPoint = (dir: string) => mountPoints.some((m) => m.startsWith(dir + '/'));
@@ -64,5 +64,5 @@ export function withoutMountPoints(changes: Change[], mountPoints: string[]): Ch
 export async function containerChanges(ref: string): Promise<Change[]> {
   const c = findContainer(ref);
   const mountPoints = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/dev', '/proc', '/sys', ...c.spec.volumes.map((v) => v.target)];
-  return withoutMountPoints(layerChanges(paths(c.id).upper, await resolveImage(c.spec.image)), mountPoints);
+  return withoutMountPoints(layerChanges(paths(c.id).upper, await containerLayers(c.spec)), mountPoints);
 }

@@ -17,7 +17,7 @@ const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 
 /** docker inspect's Mounts: binds, volumes and --mount tmpfs, each with its type (mount-spec.ts). */
-export function mountsOf(spec: ContainerSpec): Record<string, unknown>[] {
+function mountsOf(spec: ContainerSpec): Record<string, unknown>[] {
   return dockerMounts(spec);
 }
 
@@ -55,9 +55,9 @@ export function inspect(c: Container): Record<string, unknown> {
       StartedAt: state.StartedAt || ZERO_TIME,
       FinishedAt: state.FinishedAt || ZERO_TIME,
     },
-    // Docker names the image by its id here and by the name the user gave in Config.Image; nestbox
-    // images have no id apart from their name.
-    Image: spec.image,
+    // Docker names the image by its ID here and by the name the user gave in Config.Image; a root
+    // filesystem directory has no ID, only its path.
+    Image: spec.imageId ? `sha256:${spec.imageId}` : spec.image,
     ResolvConfPath: etc('resolv.conf'),
     HostnamePath: etc('hostname'),
     HostsPath: etc('hosts'),
@@ -97,10 +97,12 @@ export function inspect(c: Container): Record<string, unknown> {
       Tty: spec.tty,
       OpenStdin: spec.interactive,
       Env: containerEnv(spec),
-      Cmd: spec.command,
+      // The command is the entrypoint, then its arguments (the image's CMD, or those given to run).
+      Cmd: orNull(spec.command.slice(spec.entrypoint?.length ?? 0)),
       Image: spec.image,
       WorkingDir: spec.workdir,
-      Entrypoint: null,
+      Entrypoint: spec.entrypoint?.length ? spec.entrypoint : null,
+      ...(spec.exposedPorts?.length ? { ExposedPorts: Object.fromEntries(spec.exposedPorts.map((p) => [p, {}])) } : {}),
       // Labels, StopSignal, StopTimeout
       ...configExtras(spec),
     },

@@ -19,6 +19,7 @@ import { userFiles } from './images.js';
 import { resolveUser, addGroups } from './users.js';
 import { signalNumber } from './run-flags.js';
 import { setProcessLimits } from '../kernel/rlimit.js';
+import { setNonBlocking } from '../kernel/fcntl.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 
@@ -199,12 +200,17 @@ export async function execInContainer(ref: string, command: string[], opts: { in
   requireRunning(c, 'exec into');
   if (c.state.Status === 'paused') throw new UserError(`container ${c.spec.name} is paused: unpause it first`, 1);
   if (!command.length) throw new UserError('exec needs a command, for example: nestbox exec -it NAME /bin/sh', 1);
-  if (opts.detach && opts.tty) throw new UserError('exec -d and -t cannot be combined: nestbox has no `attach`, so a detached process gets no terminal', 1);
+  if (opts.detach && opts.tty) throw new UserError('exec -d and -t cannot be combined: nothing would hold the terminal of a detached exec (attach joins a container\'s first process, not an exec); drop -t', 1);
   const pid = c.state.Pid;
   const path = resolveInContainer(pid, command[0]);
   warmThreads(1);
   const types: NamespaceType[] = ['mnt', 'uts', 'ipc', 'pid', 'cgroup', ...(c.spec.net.mode === 'host' ? [] : ['net' as const])];
   const devNull = openSync('/dev/null', 'r+');
+  // -i without -t hands this process's own standard input to the command. Node may have made that
+  // descriptor non-blocking (it does as soon as anything touches process.stdin), and the flag
+  // belongs to the open file, which the command shares: its first read of a pipe that has nothing
+  // yet would fail with EAGAIN. Node never reads it here, so it goes back to blocking.
+  if (opts.interactive && !opts.tty && !opts.detach) setNonBlocking(0, false);
   const cg = containerCgroup(c.id, c.state.Controllers ?? []);
   // -u is looked up in the container's /etc/passwd and /etc/group as they are now, and gets the
   // container's --group-add groups too (without -u, the container's ids already have them).

@@ -9,7 +9,7 @@ export type Stream = 'stdout' | 'stderr';
 export interface LogEntry { log: string; stream: Stream; time: string }
 
 /** RFC 3339 with nanoseconds, as Docker writes them (milliseconds from the clock, then zeros). */
-export function logTime(d = new Date()): string {
+function logTime(d = new Date()): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, (_, ms) => `.${ms}000000Z`);
 }
 

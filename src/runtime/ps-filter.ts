@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Container } from './store.js';
+import { findImage } from './images.js';
 import { createdTime, dockerRunning, dockerState, labelsOf, networkNames } from './ps-view.js';
 
 export type Filters = Map<string, string[]>;
@@ -67,7 +68,9 @@ export function selectContainers(list: Container[], find: (ref: string) => Conta
   const last = sel.last ?? -1;
   // Only running ones unless something asks for more: -a, -n, or a status.
   const everyState = sel.all || last > 0 || f.has('status');
+  // An image by name ("alpine" is "alpine:latest") or by ID: a container made from it recorded its ID.
   const ancestors = f.get('ancestor')?.map(imageKey);
+  const ancestorIds = f.get('ancestor')?.map((ref) => { try { return findImage(ref)?.id; } catch { return undefined; } }).filter(Boolean);
   const labels = f.get('label');
   out = out.filter((c) => {
     if (!everyState && !dockerRunning(c.state)) return false;
@@ -85,7 +88,7 @@ export function selectContainers(list: Container[], find: (ref: string) => Conta
     // An exit code belongs to a container that ran and ended (one never started has none).
     if (exited && (dockerRunning(c.state) || !c.state.StartedAt || !exited.map(Number).includes(c.state.ExitCode))) return false;
     if (f.has('status') && !f.get('status')!.includes(dockerState(c.state))) return false;
-    if (ancestors && !ancestors.includes(imageKey(c.spec.image))) return false;
+    if (ancestors && !ancestors.includes(imageKey(c.spec.image)) && !(c.spec.imageId && ancestorIds!.includes(c.spec.imageId))) return false;
     if (f.has('network') && !f.get('network')!.some((n) => networkNames(c.spec).includes(n))) return false;
     if (f.has('volume') && !f.get('volume')!.some((v) => c.spec.volumes.some((m) => m.source === v || m.target === v))) return false;
     return true;

@@ -11,7 +11,7 @@ export type DockerState = 'created' | 'running' | 'paused' | 'restarting' | 'exi
 /** What another part of nestbox may record: the restart policy's state (read with defaults). */
 type RestartState = ContainerState & { Restarting?: boolean; RestartCount?: number };
 
-export function isRestarting(state: ContainerState): boolean {
+function isRestarting(state: ContainerState): boolean {
   return (state as RestartState).Restarting === true || (state.Status as string) === 'restarting';
 }
 
@@ -151,7 +151,7 @@ export function psRow(c: Container, opts: PsRowOptions): PsRow {
     Names: c.spec.name,
     Networks: networkNames(c.spec).join(','),
     // Published ports exist while it runs: an ended container gave them back.
-    Ports: dockerRunning(c.state) ? displayablePorts(c.spec.ports) : '',
+    Ports: dockerRunning(c.state) ? portsText(c.spec) : '',
     RunningFor: created ? `${since(created, now)} ago` : '',
     Size: size,
     State: dockerState(c.state),
@@ -162,21 +162,31 @@ export function psRow(c: Container, opts: PsRowOptions): PsRow {
   return row as PsRow;
 }
 
+/** Published ports, then the image's exposed ones nothing publishes ("80/tcp"), as Docker lists them. */
+function portsText(spec: ContainerSpec): string {
+  const exposed = (spec.exposedPorts ?? []).filter((e) => !spec.ports.some((p) => `${p.containerPort}/${p.proto}` === e));
+  return [displayablePorts(spec.ports), ...exposed].filter(Boolean).join(', ');
+}
+
 /**
  * ps -s: bytes the container wrote (its overlay's upper layer), and "virtual", with the image's
  * layers under it. Read from the disk, so only when asked for.
  */
 export async function containerSize(c: Container): Promise<{ rw: number; rootfs: number }> {
   const { existsSync } = await import('node:fs');
-  const { resolve } = await import('node:path');
+  const { join, resolve } = await import('node:path');
   const { treeSize } = await import('../image/store.js');
-  const { readManifest } = await import('./images.js');
+  const { findImage, layersDir } = await import('./images.js');
   const { rootfsDir } = await import('../host/paths.js');
   const { paths } = await import('./store.js');
   const dirSize = (dir: string) => (existsSync(dir) ? treeSize(dir) : 0);
   const rw = dirSize(paths(c.id).upper);
   const image = c.spec.image;
-  const manifest = /^[a-z0-9][a-z0-9_.-]*(:[a-z0-9_.-]+)?$/i.test(image) ? readManifest(image.replace(':', '_')) : undefined;
-  const lower = manifest ? manifest.size ?? 0 : dirSize(image === 'default' ? rootfsDir() : resolve(image));
+  let lower: number;
+  if (c.spec.layers) lower = c.spec.layers.reduce((sum, l) => sum + dirSize(join(layersDir(), l)), 0);
+  else {
+    const manifest = image.includes('/') ? undefined : findImage(image);
+    lower = manifest ? manifest.size ?? 0 : dirSize(image === 'default' ? rootfsDir() : resolve(image));
+  }
   return { rw, rootfs: rw + lower };
 }

@@ -16,7 +16,7 @@ export const DEFAULT_DEVICE_RULES: OciDeviceRule[] = [
 ];
 
 /** One OCI device rule as the kernel layer takes it. */
-export function deviceRule(r: OciDeviceRule): DeviceRule {
+function deviceRule(r: OciDeviceRule): DeviceRule {
   return { type: r.type ?? 'a', major: r.major === undefined || r.major < 0 ? undefined : r.major, minor: r.minor === undefined || r.minor < 0 ? undefined : r.minor, access: r.access || 'rwm', deny: !r.allow };
 }
 

@@ -5,10 +5,10 @@
 // then not restarted in a tight loop that would eat the machine.
 import type { RestartPolicy } from './spec.js';
 
-export const FIRST_DELAY_MS = 100;
-export const MAX_DELAY_MS = 60_000;
+const FIRST_DELAY_MS = 100;
+const MAX_DELAY_MS = 60_000;
 /** A run this long counts as a success for the backoff: the next delay starts again from 100 ms. */
-export const STABLE_MS = 10_000;
+const STABLE_MS = 10_000;
 
 export interface LastRun {
   exitCode: number;

@@ -12,7 +12,7 @@ import { ContainerSpec, containerEnv, EXIT_RUNTIME, EXIT_NOT_FOUND, EXIT_NOT_EXE
 import { claimName, paths, saveConfig, rewriteConfig, saveState, ContainerState, findContainer, namesDir, load, writeJson } from './store.js';
 import { writeEtcFiles } from './mounts.js';
 import { containerControllers } from './cgroups.js';
-import { resolveImage, userFiles } from './images.js';
+import { containerLayers, userFiles } from './images.js';
 import { resolveUser, addGroups } from './users.js';
 import { findInitBinary, INIT_MISSING } from './init-binary.js';
 import { setupNetwork } from './network.js';
@@ -30,7 +30,7 @@ export type { Created, Stdio };
 export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger, abort?: AbortSignal): Promise<Created> {
   let t = performance.now();
   const p = paths(spec.id);
-  const lower = await resolveImage(spec.image);
+  const lower = await containerLayers(spec);
   // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them;
   // so are --group-add's, added to the user's groups (root's, without -u).
   if (spec.user !== undefined || spec.groupAdd?.length) {
@@ -64,7 +64,7 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
   const emptyVolumes = new Set(spec.volumes.filter((v) => v.type === 'volume' && isEmptyDir(volumeData(v.source))).map((v) => volumeData(v.source)));
   const config = runConfig({ spec, rootfs: p.rootfs, etc, init, sharesNetWith, emptyVolumes });
   writeJson(join(p.dir, 'bundle.json'), config);
-  t = trace(`state in ${p.dir}, name "${spec.name}" claimed, OCI config written (bundle.json)`, t);
+  t = trace(`state in ${p.dir}, name "${spec.name}" claimed, OCI config written (bundle.json)`, `状态目录 ${p.dir}，名字 "${spec.name}" 已占下，OCI 配置已写好（bundle.json）`, t);
 
   const controllers = containerControllers(spec);
   const created = await createContainer({
@@ -83,7 +83,7 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
       if (net.ip) writeEtcFiles(p.dir, spec, net.ip, net.gateway);
       // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
       if (spec.ports.length) rewriteConfig(spec);
-      tn = trace(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, tn);
+      tn = trace(`network: ${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, `网络：${spec.net.mode}${net.ip ? ` ${net.ip}` : ''}`, tn);
       Object.assign(state, { IPAddress: net.ip, HostVeth: net.hostVeth });
     },
   }).catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(`--${err.message}`, EXIT_RUNTIME) : err; });

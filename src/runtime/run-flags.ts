@@ -256,7 +256,7 @@ export function signalNumber(text: string): number | undefined {
   return SIGNALS['SIG' + text.toUpperCase().replace(/^SIG/, '')];
 }
 
-function parseStopSignal(text: string): string {
+export function parseStopSignal(text: string): string {
   if (signalNumber(text) === undefined) throw bad(`--stop-signal "${text}": not a signal (for example SIGTERM, SIGQUIT, SIGUSR1 or 3)`);
   return /^\d+$/.test(text) ? text : 'SIG' + text.toUpperCase().replace(/^SIG/, '');
 }

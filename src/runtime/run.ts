@@ -23,11 +23,18 @@ import { paths, updateState, load, stoppedByUser } from './store.js';
 import { interruptible } from './interrupt.js';
 import { shouldRestart } from './restart-policy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setNonBlocking } from '../kernel/fcntl.js';
+
+/** Where a foreground container's output goes besides its log: nestbox's own, unless a build says otherwise. */
+export interface Output { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
 
 /** Create, release, wait: the exit code is the container's (125-127 for nestbox's own failures). */
-export async function runForeground(spec: ContainerSpec): Promise<number> {
+export async function runForeground(spec: ContainerSpec, output: Output = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const ledger = Ledger.forThisProcess(`ctr-${spec.id}`, `nestbox run ${spec.name}`);
   const devNull = openSync('/dev/null', 'r');
+  // -i hands this process's standard input to PID 1 as it is: blocking, whatever Node made of it
+  // (see execInContainer).
+  if (spec.interactive && !spec.tty) setNonBlocking(0, false);
   const interrupt = interruptible();
   // Without -t: a pipe per stream, read here. With -t the terminal carries all three.
   const out = spec.tty ? undefined : pipe();
@@ -60,7 +67,7 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
   const forward = forwardSignals(created.pid);
   interrupt.stop();
   updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
-  const copied = terminal ? undefined : [relay(out![0], 'stdout', log), relay(err![0], 'stderr', log)];
+  const copied = terminal ? undefined : [relay(out![0], 'stdout', log, output.stdout), relay(err![0], 'stderr', log, output.stderr)];
   if (terminal) {
     const decoder = new StringDecoder('utf8');
     terminal.attach(spec.interactive, (d) => log.write('stdout', decoder.write(d)));
@@ -82,8 +89,7 @@ export async function runForeground(spec: ContainerSpec): Promise<number> {
 }
 
 /** Copy one of the container's output pipes to the same stream of nestbox, and into the log. */
-function relay(fd: number, stream: Stream, log: LogWriter): Promise<void> {
-  const target = stream === 'stdout' ? process.stdout : process.stderr;
+function relay(fd: number, stream: Stream, log: LogWriter, target: NodeJS.WritableStream): Promise<void> {
   const decoder = new StringDecoder('utf8');
   const source = new Socket({ fd, readable: true, writable: false });
   return new Promise((resolve) => {

@@ -8,7 +8,9 @@ import { UserError } from '../errors.js';
 import { DOCKER_DEFAULT_CAPS, CAPABILITIES, capabilityNames } from '../kernel/constants.js';
 import { processStatus } from '../kernel/proc.js';
 import { parseMemory, parseCpus, parsePidsLimit, parseCpuset } from '../limits/parse.js';
-import { checkUserSyntax, UserIds } from './users.js';
+import type { UserIds } from './users.js';
+import type { RunConfig } from '../image/config.js';
+import { commandFor, exposedPorts, imageVolumes, publishAll, stopSignalFor, userFor } from './image-config.js';
 import { everydaySpec, type EverydaySpec, type EverydayFlags } from './run-flags.js';
 import { MountSpec, parseVolumeFlag, parseMountFlag, parseTmpfsFlag, parseBytes, checkMountPoints } from './mount-spec.js';
 
@@ -32,9 +34,17 @@ export type NetMode = { mode: 'bridge' } | { mode: 'host' } | { mode: 'none' } |
 export interface ContainerSpec extends EverydaySpec {
   id: string;
   name: string;
-  /** What the user named: a rootfs directory or an image name. */
+  /** What the user named: a rootfs directory or an image name (a build step: the ID it starts from). */
   image: string;
+  /** The image's ID and layers (bottom first) when it is one: a name moved to a new image later changes neither. */
+  imageId?: string;
+  layers?: string[];
+  /** The whole command PID 1 runs: the entrypoint (if any), then its arguments. */
   command: string[];
+  /** The part of `command` that is the entrypoint (the image's ENTRYPOINT, or --entrypoint). */
+  entrypoint?: string[];
+  /** The image's EXPOSE ports ("80/tcp"), published only with -P. */
+  exposedPorts?: string[];
   env: string[];
   workdir: string;
   /** -u as given (user[:group], names or numbers); `ids` is what it resolved to in the container's root. */
@@ -76,6 +86,8 @@ export interface RunFlags extends EverydayFlags {
   'env-file'?: string[];
   workdir?: string;
   user?: string;
+  entrypoint?: string;
+  'publish-all'?: boolean;
   // Mounts (src/runtime/mount-spec.ts).
   volume?: string[];
   mount?: string[];
@@ -233,15 +245,17 @@ function asRunError<T>(parse: () => T): T {
   }
 }
 
-/** What an imported image's config supplies when the user does not say (see nestbox image import). */
-export interface ImageDefaults { Env?: string[]; Entrypoint?: string[]; Cmd?: string[]; WorkingDir?: string }
+/** What an image's config supplies when the user does not say (src/runtime/image-config.ts). */
+export type ImageDefaults = RunConfig;
 
 /**
- * `defaults` come from an imported image's config and apply as Docker applies them: with no command,
- * the image's Entrypoint + Cmd; its Env first, so -e and --env-file override it; its WorkingDir
- * unless -w. A command given replaces the Entrypoint too (nestbox has no --entrypoint).
+ * `defaults` come from an image's config and apply as Docker applies them (image-config.ts): its
+ * Entrypoint and Cmd with Docker's override rules, its Env first, so -e and --env-file override it,
+ * its WorkingDir unless -w, its User unless -u, its Labels, Volumes and StopSignal, and its
+ * ExposedPorts with -P. A root filesystem directory has no config (`defaults` undefined).
  */
-export function buildSpec(image: string, command: string[], flags: RunFlags, defaults: ImageDefaults = {}): ContainerSpec {
+export function buildSpec(image: string, args: string[], flags: RunFlags, config?: ImageDefaults): ContainerSpec {
+  const defaults = config ?? {};
   const restart = parseRestart(flags.restart ?? 'no');
   if (restart.name !== 'no' && flags.rm) throw bad('--restart and --rm cannot be combined: a container removed when it exits cannot be restarted (as in Docker)');
   const id = newContainerId();
@@ -253,7 +267,9 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
   const workdir = flags.workdir ?? (defaults.WorkingDir && isAbsolute(defaults.WorkingDir) ? defaults.WorkingDir : '/');
   if (!isAbsolute(workdir)) throw bad(`-w "${workdir}": the working directory must be an absolute path`);
   // With --net host a port is the host's already: Docker discards -p there (run-main warns).
-  const ports = net.mode === 'host' ? [] : (flags.publish ?? []).map(parsePort);
+  const exposed = exposedPorts(config);
+  let ports = net.mode === 'host' ? [] : (flags.publish ?? []).map(parsePort);
+  if (flags['publish-all'] && net.mode === 'bridge') ports = publishAll(ports, exposed);
   if (ports.length && net.mode !== 'bridge') throw bad(`-p needs --net bridge: with --net ${net.mode} there is no container address to forward to`);
   const seen = new Set<string>();
   for (const p of ports.filter((x) => x.hostPort)) {
@@ -261,18 +277,22 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     if (seen.has(key)) throw bad(`-p: host port ${p.hostPort}/${p.proto} is given twice`);
     seen.add(key);
   }
-  const volumes = checkMountPoints([
-    ...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).map(parseMountFlag), ...(flags.tmpfs ?? []).map(parseTmpfsFlag),
-  ]);
+  const own = [...(flags.volume ?? []).map(parseVolumeFlag), ...(flags.mount ?? []).map(parseMountFlag), ...(flags.tmpfs ?? []).map(parseTmpfsFlag)];
+  const volumes = checkMountPoints([...own, ...imageVolumes(config, own)]);
+  const { command, entrypoint } = commandFor(args, flags.entrypoint, config);
   const memory = flags.memory !== undefined ? asRunError(() => parseMemory(flags.memory!)) : undefined;
+  const everyday = everydaySpec(flags, net, memory);
+  const stopSignal = stopSignalFor(flags['stop-signal'], config);
   return {
     id,
     name,
     image,
-    command: command.length ? command : imageCommand(defaults) ?? ['/bin/sh'],
+    command,
+    ...(entrypoint ? { entrypoint } : {}),
+    ...(exposed.length ? { exposedPorts: exposed } : {}),
     env: [...(defaults.Env ?? []), ...parseEnv(flags.env ?? [], flags['env-file'] ?? [])],
     workdir,
-    user: flags.user !== undefined ? (checkUserSyntax(flags.user), flags.user) : undefined,
+    user: userFor(flags.user, config),
     hostname,
     volumes,
     shmSize: flags['shm-size'] !== undefined ? parseBytes(flags['shm-size'], '--shm-size') : undefined,
@@ -293,7 +313,10 @@ export function buildSpec(image: string, command: string[], flags: RunFlags, def
     restart,
     // --label, --init, --dns, --add-host, --ulimit, --device, --stop-signal, --stop-timeout,
     // --memory-swap, --cpu-shares, --group-add, --sysctl (run-flags.ts).
-    ...everydaySpec(flags, net, memory),
+    ...everyday,
+    // The image's labels under the container's own (-l wins), as Docker merges them.
+    labels: { ...defaults.Labels, ...everyday.labels },
+    ...(stopSignal ? { stopSignal } : {}),
   };
 }
 
@@ -306,11 +329,6 @@ export function parseRestart(text: string): RestartPolicy {
   const n = m[2] === undefined ? 0 : Number(m[2]);
   if (n > 1_000_000) throw bad(`--restart "${text}": at most 1000000 retries`);
   return { name: m[1] as RestartPolicy['name'], maximumRetryCount: n };
-}
-
-function imageCommand(d: ImageDefaults): string[] | undefined {
-  const cmd = [...(d.Entrypoint ?? []), ...(d.Cmd ?? [])];
-  return cmd.length ? cmd : undefined;
 }
 
 /** A rootfs argument that is a directory must look like a root: it needs a /bin or /usr/bin. */

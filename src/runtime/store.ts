@@ -167,6 +167,10 @@ export function nameOwner(name: string): string | undefined {
  */
 function refresh(id: string, state: ContainerState): ContainerState {
   if ((state.Status === 'running' || state.Status === 'paused') && state.Pid && startTime(state.Pid) !== state.PidStart) {
+    // A detached container's monitor outlives PID 1 by a moment: it collects the exit status and
+    // records it. Until it has, the container is still running (as Docker's is until its shim
+    // reports), not a container whose end nobody saw.
+    if (state.MonitorPid && startTime(state.MonitorPid) === state.MonitorStart) return state;
     // No one saw its exit status (the run that waited for it was killed): 255, as Docker reports a
     // container whose end it did not witness.
     return { ...state, Status: 'exited', ExitCode: 255, Error: state.Error || 'its processes ended while nestbox was not watching (exit status unknown)' };

@@ -24,7 +24,7 @@ export interface VolumeInfo {
 const volumeDir = (name: string) => join(volumesDir(), name);
 const metaFile = (name: string) => join(volumeDir(name), 'volume.json');
 
-export function checkVolumeName(name: string): string {
+function checkVolumeName(name: string): string {
   if (!VOLUME_NAME.test(name)) throw new UserError(volumeNameError(name), 1);
   return name;
 }
@@ -42,12 +42,6 @@ export function readVolume(name: string): VolumeInfo | undefined {
     Options: null,
     Scope: 'local',
   };
-}
-
-export function findVolume(name: string): VolumeInfo {
-  const v = readVolume(name);
-  if (!v) throw new UserError(`no such volume: ${name} (see nestbox volume ls)`, 1);
-  return v;
 }
 
 /**
@@ -151,7 +145,7 @@ export function isEmptyDir(path: string): boolean {
 }
 
 /** Bytes in the files under a directory (links not followed), as `prune` reports what it freed. */
-export function diskUsage(path: string): number {
+function diskUsage(path: string): number {
   let total = 0;
   const walk = (p: string) => {
     const st = lstatSync(p, { throwIfNoEntry: false });

@@ -88,7 +88,7 @@ function dockerSave(out: string, layerTars: Buffer[], config: object, repoTags?:
   tarDir(dir, w(out));
 }
 
-let baseTar: Buffer, topTar: Buffer;
+let baseTar: Buffer, topTar: Buffer, secondTar: Buffer;
 const config = { architecture: 'amd64', os: 'linux', config: { Env: ['GREETING=hello'], Cmd: ['/bin/sh', '-c', 'echo "$GREETING from the image, in $PWD"'], WorkingDir: '/etc' } };
 
 const test = kernelSuite('nestbox image');
@@ -142,7 +142,7 @@ test('docker save, two layers: the top layer\'s whiteout and opaque directory hi
 test('a second image on the same base (docker save, Docker 25 layout) reuses its layer directory', () => {
   const baseDir = join(layersDir, sha256(baseTar));
   const inode = lstatSync(baseDir).ino;
-  const second = ustar([{ name: 'etc/second.txt', data: 'second image\n' }]);
+  const second = secondTar = ustar([{ name: 'etc/second.txt', data: 'second image\n' }]);
   dockerSave('second.tar', [baseTar, second], {}, undefined, true);
   const r = nb(['image', 'import', w('second.tar'), '--name', 'second:v1']);
   assert.is(r.status, 0, r.stderr);
@@ -157,7 +157,7 @@ test('a second image on the same base (docker save, Docker 25 layout) reuses its
   const ls = JSON.parse(nb(['image', 'ls', '--json']).stdout);
   assert.equal(ls.map((m: any) => m.name), ['demo:v1', 'second:v1']);
   assert.equal(ls[1].layers, [sha256(baseTar), sha256(second)]);
-  assert.match(nb(['image', 'ls']).stdout, /^NAME\s+LAYERS\s+SIZE\s+CREATED\s+SOURCE$/m);
+  assert.match(nb(['image', 'ls']).stdout, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE\ndemo\s+v1\s+[0-9a-f]{12}\s/m, 'docker images\'s columns');
 });
 
 test('docker export: a plain root filesystem tar (here gzip-compressed) is an image of one layer', () => {
@@ -165,7 +165,7 @@ test('docker export: a plain root filesystem tar (here gzip-compressed) is an im
   writeFileSync(w('web-export.tar.gz'), gzipSync(plain));
   const r = nb(['image', 'import', w('web-export.tar.gz')]);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^imported web-export from a root filesystem tar: 1 layer/m, 'named after the file');
+  assert.match(r.stdout, /^imported web-export:latest from a root filesystem tar: 1 layer/m, 'named after the file, with Docker\'s default tag');
   assert.ok(layers().includes(sha256(plain)), 'named by the sha256 of the uncompressed tar');
   const c = inside('web-export', 'cat /etc/os-release; id -u');
   assert.is(c.status, 0, c.stderr);
@@ -254,6 +254,38 @@ test('hostile archives are refused, each with a one-line message, leaving nothin
   assert.equal(layers(), before);
 });
 
+test('a docker save archive whose members are not named by digests is imported as an image, not as a root filesystem', () => {
+  // As podman and skopeo write them (<digest>.tar beside manifest.json), and as one made by hand.
+  const dir = w('named.d');
+  mkdirSync(join(dir, 'layer1'), { recursive: true });
+  writeFileSync(join(dir, 'layer1', 'layer.tar'), baseTar);
+  writeFileSync(join(dir, `${sha256(topTar)}.tar`), topTar);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, rootfs: { type: 'layers', diff_ids: [baseTar, topTar].map((t) => `sha256:${sha256(t)}`) } }));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['named:v1'], Layers: ['layer1/layer.tar', `${sha256(topTar)}.tar`] }]));
+  tarDir(dir, w('named.tar'));
+  const r = nb(['image', 'import', w('named.tar')]);
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^imported named:v1 from a docker save archive: 2 layers/m);
+  const c = inside('named:v1', 'cat /etc/added.txt');
+  assert.is(c.stdout, 'added by the top layer\n', c.stderr);
+  assert.is(nb(['image', 'rm', 'named:v1']).status, 0);
+});
+
+test('a device node archived by GNU tar is refused with its own numbers (b 8:0, not 0:0)', () => {
+  // GNU tar's header magic is "ustar  \0", not POSIX's "ustar\0" "00"; the numbers sit in the same fields.
+  const root = w('gnu-dev');
+  mkdirSync(root);
+  const mk = spawnSync('mknod', [join(root, 'disk'), 'b', '8', '0']);
+  assert.is(mk.status, 0, String(mk.stderr));
+  const tar = tarDir(root, w('gnu-dev.tar'));
+  assert.is(tar.subarray(512 + 257, 512 + 265).toString('latin1'), 'ustar  \0', 'a GNU-format header');
+  const before = layers();
+  const r = nb(['image', 'import', w('gnu-dev.tar')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /refused entry "\.\/disk": a device node \(b 8:0\)/);
+  assert.equal(layers(), before);
+});
+
 test('image rm: refused while a container exists, then removes only the layers no other image uses', () => {
   const c = nb(['run', '--name', 'keeper', '--net', 'none', 'second:v1', '--', 'true']);
   assert.is(c.status, 0, c.stderr);
@@ -267,13 +299,13 @@ test('image rm: refused while a container exists, then removes only the layers n
   }
   const r = nb(['image', 'rm', 'second:v1']);
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /removed second:v1: 1 layer deleted, 1 kept/, 'its own top layer goes, the shared base stays');
+  assert.match(r.stdout, new RegExp(`^Untagged: second:v1\nDeleted: sha256:[0-9a-f]{64}\nDeleted: sha256:${sha256(secondTar)}\n$`), 'its own top layer goes, the shared base stays');
   assert.ok(existsSync(join(layersDir, sha256(baseTar))));
 
   const all = nb(['image', 'rm', 'demo:v1', 'ocidemo:v2', 'ocidir', 'web-export']);
   assert.is(all.status, 0, all.stderr);
   assert.equal(layers(), [], 'the last image took its layers with it');
-  assert.match(nb(['image', 'ls']).stdout, /no images yet/);
+  assert.is(nb(['image', 'ls']).stdout.trim().split('\n').length, 1, 'only the header');
   assert.match(nb(['image', 'rm', 'demo:v1']).stderr, /no image "demo:v1"/);
 });
 
@@ -289,7 +321,7 @@ test('import and rm take turns: each waits while the other holds the image store
   await withLock('images', async () => {
     const imp = start(['image', 'import', w('export.tar'), '--name', 'turns']);
     assert.is(await exited(imp.done, 1500), false, 'the import waits');
-    assert.not.ok(existsSync(join(lib.path, 'images', 'turns')));
+    assert.not.ok(existsSync(join(lib.path, 'images', 'turns_latest')));
     // Let it go by leaving the lock; it finishes after.
     return imp;
   }).then(async (imp) => {
@@ -298,12 +330,12 @@ test('import and rm take turns: each waits while the other holds the image store
   await withLock('images', async () => {
     const rm = start(['image', 'rm', 'turns']);
     assert.is(await exited(rm.done, 1500), false, 'the removal waits');
-    assert.ok(existsSync(join(lib.path, 'images', 'turns', 'manifest.json')), 'and the image is still whole');
+    assert.ok(existsSync(join(lib.path, 'images', 'turns_latest', 'manifest.json')), 'and the image is still whole');
     return rm;
   }).then(async (rm) => {
     assert.is(await rm.done, 0, rm.output());
   });
-  assert.not.ok(existsSync(join(lib.path, 'images', 'turns')));
+  assert.not.ok(existsSync(join(lib.path, 'images', 'turns_latest')));
 });
 
 test.after(() => {

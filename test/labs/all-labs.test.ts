@@ -5,7 +5,7 @@
 // Filter with NESTBOX_LABS=uts,pid.
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
-import { kernelSuite, looksLikeProse } from '../helpers.js';
+import { kernelSuite, looksLikeProse, commandProse } from '../helpers.js';
 import { LAB_ORDER, loadLab } from '../../labs/index.js';
 import { runLabUnattended } from '../../src/lab/unattended.js';
 import { runChecks } from '../../src/doctor/checks.js';
@@ -18,14 +18,16 @@ const en = (x: Shown | undefined) => (x === undefined ? '' : typeof x === 'strin
 
 /**
  * What a step did and what it read back are told in both languages: no English sentence left as a
- * plain string in a summary or an observation's label. (Values and narrated lines are often what a
- * program printed, which stays as printed.)
+ * plain string in a summary or an observation's label, nor in the comment of a command it narrates
+ * ("$ mount ...   # in the box"). (Values and other narrated lines are often what a program
+ * printed, which stays as printed.)
  */
 function untranslated(steps: StepResult[]): string[] {
   const out: string[] = [];
   for (const s of steps) {
     const shown: [string, Shown | undefined][] = [['summary', s.did], ...s.observations.map((o): [string, Shown] => ['label', o.what])];
     for (const [kind, v] of shown) if (typeof v === 'string' && looksLikeProse(v) && !/^[\w.-]+\(/.test(v)) out.push(`${s.id} ${kind}: ${v}`);
+    for (const line of s.said) if (typeof line === 'string' && line.startsWith('$ ') && commandProse(line)) out.push(`${s.id} narrated command: ${line}`);
   }
   return out;
 }

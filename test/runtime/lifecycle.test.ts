@@ -107,6 +107,23 @@ test('start -ai: your input reaches PID 1, and its end closes PID 1\'s input', (
   assert.is(nb(['rm', 'cat']).status, 0);
 });
 
+test('exec -i and run -i: input that arrives late through a pipe is waited for, not an EAGAIN', () => {
+  // The shell's pipe has nothing in it for half a second: a reader handed a non-blocking
+  // descriptor would fail at once ("read error: Resource temporarily unavailable").
+  const late = (args: string) => spawnSync('/bin/sh', ['-c', `(sleep 0.5; echo late) | "${process.execPath}" "${bin}" ${args}`], { encoding: 'utf8', env, timeout: patience(60_000) });
+  assert.is(nb(['run', '-d', '--name', 'reader', '--net', 'none', 'default', 'sleep', '60']).status, 0);
+  try {
+    const e = late('exec -i reader tr a-z A-Z');
+    assert.is(e.status, 0, e.stderr);
+    assert.is(e.stdout, 'LATE\n');
+    const r = late('run --rm -i --net none default tr a-z A-Z');
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, 'LATE\n');
+  } finally {
+    nb(['rm', '-f', 'reader']);
+  }
+});
+
 test('attach to run -dit: Ctrl-P Ctrl-Q detaches and the container runs on; `exit` in the attached shell stops it', async () => {
   const d = nb(['run', '-dit', '--name', 'shell', '--net', 'none', 'default']);
   assert.is(d.status, 0, d.stderr);

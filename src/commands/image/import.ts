@@ -4,7 +4,7 @@ import { NestboxCommand } from '../../cli/base.js';
 
 export default class ImageImport extends NestboxCommand {
   static summary = 'Import an image from a docker save archive, an OCI image layout or a docker export tar.';
-  static description = 'Each layer is checked entry by entry before anything is written (no absolute paths, no "..", no links out of the layer, no device nodes), then unpacked once under /var/lib/nestbox/layers, named by its sha256: images that share a layer share its directory. The name comes from --name, else the archive (its first RepoTag, or its OCI ref.name annotation), else the file name.';
+  static description = 'Each layer is checked entry by entry before anything is written (no absolute paths, no "..", no links out of the layer, no device nodes), then unpacked once under /var/lib/nestbox/layers, named by its sha256: images that share a layer share its directory. The image\'s config is kept as it is, so its ID (the config\'s sha256) is Docker\'s; a docker export tar gets a config of its own, with no command. The name comes from --name, else the archive (its first RepoTag, or its OCI ref.name annotation), else the file name; without a tag it is NAME:latest. A name already taken is refused (image load, as docker load, moves it to the new image instead).';
   static examples = [
     'docker save alpine:3.19 -o alpine.tar && sudo nestbox image import alpine.tar',
     'sudo nestbox image import ./oci-layout-dir --name myapp:1.0',
