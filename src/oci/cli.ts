@@ -254,6 +254,7 @@ Global flags (runc's):
 
 Unlike runc: no checkpoint/restore (--criu), no \`update\` or \`events\`; AppArmor profiles and SELinux
 labels are ignored where the host has neither enabled; exec cannot join a container that has a user
-namespace of its own.
+namespace of its own; where root lacks CAP_SYS_RESOURCE, an rlimit above this host's own hard limit
+is lowered to it, with a warning, instead of failing the container.
 `;
 }
