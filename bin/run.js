@@ -38,10 +38,9 @@ if (command === 'internal') {
 // `nestbox oci ...`, nestbox as an OCI runtime (bin/nestbox-oci is the same), never goes through
 // oclif: podman calls it several times for every container.
 if (command === 'oci') {
-  const { ociMain } = await import('../dist/src/oci/cli.js');
-  const spawning = await import('../dist/src/kernel/spawn.js');
-  const code = await ociMain(rest);
-  await spawning.threadsSettled();
+  const oci = await import('../dist/src/bundle/oci.js');
+  const code = await oci.ociMain(rest);
+  await oci.threadsSettled();
   process.exit(code);
 }
 

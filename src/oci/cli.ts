@@ -258,3 +258,6 @@ namespace of its own; where root lacks CAP_SYS_RESOURCE, an rlimit above this ho
 is lowered to it, with a warning, instead of failing the container.
 `;
 }
+
+// bin/nestbox-oci settles the container's threads through the same module instance as ociMain.
+export { threadsSettled } from '../kernel/spawn.js';
