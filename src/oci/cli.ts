@@ -80,6 +80,9 @@ export function parseFlags(argv: string[], defs: Record<string, FlagKind>, alias
 
 /** Run `nestbox oci ARGV`; resolves to the exit status. */
 export async function ociMain(argv: string[]): Promise<number> {
+  // A reader that went away (`... --trace | head`, an engine that gave up) must not stop a create
+  // half-way, between two kernel steps: what is written to it is lost, the work goes on.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const global = parseFlags(argv, GLOBAL, GLOBAL_ALIASES);
   const g = global.flags;
   const [command, ...rest] = global.rest;
