@@ -2,7 +2,7 @@
 // --yes, each followed by ../shared/tools/residue-check, then the test files named by the
 // arguments (as `npm test -- FILTER...`). Ends with one line: "N passed, N failed".
 // Usage: node scripts/vm-suite.js [--labs ID,ID | --no-labs] [TEST-FILTER...]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -37,6 +37,22 @@ function run(name, argv, env = {}) {
   return { ok: r.status === 0, out, ms: Date.now() - t0 };
 }
 
+/** Run argv, copying its output through (its own summary line held back), and return it all. */
+function streamed(argv, env) {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: root, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const pass = (d) => {
+      out += d;
+      process.stdout.write(String(d).replace(/^\d+ passed, \d+ failed.*\n?/m, ''));
+    };
+    child.stdout.on('data', pass);
+    child.stderr.on('data', pass);
+    child.on('close', (code) => resolve({ ok: code === 0, out, ms: Date.now() - t0 }));
+  });
+}
+
 function check(name, argv) {
   const r = run(name, argv);
   item(name, r.ok, r.out, r.ms);
@@ -55,11 +71,12 @@ if (!noLabs) {
 }
 if (filters.length) {
   // Under emulation everything takes ten to twenty times longer: the limits grow to match.
-  const r = run('tests', [process.execPath, join(root, 'scripts', 'test.js'), ...filters], {
+  // The test runner's lines are passed on as they come (a file at a time): under emulation the
+  // whole run takes long, and whoever watches it should see where it is.
+  const r = await streamed([process.execPath, join(root, 'scripts', 'test.js'), ...filters], {
     NESTBOX_TEST_TIMEOUT: process.env.NESTBOX_TEST_TIMEOUT ?? '900', NESTBOX_TEST_FILE_TIMEOUT: process.env.NESTBOX_TEST_FILE_TIMEOUT ?? '3600',
     NESTBOX_TEST_PATIENCE: process.env.NESTBOX_TEST_PATIENCE ?? (emulated() ? '15' : '2'),
   });
-  process.stdout.write(r.out.replace(/^\d+ passed, \d+ failed.*\n?$/m, ''));
   const m = /^(\d+) passed, (\d+) failed/m.exec(r.out);
   if (m) {
     passed += Number(m[1]);
