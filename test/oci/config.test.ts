@@ -17,6 +17,7 @@ import { SYSCALLS } from '../../src/kernel/syscall-table.js';
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_PRIVATE, MS_SHARED } from '../../src/kernel/constants.js';
 import { runConfig } from '../../src/runtime/run-config.js';
 import { mountSteps } from '../../src/runtime/container-fs.js';
+import { limitsWithin } from '../../src/kernel/rlimit.js';
 import { seccompProfile } from '../../src/runtime/seccomp-profile.js';
 import { buildSpec } from '../../src/runtime/spec.js';
 import { DOCKER_DEFAULT_CAPS } from '../../src/kernel/constants.js';
@@ -192,6 +193,19 @@ test('a cgroup mount without a cgroup namespace: the container\'s own directory 
   const mountAt = steps.findIndex((s) => s.target === '/r/sys/fs/cgroup/memory' && s.fstype === 'cgroup');
   assert.ok(mountAt >= 0 && mountAt < steps.indexOf(binds[0]), 'the tree is mounted before its own directory is bound over it');
   assert.not.ok(mountSteps('/r', m, layout).some((s) => s.call === 'mount' && ((s as { flags: number }).flags & MS_BIND)), 'in a cgroup namespace of its own: nothing bound');
+});
+
+
+test('rlimits above this process\'s own hard limit are lowered to it, with a warning; those within it are kept', () => {
+  // /proc/self/limits: "Max open files            1024                 20000                files"
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))!;
+  const hard = line.split(/\s{2,}/)[2];
+  if (hard === 'unlimited') return;
+  const said: string[] = [];
+  const out = limitsWithin([{ name: 'nofile', soft: 1048576 * 4, hard: 1048576 * 4 }, { name: 'nofile', soft: 1, hard: 2 }], (l, to) => said.push(`${l.name} ${to}`));
+  if (Number(hard) >= 1048576 * 4) return;
+  assert.equal(out, [{ name: 'nofile', soft: Number(hard), hard: Number(hard) }, { name: 'nofile', soft: 1, hard: 2 }]);
+  assert.equal(said, [`nofile ${hard}`]);
 });
 
 test.run();
