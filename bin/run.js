@@ -35,6 +35,15 @@ if (command === 'internal') {
   process.exit();
 }
 
+// `nestbox oci ...`, nestbox as an OCI runtime (bin/nestbox-oci is the same), never goes through
+// oclif: podman calls it several times for every container.
+if (command === 'oci') {
+  const oci = await import('../dist/src/bundle/oci.js');
+  const code = await oci.ociMain(rest);
+  await oci.threadsSettled();
+  process.exit(code);
+}
+
 // `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container itself
 // (their --help still goes through oclif).
 if (command === 'run' || command === 'create') {

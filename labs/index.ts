@@ -31,6 +31,7 @@ const LAB_LOADERS: Record<string, () => Promise<{ default: Lab }>> = {
   netmodes: () => import('./netmodes.js'),
   run: () => import('./run.js'),
   hardening: () => import('./hardening.js'),
+  oci: () => import('./oci.js'),
   lifecycle: () => import('./lifecycle.js'),
 };
 

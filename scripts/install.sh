@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs nestbox on a Linux VM (run as root, from the repository): the few Debian/Ubuntu packages
-# the labs use, the npm dependencies, the build, and a `nestbox` command in /usr/local/bin; then
+# the labs use, the npm dependencies, the build, and the `nestbox` and `nestbox-oci` (the OCI runtime,
+# for podman --runtime) commands in /usr/local/bin; then
 # checks the machine with `nestbox doctor`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,7 @@ if [ "$major" -lt 18 ]; then echo "install.sh: nestbox needs Node.js 18 or later
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
 ln -sf "$PWD/bin/run.js" /usr/local/bin/nestbox
+ln -sf "$PWD/bin/nestbox-oci" /usr/local/bin/nestbox-oci
 echo "nestbox installed: $(command -v nestbox)"
 echo
 # What this machine can do; a failed check is reported, not fatal to the install.

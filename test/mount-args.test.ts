@@ -1,6 +1,6 @@
-// -v, --mount, --tmpfs and --shm-size as `run` reads them (src/runtime/mount-spec.ts), the steps a
-// container's mounts become (src/runtime/mounts.ts volumeSteps), inspect's view of them, and how
-// `cp` splits its arguments: all on plain data, without root.
+// -v, --mount, --tmpfs and --shm-size as `run` reads them (src/runtime/mount-spec.ts), the OCI
+// mounts they become (run-config.ts) and the steps those become (container-fs.ts), inspect's view
+// of them, and how `cp` splits its arguments: all on plain data, without root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,12 @@ import { tempDir } from './helpers.js';
 import {
   parseVolumeFlag, parseMountFlag, parseTmpfsFlag, parseBytes, mergeTmpfsOptions, normalizeMounts, dockerMounts, mountsHostConfig, VOLUME_NAME, volumeData, MountSpec,
 } from '../src/runtime/mount-spec.js';
-import { volumeSteps, tmpfsMountOptions, rootfsSteps } from '../src/runtime/mounts.js';
-import { buildSpec, ContainerSpec } from '../src/runtime/spec.js';
+import { runConfig, tmpfsOptions } from '../src/runtime/run-config.js';
+import { mountSteps } from '../src/runtime/container-fs.js';
+import { parseMountOptions, COPY_UP } from '../src/oci/mount-options.js';
+import type { ThreadStep } from '../src/kernel/spawn.js';
+import type { CgroupLayout } from '../src/kernel/cgroup-layout.js';
+import { buildSpec } from '../src/runtime/spec.js';
 import { parseRunArgs } from '../src/cli/run-options.js';
 import { splitCpArg } from '../src/runtime/cp.js';
 import { humanSize } from '../src/runtime/volumes.js';
@@ -80,14 +84,15 @@ test('--tmpfs: Docker\'s defaults rw,noexec,nosuid,nodev, the user\'s options af
   assert.equal(mergeTmpfsOptions([]), ['noexec', 'nosuid', 'nodev']);
   assert.equal(mergeTmpfsOptions(['size=64m', 'exec', 'size=1m']), ['nosuid', 'nodev', 'exec', 'size=1m']);
   assert.ok(parseTmpfsFlag('/ro:ro').readOnly);
-  const plain = tmpfsMountOptions([], true);
+  const tmpfs = (given: string[], privileged = false) => parseMountOptions(tmpfsOptions(given, privileged));
+  const plain = tmpfs([]);
   assert.is(plain.flags, MS_NOEXEC | MS_NOSUID | MS_NODEV);
   assert.is(plain.data, '');
-  const given = tmpfsMountOptions(['size=64m', 'mode=1770', 'exec', 'ro'], true);
+  const given = tmpfs(['size=64m', 'mode=1770', 'exec', 'ro']);
   assert.is(given.flags, MS_NOSUID | MS_NODEV | MS_RDONLY, 'exec lifts noexec; ro adds MS_RDONLY');
   assert.is(given.data, 'size=64m,mode=1770');
-  assert.is(tmpfsMountOptions(['dev'], false).flags & MS_NODEV, 0, '--privileged: dev is honoured');
-  assert.ok(tmpfsMountOptions(['dev'], true).flags & MS_NODEV, 'otherwise every writable filesystem stays nodev');
+  assert.is(tmpfs(['dev'], true).flags & MS_NODEV, 0, '--privileged: dev is honoured');
+  assert.ok(tmpfs(['dev']).flags & MS_NODEV, 'otherwise every writable filesystem stays nodev');
   refused(() => parseTmpfsFlag('/t:size=lots'), /invalid tmpfs option "size=lots"/);
   refused(() => parseTmpfsFlag('/t:bogus'), /invalid tmpfs option "bogus"/);
   refused(() => parseTmpfsFlag('t'), /mount path must be absolute/);
@@ -110,7 +115,7 @@ test('run\'s flags: --mount, --tmpfs, --shm-size reach the spec; one mount point
   refused(() => buildSpec('default', [], { volume: ['data:/d'], tmpfs: ['/d'] }), /Duplicate mount point: \/d/);
 });
 
-test('the steps: parents before children, copy-up only for an empty volume without nocopy, tmpfs resolved in the root', () => {
+test('the mounts: parents before children, copy-up only for an empty volume without nocopy, tmpfs resolved in the root', () => {
   mkdirSync(volumeData('full'), { recursive: true });
   writeFileSync(join(volumeData('full'), 'x'), '');
   mkdirSync(volumeData('empty'), { recursive: true });
@@ -121,21 +126,29 @@ test('the steps: parents before children, copy-up only for an empty volume witho
     { type: 'volume', source: 'empty', target: '/n', readOnly: false, noCopy: true },
     { type: 'bind', source: host, target: '/h', readOnly: false },
   ];
-  const steps = volumeSteps({ volumes } as ContainerSpec, '/R', true);
-  const shown = steps.map((s) => s.call === 'bindInRoot' ? `bind ${s.source} ${s.path}` : s.call === 'copyUp' ? `copy ${s.path} ${s.dest}` : s.call === 'mountInRoot' ? `${s.fstype} ${s.path} ${s.data}` : s.call);
+  const etc = { hostname: host, hosts: host, resolvConf: host };
+  const config = runConfig({ spec: { ...buildSpec('default', [], { net: 'none', 'shm-size': '3m' }), volumes }, rootfs: '/R', etc, emptyVolumes: new Set([volumeData('empty')]) });
+  const layout: CgroupLayout = { mode: 'v2', v2Root: '/sys/fs/cgroup', v2Controllers: [], v1Mounts: [], usable: {} };
+  const steps = config.mounts!.filter((m) => !['/proc', '/sys', '/sys/fs/cgroup'].includes(m.destination) && !m.destination.startsWith('/dev') && !m.destination.startsWith('/etc'))
+    .flatMap((m) => mountSteps('/R', m, layout));
+  const shown = steps.map((s: ThreadStep) => s.call === 'bindInRoot' ? `bind ${s.source} ${s.path}` : s.call === 'copyUp' ? `copy ${s.path} ${s.dest}` : s.call === 'mountInRoot' ? `${s.fstype} ${s.path} ${s.data}` : s.call);
   assert.equal(shown, [
     'tmpfs /t size=1m',
     `bind ${volumeData('full')} /a`, // not empty: no copy-up
+    'propagateInRoot',
     `bind ${volumeData('empty')} /n`, // nocopy
+    'propagateInRoot',
     `bind ${host} /h`,
+    'propagateInRoot',
     `copy /a/b ${volumeData('empty')}`,
     `bind ${volumeData('empty')} /a/b`,
+    'propagateInRoot',
   ]);
-  const full = steps.find((s) => s.call === 'bindInRoot' && s.path === '/a') as Extract<typeof steps[0], { call: 'bindInRoot' }>;
+  assert.ok(config.mounts!.find((m) => m.destination === '/a/b')!.options!.includes(COPY_UP));
+  const full = steps.find((s: ThreadStep) => s.call === 'bindInRoot' && s.path === '/a') as Extract<ThreadStep, { call: 'bindInRoot' }>;
   assert.is(full.remount, MS_RDONLY | MS_NODEV);
-  const shm = rootfsSteps({ ...buildSpec('default', [], { net: 'none', 'shm-size': '3m' }), volumes: [] }, { lower: ['/l'], upper: '/u', work: '/w', target: '/R' }, { hostname: host, hosts: host, resolvConf: host })
-    .find((s) => s.call === 'mount' && s.source === 'shm') as { data: string };
-  assert.match(shm.data, /size=3072k/, '--shm-size sizes /dev/shm');
+  const shm = config.mounts!.find((m) => m.destination === '/dev/shm')!;
+  assert.ok(shm.options!.includes('size=3072k'), '--shm-size sizes /dev/shm');
 });
 
 test('inspect: Docker\'s Mounts, Binds, Tmpfs and ShmSize; a config saved before mounts had a type reads as binds', () => {

@@ -21,7 +21,7 @@ export async function runMain(argv: string[], mode: 'run' | 'create' = 'run'): P
   // does not change what an existing container stands on.
   if (image) Object.assign(spec, { imageId: image.id, layers: image.layers });
   if (mode === 'create') {
-    (await import('../runtime/create.js')).registerContainer(spec);
+    (await import('../runtime/run-create.js')).registerContainer(spec);
     console.log(spec.id);
     return true;
   }

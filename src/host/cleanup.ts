@@ -72,7 +72,8 @@ async function undo(e: LedgerEntry): Promise<string | undefined> {
       const live = e.dirs.filter((d) => existsSync(d));
       if (!live.length) return undefined;
       for (let i = 0; i < 300; i++) {
-        const pids = live.flatMap((d) => readPids(d));
+        // Never this process: it may be inside for a moment, making the container's first process there.
+        const pids = live.flatMap((d) => readPids(d)).filter((p) => p !== process.pid);
         if (!pids.length) break;
         for (const d of live) thawV1(d);
         for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }

@@ -17,6 +17,8 @@ export interface DeviceRule {
   major?: number;
   minor?: number;
   access: string; // some of r, w, m
+  /** A denial (OCI's `allow: false`); rules are allows otherwise. */
+  deny?: boolean;
 }
 
 /** In v1's syntax, for showing: "c 1:3 rwm". */
@@ -44,12 +46,14 @@ const RSH_K = 0x77; // dst >>= imm
 const MOV_X = 0xbf; // dst = src
 const MOV_K = 0xb7; // dst = imm
 const JNE_K = 0x55; // if dst != imm: skip `off` instructions
+const JEQ_K = 0x15; // if dst == imm: skip `off` instructions
 const EXIT = 0x95; // return r0
 
 type Insn = [code: number, dst: number, src: number, off: number, imm: number];
 
 /**
- * The program: 1 (allow) when the access matches a rule, else 0 (EPERM). Registers: r1 the context,
+ * The program: the first rule that matches answers, 1 (allow) or, for a denial, 0 (EPERM); no rule
+ * matching is 0 too. Registers: r1 the context,
  * r2 the type, r3 the access asked for, r4 major, r5 minor; r1 is reused as scratch once read.
  */
 export function assembleDeviceProgram(rules: DeviceRule[]): Buffer {
@@ -63,15 +67,18 @@ export function assembleDeviceProgram(rules: DeviceRule[]): Buffer {
     const tests: Insn[] = [];
     if (rule.type !== 'a') tests.push([JNE_K, 2, 0, 0, DEV_TYPE[rule.type]]);
     const allowed = [...rule.access].reduce((m, a) => m | ACCESS[a as keyof typeof ACCESS], 0);
-    if (allowed !== 7) {
+    if (rule.deny) {
+      // A denial matches when any access asked for is denied: r1 = r3 & denied, 0 → next rule.
+      tests.push([MOV_X, 1, 3, 0, 0], [AND_K, 1, 0, 0, allowed], [JEQ_K, 1, 0, 0, 0]);
+    } else if (allowed !== 7) {
       // Access asked for beyond the rule's: r1 = r3 & ~allowed, not 0 → next rule.
       tests.push([MOV_X, 1, 3, 0, 0], [AND_K, 1, 0, 0, ~allowed & 0xffff], [JNE_K, 1, 0, 0, 0]);
     }
     if (rule.major !== undefined) tests.push([JNE_K, 4, 0, 0, rule.major]);
     if (rule.minor !== undefined) tests.push([JNE_K, 5, 0, 0, rule.minor]);
     // Each failed test jumps past what is left of this rule: its remaining tests, r0 = 1, exit.
-    tests.forEach((t, i) => { if (t[0] === JNE_K) t[3] = tests.length - i - 1 + 2; });
-    p.push(...tests, [MOV_K, 0, 0, 0, 1], [EXIT, 0, 0, 0, 0]);
+    tests.forEach((t, i) => { if (t[0] === JNE_K || t[0] === JEQ_K) t[3] = tests.length - i - 1 + 2; });
+    p.push(...tests, [MOV_K, 0, 0, 0, rule.deny ? 0 : 1], [EXIT, 0, 0, 0, 0]);
   }
   p.push([MOV_K, 0, 0, 0, 0], [EXIT, 0, 0, 0, 0]);
   const out = Buffer.alloc(p.length * 8);

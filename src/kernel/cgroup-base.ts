@@ -47,6 +47,16 @@ export const FILE_NAMES = {
   ioReadBps: { v2: 'io.max', v1: 'blkio.throttle.read_bps_device' },
   devicesDeny: { v2: 'a BPF_CGROUP_DEVICE program, no file', v1: 'devices.deny' },
   devicesAllow: { v2: 'a BPF_CGROUP_DEVICE program, no file', v1: 'devices.allow' },
+  memorySwappiness: { v2: '(none: the system-wide vm.swappiness)', v1: 'memory.swappiness' },
+  oomKillDisable: { v2: '(none)', v1: 'memory.oom_control' },
+  kernelMemory: { v2: '(none: kernel memory is counted in memory.max)', v1: 'memory.kmem.limit_in_bytes' },
+  kernelTcpMemory: { v2: '(none: counted in memory.max)', v1: 'memory.kmem.tcp.limit_in_bytes' },
+  cpuRealtime: { v2: '(none: real-time groups are v1 only)', v1: 'cpu.rt_runtime_us + cpu.rt_period_us' },
+  ioWeight: { v2: 'io.weight', v1: 'blkio.weight' },
+  ioThrottle: { v2: 'io.max', v1: 'blkio.throttle.*_device' },
+  hugetlbLimit: { v2: 'hugetlb.SIZE.max', v1: 'hugetlb.SIZE.limit_in_bytes' },
+  netClassid: { v2: '(none: match the cgroup in iptables or BPF instead)', v1: 'net_cls.classid' },
+  netPriorities: { v2: '(none)', v1: 'net_prio.ifpriomap' },
 } as const;
 export type Knob = keyof typeof FILE_NAMES;
 
@@ -62,6 +72,8 @@ export function checkName(name: string): void {
 
 export abstract class Cgroup {
   readonly writes: CgroupWrite[] = [];
+  /** The directories made for it (createAt); the others existed before it and are someone else's. */
+  readonly made: string[] = [];
 
   constructor(
     readonly name: string,
@@ -97,6 +109,50 @@ export abstract class Cgroup {
   abstract ioReadBpsLine(majMin: string, bps: number | 'max'): string;
   /** Only the devices these rules allow may be opened or created in this cgroup. */
   abstract allowOnlyDevices(rules: DeviceRule[]): void;
+  /**
+   * Device rules as an OCI config lists them: allows and denials (`deny`), in order, each one
+   * changing what the ones before it said, as v1's devices.allow and devices.deny do.
+   */
+  abstract applyDeviceRules(rules: DeviceRule[]): void;
+  /** The memory usage the kernel reclaims down to first under pressure (v1 soft limit, v2 memory.low). */
+  setMemoryReservation(bytes: number | 'max'): void {
+    this.write('memory', this.version === 2 ? 'memory.low' : 'memory.soft_limit_in_bytes', bytes === 'max' ? (this.version === 2 ? 'max' : '-1') : String(bytes), 'memoryLow');
+  }
+  /**
+   * The knobs only v1 has; on v2 each answers false and writes nothing: how eagerly this group's
+   * memory is swapped (0-100), the OOM killer turned off for it, limits of kernel and TCP buffer
+   * memory (v2 counts both in memory.max), real-time CPU time, a network class id and priorities.
+   */
+  setMemorySwappiness(value: number): boolean { return this.v1Only('memory', 'memory.swappiness', String(value), 'memorySwappiness'); }
+  setOomKillDisable(disabled: boolean): boolean { return this.v1Only('memory', 'memory.oom_control', disabled ? '1' : '0', 'oomKillDisable'); }
+  setKernelMemory(bytes: number): boolean { return this.v1Only('memory', 'memory.kmem.limit_in_bytes', String(bytes), 'kernelMemory'); }
+  setKernelTcpMemory(bytes: number): boolean { return this.v1Only('memory', 'memory.kmem.tcp.limit_in_bytes', String(bytes), 'kernelTcpMemory'); }
+  setCpuRealtime(runtimeUs?: number, periodUs?: number): boolean {
+    if (this.version === 2) return false;
+    if (periodUs !== undefined) this.write('cpu', 'cpu.rt_period_us', String(periodUs), 'cpuRealtime');
+    if (runtimeUs !== undefined) this.write('cpu', 'cpu.rt_runtime_us', String(runtimeUs), 'cpuRealtime');
+    return true;
+  }
+  setNetClassid(classid: number): boolean { return this.v1Only('net_cls', 'net_cls.classid', String(classid), 'netClassid'); }
+  setNetPriority(iface: string, priority: number): boolean { return this.v1Only('net_prio', 'net_prio.ifpriomap', `${iface} ${priority}`, 'netPriorities'); }
+  /** Proportional I/O weight, overall or for one device (MAJ:MIN); v1 10-1000, v2 1-10000. */
+  abstract setIoWeight(weight: number, majMin?: string): void;
+  /** Throttle one device: bytes or operations per second, read or write. */
+  abstract setIoThrottle(majMin: string, kind: 'rbps' | 'wbps' | 'riops' | 'wiops', value: number): void;
+  /** hugetlb: at most `bytes` of huge pages of `size` (2MB, 1GB: the kernel's own names). */
+  setHugetlbLimit(size: string, bytes: number): void {
+    this.write('hugetlb', this.version === 2 ? `hugetlb.${size}.max` : `hugetlb.${size}.limit_in_bytes`, String(bytes), 'hugetlbLimit');
+  }
+  /** Any file of the group's directory, as OCI's linux.resources.unified writes them (v2). */
+  setFile(file: string, value: string): void {
+    this.write('', file, value, '');
+  }
+
+  private v1Only(controller: string, file: string, value: string, knob: Knob): boolean {
+    if (this.version === 2) return false;
+    this.write(controller, file, value, knob);
+    return true;
+  }
   abstract freeze(): void;
   abstract thaw(): void;
 

@@ -12,21 +12,38 @@ export class CgroupV1 extends Cgroup {
   readonly version = 1 as const;
 
   static create(name: string, controllers: Controller[], layout: CgroupLayout): CgroupV1 {
+    return CgroupV1.createAt(() => join(CGROUP_PARENT, name), controllers, layout, name);
+  }
+
+  /**
+   * A cgroup at `path(mount)` below each controller's mount (the path may differ between trees: an
+   * OCI cgroupsPath relative to the runtime's own cgroup). Missing directories on the way are made;
+   * a leaf that exists already is joined, and left in place at the end (`made` lists the leaves
+   * this call made).
+   */
+  static createAt(path: (mount: string) => string, controllers: Controller[], layout: CgroupLayout, name = path(layout.usable[controllers[0]]!.path)): CgroupV1 {
     const dirs = new Map<string, string>();
     const made: string[] = [];
+    const leaves: string[] = [];
     try {
       for (const c of controllers) {
         const mount = layout.usable[c]!.path;
-        if ([...dirs.values()].some((d) => d.startsWith(mount + '/'))) {
-          dirs.set(c, join(mount, CGROUP_PARENT, name)); // co-mounted (cpu,cpuacct): the same directory
+        const dir = join(mount, path(mount));
+        if ([...dirs.values()].includes(dir)) {
+          dirs.set(c, dir); // co-mounted (cpu,cpuacct): the same directory
           continue;
         }
-        const parent = join(mount, CGROUP_PARENT);
-        if (!existsSync(parent)) mkdirSync(parent);
-        const dir = join(parent, name);
-        mkdirSync(dir);
-        made.push(dir);
-        if (c === 'cpuset') inheritCpuset(parent, dir);
+        let parent = mount;
+        for (const part of path(mount).split('/').filter(Boolean)) {
+          const next = join(parent, part);
+          if (!existsSync(next)) {
+            mkdirSync(next);
+            made.push(next);
+            if (next === dir) leaves.push(dir);
+          }
+          if (c === 'cpuset') inheritCpuset(parent, next);
+          parent = next;
+        }
         dirs.set(c, dir);
       }
     } catch (err) {
@@ -34,7 +51,9 @@ export class CgroupV1 extends Cgroup {
       throw err;
     }
     dirs.set('', dirs.get(controllers[0])!);
-    return new CgroupV1(name, layout, dirs);
+    const cg = new CgroupV1(name, layout, dirs);
+    cg.made.push(...leaves);
+    return cg;
   }
 
   static open(name: string, controllers: Controller[], layout: CgroupLayout): CgroupV1 {
@@ -110,6 +129,26 @@ export class CgroupV1 extends Cgroup {
   allowOnlyDevices(rules: DeviceRule[]): void {
     this.write('devices', 'devices.deny', 'a', 'devicesDeny');
     for (const r of rules) this.write('devices', 'devices.allow', formatDeviceRule(r), 'devicesAllow');
+  }
+
+  /** Written in order into devices.allow or devices.deny: the kernel itself keeps the list. */
+  applyDeviceRules(rules: DeviceRule[]): void {
+    for (const r of rules) {
+      const file = r.deny ? 'devices.deny' : 'devices.allow';
+      this.write('devices', file, formatDeviceRule(r), r.deny ? 'devicesDeny' : 'devicesAllow');
+    }
+  }
+
+  /** blkio.weight, or blkio.bfq.weight where only the BFQ scheduler's file exists (newer kernels). */
+  setIoWeight(weight: number, majMin?: string): void {
+    const plain = existsSync(join(this.dir('blkio'), 'blkio.weight'));
+    const file = `blkio.${plain ? '' : 'bfq.'}weight${majMin ? '_device' : ''}`;
+    this.write('blkio', file, majMin ? `${majMin} ${weight}` : String(weight), 'ioWeight');
+  }
+
+  setIoThrottle(majMin: string, kind: 'rbps' | 'wbps' | 'riops' | 'wiops', value: number): void {
+    const file = { rbps: 'read_bps', wbps: 'write_bps', riops: 'read_iops', wiops: 'write_iops' }[kind];
+    this.write('blkio', `blkio.throttle.${file}_device`, `${majMin} ${value}`, 'ioThrottle');
   }
 
   freeze(): void {
@@ -212,7 +251,7 @@ export class CgroupV1 extends Cgroup {
 function inheritCpuset(parent: string, dir: string): void {
   for (const f of ['cpuset.cpus', 'cpuset.mems']) {
     const mine = join(parent, f);
-    if (!readFileSync(mine, 'utf8').trim()) writeFileSync(mine, readFileSync(join(parent, '..', f), 'utf8').trim());
+    if (!readFileSync(mine, 'utf8').trim() && existsSync(join(parent, '..', f))) writeFileSync(mine, readFileSync(join(parent, '..', f), 'utf8').trim());
     if (!readFileSync(join(dir, f), 'utf8').trim()) writeFileSync(join(dir, f), readFileSync(mine, 'utf8').trim());
   }
 }

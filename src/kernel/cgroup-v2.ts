@@ -25,6 +25,33 @@ export class CgroupV2 extends Cgroup {
     return new CgroupV2(name, layout, dirsFor(dir, controllers));
   }
 
+  /**
+   * A cgroup at `path` below the root of the tree, its missing parents made and each given the
+   * controllers for its children on the way down. A leaf that exists already is joined (and left in
+   * place at the end: `made` lists it only when this call made it).
+   */
+  static createAt(path: string, controllers: Controller[], layout: CgroupLayout): CgroupV2 {
+    const enable = controllers.filter((c) => !IMPLICIT.has(c));
+    let dir = layout.v2Root!;
+    const made: string[] = [];
+    try {
+      for (const part of path.split('/').filter(Boolean)) {
+        enableControllers(dir, enable);
+        dir = join(dir, part);
+        if (!existsSync(dir)) {
+          mkdirSync(dir);
+          made.push(dir);
+        }
+      }
+    } catch (err) {
+      removeMade(made);
+      throw err;
+    }
+    const cg = new CgroupV2(path, layout, dirsFor(dir, controllers));
+    if (made.includes(dir)) cg.made.push(dir);
+    return cg;
+  }
+
   static open(name: string, controllers: Controller[], layout: CgroupLayout): CgroupV2 {
     return new CgroupV2(name, layout, dirsFor(join(layout.v2Root!, CGROUP_PARENT, name), controllers));
   }
@@ -77,6 +104,26 @@ export class CgroupV2 extends Cgroup {
   allowOnlyDevices(rules: DeviceRule[]): void {
     const insns = attachDeviceProgram(this.dir(), rules);
     this.writes.push({ path: this.dir(), file: `(a BPF_CGROUP_DEVICE program of ${insns} instructions)`, value: rules.map(formatDeviceRule).join(', '), otherVersion: 'devices.deny + devices.allow' });
+  }
+
+  /**
+   * One program for the whole list: the rules are tested last first, and the first that matches
+   * decides, which gives each rule the last word over the ones before it, as v1's files do.
+   */
+  applyDeviceRules(rules: DeviceRule[]): void {
+    const insns = attachDeviceProgram(this.dir(), [...rules].reverse());
+    this.writes.push({ path: this.dir(), file: `(a BPF_CGROUP_DEVICE program of ${insns} instructions)`, value: rules.map((r) => `${r.deny ? 'deny' : 'allow'} ${formatDeviceRule(r)}`).join(', '), otherVersion: 'devices.deny + devices.allow' });
+  }
+
+  /** io.weight (1-10000), converted from v1's 10-1000 as runc does; io.bfq.weight where the BFQ scheduler is used. */
+  setIoWeight(weight: number, majMin?: string): void {
+    const v2 = 1 + Math.floor(((weight - 10) * 9999) / 990);
+    const file = existsSync(join(this.dir('io'), 'io.weight')) ? 'io.weight' : 'io.bfq.weight';
+    this.write('io', file, majMin ? `${majMin} ${v2}` : `default ${v2}`, 'ioWeight');
+  }
+
+  setIoThrottle(majMin: string, kind: 'rbps' | 'wbps' | 'riops' | 'wiops', value: number): void {
+    this.write('io', 'io.max', `${majMin} ${kind}=${value}`, 'ioThrottle');
   }
 
   freeze(): void {

@@ -22,6 +22,36 @@ export function createCgroup(name: string, controllers: Controller[], layout = d
   return versionFor(controllers, layout) === 2 ? CgroupV2.create(name, controllers, layout) : CgroupV1.create(name, controllers, layout);
 }
 
+/**
+ * A cgroup anywhere in the trees, as an OCI config's cgroupsPath places it: `path` below each
+ * tree's root, or a function giving it per v1 mount (a relative cgroupsPath lies below the
+ * runtime's own cgroup, which may differ from tree to tree). Parents are made as needed.
+ */
+export function createCgroupAt(path: string | ((mount: string) => string), controllers: Controller[], layout = detectCgroupLayout()): Cgroup {
+  const at = typeof path === 'string' ? () => path : path;
+  for (const part of at(layout.v2Root ?? '').split('/').filter(Boolean)) checkName(part);
+  return versionFor(controllers, layout) === 2 ? CgroupV2.createAt(at(layout.v2Root!), controllers, layout) : CgroupV1.createAt(at, controllers, layout);
+}
+
+/**
+ * Open a cgroup from its directories (one per v1 tree, or the one on v2), as a runtime recorded
+ * them: each directory's tree tells its controllers.
+ */
+export function openCgroupDirs(dirs: string[], layout = detectCgroupLayout()): Cgroup {
+  if (layout.v2Root && dirs.length === 1 && (layout.mode === 'v2' || !layout.v1Mounts.some((m) => dirs[0].startsWith(m.path + '/')))) {
+    const map = new Map<string, string>([['', dirs[0]]]);
+    for (const c of [...layout.v2Controllers, 'freezer', 'devices']) map.set(c, dirs[0]);
+    return new CgroupV2(dirs[0], layout, map);
+  }
+  const map = new Map<string, string>();
+  for (const dir of dirs) {
+    const mount = layout.v1Mounts.find((m) => dir.startsWith(m.path + '/'));
+    for (const c of mount?.controllers ?? []) map.set(c, dir);
+  }
+  map.set('', dirs[0]);
+  return new CgroupV1(dirs[0], layout, map);
+}
+
 /** Open an existing nestbox/NAME (for `cleanup`, `stats`, `exec`). */
 export function openCgroup(name: string, controllers: Controller[], layout = detectCgroupLayout()): Cgroup {
   return versionFor(controllers, layout) === 2 ? CgroupV2.open(name, controllers, layout) : CgroupV1.open(name, controllers, layout);

@@ -111,3 +111,13 @@ export const SIGNALS: Record<string, number> = {
   SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23, SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26,
   SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
 };
+
+/** The rest of mount(2)'s flags, for the options an OCI config may give a mount. */
+export const MS_SYNCHRONOUS = 0x10;
+export const MS_MANDLOCK = 0x40;
+export const MS_DIRSYNC = 0x80;
+export const MS_SILENT = 0x8000;
+export const MS_UNBINDABLE = 0x20000;
+export const MS_RELATIME = 0x200000;
+export const MS_I_VERSION = 0x800000;
+export const MS_LAZYTIME = 0x2000000;

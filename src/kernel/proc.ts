@@ -1,6 +1,6 @@
-// Readers of kernel state under /proc. No libc here: the kernel already publishes all of it as text,
-// and reading it back is how every lab verifies what it did.
-import { readFileSync, readlinkSync, readdirSync } from 'node:fs';
+// Readers of kernel state under /proc (and the one knob written there, oom_score_adj). No libc here:
+// the kernel already publishes all of it as text, and reading it back is how every lab verifies what it did.
+import { readFileSync, readlinkSync, readdirSync, writeFileSync } from 'node:fs';
 import { NAMESPACE_TYPES, NamespaceType, capabilityNames } from './constants.js';
 
 export type Pid = number | 'self';
@@ -239,4 +239,18 @@ export function parseProcNetDev(text: string): DevCounters[] {
  */
 export function netDev(pid: Pid): DevCounters[] {
   return parseProcNetDev(readFileSync(`/proc/${pid}/net/dev`, 'utf8'));
+}
+
+/**
+ * The OOM killer's bias for a process (-1000 never, 1000 first), as /proc/PID/oom_score_adj takes
+ * it. Kept across execve and inherited by children, so it is set on a held process from outside.
+ */
+export function setOomScoreAdj(pid: number, value: number): void {
+  writeFileSync(`/proc/${pid}/oom_score_adj`, String(value));
+}
+
+/** Whether this process holds a capability in its effective set (CapEff of /proc/self/status). */
+export function holdsCapability(bit: number): boolean {
+  const m = /^CapEff:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'));
+  return !!m && ((BigInt('0x' + m[1]) >> BigInt(bit)) & 1n) === 1n;
 }

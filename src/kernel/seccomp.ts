@@ -9,6 +9,7 @@
 // started under a filter that makes its own checks fail in ways it never expected.
 import { libc, libcFunc } from './libc.js';
 import { KernelError } from './errors.js';
+import { SYSCALLS } from './syscall-table.js';
 
 /** System call numbers of the two ABIs nestbox runs on (from the kernel's uapi headers). */
 const TABLES = {
@@ -171,3 +172,188 @@ export function installFilter(program: Uint8Array): void {
   }
 }
 let sockFprog: unknown;
+
+// ---------------------------------------------------------------------------------------------
+// Programs from rules, as an OCI seccomp profile states them (linux.seccomp in config.json, and
+// Docker's and podman's profiles): a default answer, a list of architectures, and rules that name
+// calls, with conditions on their arguments. libseccomp, which runc uses, compiles the same
+// profile into the same kind of program; nestbox does it here, in the open.
+
+/** What the filter answers: the SECCOMP_RET_* values (linux/seccomp.h), with their 16 bits of data. */
+export const SECCOMP_RET = {
+  killProcess: 0x80000000,
+  killThread: 0x00000000,
+  trap: 0x00030000,
+  errno: 0x00050000,
+  trace: 0x7ff00000,
+  log: 0x7ffc0000,
+  allow: 0x7fff0000,
+} as const;
+
+/** One condition on an argument, compared as 64 bits (only the low 32 on a 32-bit ABI). */
+export interface ArgumentCondition {
+  index: number;
+  op: 'EQ' | 'NE' | 'LT' | 'LE' | 'GT' | 'GE' | 'MASKED_EQ';
+  value: bigint;
+  /** MASKED_EQ: (argument & value) == valueTwo. */
+  valueTwo: bigint;
+}
+
+/** A call and the answer when every condition holds. */
+export interface SeccompRule { call: string; action: number; conditions: ArgumentCondition[] }
+
+export type SeccompArch = 'x64' | 'x86' | 'x32' | 'arm64';
+
+export interface SeccompProgramSpec {
+  defaultAction: number;
+  /** The ABIs the rules apply to; a call through any other is answered `badArchAction`. */
+  arches: SeccompArch[];
+  badArchAction: number;
+  rules: SeccompRule[];
+  /**
+   * Calls newer than every call the rules name answer ENOSYS instead of the default, as runc
+   * arranges: a profile written before clone3 or close_range existed would otherwise answer EPERM,
+   * and the C library falls back to the older call only on ENOSYS ("not implemented").
+   */
+  newerAreEnosys?: boolean;
+}
+
+/** AUDIT_ARCH_* values (linux/audit.h): what seccomp_data.arch holds for each ABI. */
+const AUDIT_ARCH: Record<Exclude<SeccompArch, 'x32'>, number> = { x64: 0xc000003e, x86: 0x40000003, arm64: 0xc00000b7 };
+
+/** The number of a call on an ABI, from the full tables (x32 shares x86_64's numbers, marked by X32_BIT). */
+function numberOn(arch: SeccompArch, call: string): number | undefined {
+  if (arch === 'x32') {
+    const n = SYSCALLS.x64[call];
+    return n === undefined ? undefined : n | X32_BIT;
+  }
+  return SYSCALLS[arch][call] ?? (arch === 'x64' || arch === 'arm64' ? syscallNumber(call, arch) : undefined);
+}
+
+type Op = { code: number; k: number; jt?: string | number; jf?: string | number } | { label: string };
+const JA = 0x05;
+const JGT_K = 0x25;
+
+/**
+ * Assemble the program. Its shape: load the ABI and jump to that ABI's section (an unconditional
+ * jump, which may go far; a conditional one reaches 255 instructions at most); in a section, load
+ * the call number and test the rules in order, each followed at once by its answer, so no jump
+ * ever goes further than one rule; the default answer last. A rule with conditions loads the
+ * arguments it tests, so the call number is loaded again after it.
+ */
+export function assembleProgram(spec: SeccompProgramSpec): Buffer {
+  const p: Op[] = [{ code: LD_W_ABS, k: ARCH }];
+  const sections = new Map<number, SeccompArch[]>();
+  for (const arch of spec.arches) {
+    const audit = arch === 'x32' ? AUDIT_ARCH.x64 : AUDIT_ARCH[arch];
+    sections.set(audit, [...(sections.get(audit) ?? []), arch]);
+  }
+  for (const audit of sections.keys()) p.push({ code: JEQ_K, k: audit, jt: 0, jf: 1 }, { code: JA, k: 0, jt: `arch${audit}` });
+  p.push({ code: RET_K, k: spec.badArchAction });
+  let n = 0;
+  for (const [audit, arches] of sections) {
+    p.push({ label: `arch${audit}` }, { code: LD_W_ABS, k: NR });
+    if (audit === AUDIT_ARCH.x64) {
+      // x86_64 and x32 share an audit value; x32's numbers carry X32_BIT.
+      const native = arches.includes('x64'), x32 = arches.includes('x32');
+      if (!x32) p.push({ code: JGE_K, k: X32_BIT, jt: 0, jf: 1 }, { code: RET_K, k: spec.badArchAction });
+      if (!native) p.push({ code: JGE_K, k: X32_BIT, jt: 1, jf: 0 }, { code: RET_K, k: spec.badArchAction });
+    }
+    const wide = audit !== AUDIT_ARCH.x86;
+    // Rules with conditions first: a call refused outright and allowed for some arguments (or the
+    // reverse) is decided by the specific rule, as libseccomp does.
+    const ordered = [...spec.rules.filter((r) => r.conditions.length), ...spec.rules.filter((r) => !r.conditions.length)];
+    for (const arch of arches) {
+      for (const rule of ordered) {
+        const nr = numberOn(arch, rule.call);
+        if (nr === undefined) continue;
+        const next = `r${n++}`;
+        p.push({ code: JEQ_K, k: nr >>> 0, jt: 0, jf: next });
+        for (const c of rule.conditions) p.push(...condition(c, wide, next));
+        p.push({ code: RET_K, k: rule.action >>> 0 }, { label: next });
+        if (rule.conditions.length) p.push({ code: LD_W_ABS, k: NR });
+      }
+    }
+    if (spec.newerAreEnosys && spec.defaultAction !== SECCOMP_RET.allow) {
+      // x32's numbers (with X32_BIT) are above x86_64's: its test comes first, and a number
+      // below X32_BIT is then compared with the newest x86_64 call.
+      const newest = (arch: SeccompArch) => Math.max(...ordered.map((r) => numberOn(arch, r.call) ?? -1));
+      for (const arch of [...arches].sort((a) => (a === 'x32' ? -1 : 1))) {
+        const top = newest(arch);
+        if (top < 0) continue;
+        if (arch === 'x64' && arches.includes('x32')) p.push({ code: JGE_K, k: X32_BIT, jt: 2, jf: 0 });
+        p.push({ code: JGT_K, k: top >>> 0, jt: 0, jf: 1 }, { code: RET_K, k: RET_ERRNO | ENOSYS });
+      }
+    }
+    p.push({ code: RET_K, k: spec.defaultAction >>> 0 });
+  }
+  return encode(p);
+}
+
+let conditionCount = 0;
+
+/** Instructions that fall through when `c` holds and jump to `fail` when it does not. */
+function condition(c: ArgumentCondition, wide: boolean, fail: string): Op[] {
+  const lo = ARG0_LOW + 8 * c.index, hi = lo + 4;
+  const low = (v: bigint) => Number(v & 0xffffffffn), high = (v: bigint) => Number((v >> 32n) & 0xffffffffn);
+  const out: Op[] = [];
+  const pass = `${fail}c${c.index}${c.op}${out.length}${++conditionCount}`;
+  switch (c.op) {
+    case 'EQ':
+    case 'NE': {
+      // EQ holds when both halves match; NE when either differs.
+      const differ = c.op === 'EQ' ? fail : pass;
+      const same = c.op === 'EQ' ? pass : fail;
+      if (wide) out.push({ code: LD_W_ABS, k: hi }, { code: JEQ_K, k: high(c.value), jt: 0, jf: differ });
+      out.push({ code: LD_W_ABS, k: lo }, { code: JEQ_K, k: low(c.value), jt: same, jf: differ });
+      break;
+    }
+    case 'MASKED_EQ': {
+      // A &= mask, then compare with the datum: BPF_ALU|BPF_AND|BPF_K is 0x54.
+      if (wide) out.push({ code: LD_W_ABS, k: hi }, { code: 0x54, k: high(c.value) }, { code: JEQ_K, k: high(c.valueTwo), jt: 0, jf: fail });
+      out.push({ code: LD_W_ABS, k: lo }, { code: 0x54, k: low(c.value) }, { code: JEQ_K, k: low(c.valueTwo), jt: pass, jf: fail });
+      break;
+    }
+    default: {
+      // Unsigned order on 64 bits: the high halves decide unless equal, then the low halves.
+      const greater = c.op === 'GT' || c.op === 'GE';
+      const above = greater ? pass : fail, below = greater ? fail : pass;
+      if (wide) {
+        out.push({ code: LD_W_ABS, k: hi }, { code: JGT_K, k: high(c.value), jt: above, jf: 0 }, { code: JEQ_K, k: high(c.value), jt: 0, jf: below });
+      }
+      // Low halves: GT: lo > v; GE: lo >= v; LT: !(lo >= v); LE: !(lo > v).
+      const code = c.op === 'GT' || c.op === 'LE' ? JGT_K : JGE_K;
+      out.push({ code: LD_W_ABS, k: lo }, { code, k: low(c.value), jt: greater ? pass : fail, jf: greater ? fail : pass });
+    }
+  }
+  out.push({ label: pass });
+  return out;
+}
+
+/** Labels resolved into offsets: conditional jumps at most 255 ahead, BPF_JA's k any distance. */
+function encode(p: Op[]): Buffer {
+  const labels = new Map<string, number>();
+  const code: Exclude<Op, { label: string }>[] = [];
+  for (const op of p) {
+    if ('label' in op) labels.set(op.label, code.length);
+    else code.push(op);
+  }
+  const out = Buffer.alloc(code.length * 8);
+  code.forEach((insn, i) => {
+    const offset = (j: string | number | undefined): number => {
+      if (j === undefined || typeof j === 'number') return j ?? 0;
+      const target = labels.get(j);
+      if (target === undefined) throw new Error(`seccomp filter: no label ${j}`);
+      return target - (i + 1);
+    };
+    let jt = offset(insn.jt), jf = offset(insn.jf), k = insn.k;
+    if (insn.code === JA) { k = jt; jt = 0; }
+    if (jt < 0 || jt > 255 || jf < 0 || jf > 255) throw new Error('seccomp filter: a conditional jump out of range');
+    out.writeUInt16LE(insn.code, i * 8);
+    out.writeUInt8(jt, i * 8 + 2);
+    out.writeUInt8(jf, i * 8 + 3);
+    out.writeUInt32LE(k >>> 0, i * 8 + 4);
+  });
+  if (code.length > 4096) throw new Error(`seccomp filter: ${code.length} instructions, more than the kernel's 4096`);
+  return out;
+}

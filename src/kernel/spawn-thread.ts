@@ -11,17 +11,17 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
-import { unshare, joinNamespaces, sethostname, setThreadIds, limitCapabilities, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
-import { lstatSync, rmSync, symlinkSync, writeFileSync, constants as fsc } from 'node:fs';
-import { join } from 'node:path';
+import { unshare, joinNamespaces, joinNamespacePaths, sethostname, setThreadIds, limitCapabilities, applyCapabilitySets, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
+import { chmodSync, chownSync, lstatSync, rmSync, statSync, symlinkSync, writeFileSync, constants as fsc } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
 import { setLinkUp } from './netdev.js';
 import { installFilter } from './seccomp.js';
-import { resolveInRoot } from './root-path.js';
+import { resolveInRoot, lookupInRoot } from './root-path.js';
 import { copyUp } from './copy-tree.js';
 import { O_PATH, openPath } from './at.js';
-import { MS_BIND, MS_REC, MS_REMOUNT } from './constants.js';
+import { MS_BIND, MS_REC, MS_REMOUNT, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, CLONE_FS } from './constants.js';
 
 /** Synchronous calls on this thread: fs paths resolve in this thread's mount namespace and root. */
 function perform(step: ThreadStep): void {
@@ -35,12 +35,21 @@ function perform(step: ThreadStep): void {
       }
     case 'umount2': return umount2(step.target, step.flags);
     case 'mkdir': return void mkdirSync(step.path, { recursive: true });
-    case 'chroot': return chroot(step.path);
-    case 'chdir': return chdir(step.path);
+    // The root and working directory belong to the whole process (all of Node's threads share one
+    // fs_struct) until a thread unshares CLONE_FS: without it, these would move nestbox itself.
+    case 'chroot': unshare(CLONE_FS); return chroot(step.path);
+    case 'chdir': unshare(CLONE_FS); return chdir(step.path);
     case 'pivot_root': return pivotRoot(step.newRoot, step.putOld);
     case 'sethostname': return sethostname(step.name);
     case 'mknod': return mknod(step.path, step.mode, step.major, step.minor);
-    case 'symlink': return void symlinkSync(step.target, step.path);
+    case 'symlink':
+      if (step.ifMissing && lstatSync(step.path, { throwIfNoEntry: false })) return;
+      return void symlinkSync(step.target, step.path);
+    case 'symlinkInRoot': {
+      const path = join(resolveInRoot(step.root, dirname(step.path), 'dir'), basename(step.path));
+      if (step.ifMissing && lstatSync(path, { throwIfNoEntry: false })) return;
+      return void symlinkSync(step.target, path);
+    }
     case 'touch': return void writeFileSync(step.path, '', { flag: 'a' });
     case 'mkdirInRoot': return void resolveInRoot(step.root, step.path, 'dir');
     case 'mountpoint': {
@@ -58,6 +67,33 @@ function perform(step: ThreadStep): void {
       return;
     }
     case 'mountInRoot': return mount(step.source, resolveInRoot(step.root, step.path, 'dir'), step.fstype, step.flags, step.data ?? null);
+    case 'propagateInRoot': return mount(null, resolveInRoot(step.root, step.path, 'dir'), null, step.flags, null);
+    case 'maskInRoot': {
+      const target = lookupInRoot(step.root, step.path);
+      if (!target) return;
+      if (statSync(target).isDirectory()) return mount('tmpfs', target, 'tmpfs', MS_RDONLY, null);
+      return mount('/dev/null', target, null, MS_BIND, null);
+    }
+    case 'readonlyInRoot': {
+      const target = lookupInRoot(step.root, step.path);
+      if (!target) return;
+      mount(target, target, null, MS_BIND | MS_REC, null);
+      return mount(null, target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+    }
+    case 'mknodInRoot': {
+      const target = resolveInRoot(step.root, step.path, 'file');
+      rmSync(target, { force: true });
+      const kind = step.type === 'b' ? 0o060000 : step.type === 'p' ? 0o010000 : 0o020000;
+      mknod(target, kind | (step.mode & 0o7777), step.major, step.minor);
+      // mknod's mode passes through this thread's umask: set it as asked.
+      chmodSync(target, step.mode & 0o7777);
+      return chownSync(target, step.uid, step.gid);
+    }
+    case 'deviceBindInRoot': {
+      const existing = lookupInRoot(step.root, step.path);
+      if (existing && !statSync(existing).isFile()) return;
+      return mount(step.source, resolveInRoot(step.root, step.path, 'file'), null, MS_BIND, null);
+    }
     case 'copyUp': return copyUp(step.root, step.path, step.dest);
     case 'linkUp': return setLinkUp(step.name);
     case 'sysctl': return writeSysctl(step.proc, step.key, step.value);
@@ -98,6 +134,7 @@ if (workerData?.preload) {
 
 function spawn(req: SpawnRequest & { noSpawn?: boolean; keepOpen?: string }): { pid: number; fds?: number[] } {
   if (req.join) joinNamespaces(req.join.pid, req.join.types);
+  if (req.joinPaths?.length) joinNamespacePaths(req.joinPaths);
   if (req.unshare) unshare(req.unshare);
   if (req.hostname !== undefined) sethostname(req.hostname);
   for (const step of req.steps ?? []) perform(step);
@@ -106,13 +143,20 @@ function spawn(req: SpawnRequest & { noSpawn?: boolean; keepOpen?: string }): { 
   // fs opened in a worker when the worker ends.)
   if (req.keepOpen) return { pid: 0, fds: [openPath(req.keepOpen, O_PATH | fsc.O_DIRECTORY), openPath('/proc/thread-self/ns/mnt', fsc.O_RDONLY)] };
   if (req.noSpawn) return { pid: 0 };
-  // Capabilities before the user switch: capset needs CAP_SETPCAP, and once every uid is non-zero
-  // the kernel empties the permitted and effective sets by itself (the bounding set stays trimmed).
-  if (req.capabilities) limitCapabilities(req.capabilities);
-  if (req.user) setThreadIds(req.user.uid, req.user.gid, req.user.groups ?? []);
+  // Without no_new_privs, only CAP_SYS_ADMIN lets a thread install a filter: first, then.
+  const filterFirst = req.seccomp && !req.noNewPrivs;
+  if (filterFirst) installFilter(req.seccomp!);
+  if (req.capabilitySets) {
+    applyCapabilitySets(req.capabilitySets, req.user);
+  } else {
+    // Capabilities before the user switch: capset needs CAP_SETPCAP, and once every uid is non-zero
+    // the kernel empties the permitted and effective sets by itself (the bounding set stays trimmed).
+    if (req.capabilities) limitCapabilities(req.capabilities);
+    if (req.user) setThreadIds(req.user.uid, req.user.gid, req.user.groups ?? []);
+  }
   if (req.noNewPrivs) setNoNewPrivs();
   // Last: from here this thread, too, runs under the filter (it only spawns and ends).
-  if (req.seccomp) installFilter(req.seccomp);
+  if (req.seccomp && !filterFirst) installFilter(req.seccomp);
   return { pid: spawnChild(req) };
 }
 

@@ -11,6 +11,7 @@ import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { NestboxError } from '../errors.js';
 import { CLONE_NEWNS, CLONE_NEWUSER, NamespaceType } from './constants.js';
+import type { CapabilitySets } from './syscalls.js';
 
 export interface SpawnRequest {
   /** argv[0] is also the program to run unless `path` is given; it is not looked up in PATH. */
@@ -22,6 +23,8 @@ export interface SpawnRequest {
   unshare?: number;
   /** Namespaces to join first, from a running process (like nsenter --target PID). */
   join?: { pid: number; types: NamespaceType[] };
+  /** Namespaces to join first, by the paths of their files (/run/netns/NAME, /proc/PID/ns/net). */
+  joinPaths?: { type: NamespaceType; path: string }[];
   /** Set inside a new UTS namespace before the child starts. */
   hostname?: string;
   /**
@@ -41,8 +44,17 @@ export interface SpawnRequest {
   user?: { uid: number; gid: number; groups?: number[] };
   /** Keep only these capabilities (names without CAP_). */
   capabilities?: string[];
+  /**
+   * The five sets apart, as an OCI config gives them (instead of `capabilities`); with `user`, the
+   * ids change between cutting the bounding set and writing the others (syscalls.ts).
+   */
+  capabilitySets?: CapabilitySets;
   noNewPrivs?: boolean;
-  /** A seccomp program (seccomp.ts assembleFilter), installed last, after no_new_privs. */
+  /**
+   * A seccomp program (seccomp.ts assembleFilter or assembleProgram), installed last, after
+   * no_new_privs. Without no_new_privs the kernel takes a filter only from a thread that holds
+   * CAP_SYS_ADMIN, so it is then installed first, before the capabilities are cut (as runc does).
+   */
   seccomp?: Uint8Array;
 }
 
@@ -57,7 +69,9 @@ export type ThreadStep =
   | { call: 'pivot_root'; newRoot: string; putOld: string }
   | { call: 'sethostname'; name: string }
   | { call: 'mknod'; path: string; mode: number; major: number; minor: number }
-  | { call: 'symlink'; target: string; path: string }
+  | { call: 'symlink'; target: string; path: string; ifMissing?: boolean }
+  /** A symbolic link at `path` inside `root`, its directory resolved without leaving the root (root-path.ts). */
+  | { call: 'symlinkInRoot'; root: string; target: string; path: string; ifMissing?: boolean }
   | { call: 'touch'; path: string }
   /**
    * Bind `source` onto `path` inside `root`, the path resolved without leaving the root
@@ -74,6 +88,19 @@ export type ThreadStep =
   | { call: 'bindInRoot'; root: string; source: string; path: string; kind: 'file' | 'dir'; recursive?: boolean; remount?: number }
   /** A filesystem (a tmpfs) mounted at `path` inside `root`, resolved and made as for bindInRoot. */
   | { call: 'mountInRoot'; root: string; path: string; source: string; fstype: string; flags: number; data?: string }
+  /** Change the propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, with MS_REC) of the mount at `path` inside `root`. */
+  | { call: 'propagateInRoot'; root: string; path: string; flags: number }
+  /**
+   * Hide `path` inside `root` (an OCI config's maskedPaths): a directory gets an empty read-only
+   * tmpfs over it, anything else /dev/null bound over it. A path the root does not have is skipped.
+   */
+  | { call: 'maskInRoot'; root: string; path: string }
+  /** Make `path` inside `root` read-only (readonlyPaths): bound on itself, then remounted read-only. Skipped when missing. */
+  | { call: 'readonlyInRoot'; root: string; path: string }
+  /** A device node at `path` inside `root` (linux.devices), with its owner and mode; an existing file there is replaced. */
+  | { call: 'mknodInRoot'; root: string; path: string; type: 'c' | 'b' | 'p'; major: number; minor: number; mode: number; uid: number; gid: number }
+  /** Bind `source` (a device node of the host) at `path` inside `root`, unless the root already has a node there. */
+  | { call: 'deviceBindInRoot'; root: string; source: string; path: string }
   /**
    * Docker's copy-up (copy-tree.ts): what `root` holds at `path` (resolved inside it) copied into
    * `dest`, a new volume's empty directory, owners and modes kept.

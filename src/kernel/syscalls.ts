@@ -166,3 +166,68 @@ export function limitCapabilities(keep: readonly string[]): void {
 export function setNoNewPrivs(): void {
   prctl(38 /* PR_SET_NO_NEW_PRIVS */, 1);
 }
+
+/** The five capability sets of a process, by name (without CAP_), as an OCI config lists them. */
+export interface CapabilitySets {
+  bounding: readonly string[];
+  effective: readonly string[];
+  permitted: readonly string[];
+  inheritable: readonly string[];
+  ambient: readonly string[];
+}
+
+const PR_SET_KEEPCAPS = 8;
+const PR_CAP_AMBIENT_RAISE = 2;
+
+/**
+ * Set all five sets on the calling thread, switching to `user` on the way, in the order runc
+ * follows: the bounding set is cut first (that needs CAP_SETPCAP, still held); then the ids change,
+ * with "keep capabilities" on so the kernel does not empty the permitted set when a uid leaves 0;
+ * then capset writes effective, permitted and inheritable; ambient last, since a capability may be
+ * raised there only when it is both permitted and inheritable. A capability the kernel refuses to
+ * raise as ambient is left out, as runc does.
+ */
+export function applyCapabilitySets(sets: CapabilitySets, user?: { uid: number; gid: number; groups?: number[] }): void {
+  const bounding = capabilityMask(sets.bounding);
+  for (let bit = 0; bit < CAPABILITIES.length; bit++) {
+    if (bounding & (1n << BigInt(bit))) continue;
+    const rc = libc().prctl(24 /* PR_CAPBSET_DROP */, bit, 0, 0, 0);
+    if (rc === -1 && libc().errno() !== 22 /* EINVAL: the kernel does not know this one */) {
+      throw new KernelError('prctl', `PR_CAPBSET_DROP, CAP_${CAPABILITIES[bit]}`, libc().errno());
+    }
+  }
+  if (user) {
+    prctl(PR_SET_KEEPCAPS, 1);
+    setThreadIds(user.uid, user.gid, user.groups ?? []);
+    prctl(PR_SET_KEEPCAPS, 0);
+  }
+  libc().prctl(47 /* PR_CAP_AMBIENT */, 4 /* CLEAR_ALL */, 0, 0, 0);
+  capset({ effective: capabilityMask(sets.effective), permitted: capabilityMask(sets.permitted), inheritable: capabilityMask(sets.inheritable) });
+  for (const name of sets.ambient) {
+    const bit = (CAPABILITIES as readonly string[]).indexOf(name.toUpperCase().replace(/^CAP_/, ''));
+    libc().prctl(47 /* PR_CAP_AMBIENT */, PR_CAP_AMBIENT_RAISE, bit, 0, 0);
+  }
+}
+
+/**
+ * Join namespaces named by paths (an OCI config's `linux.namespaces[].path`, a bind mount such as
+ * /run/netns/NAME, or /proc/PID/ns/TYPE), as joinNamespaces does for a process's. setns checks that
+ * each file is a namespace of the type given, so a wrong path fails with EINVAL.
+ */
+export function joinNamespacePaths(list: readonly { type: NamespaceType; path: string }[]): void {
+  const ordered = [...list.filter((n) => n.type !== 'mnt'), ...list.filter((n) => n.type === 'mnt')];
+  const fds = ordered.map((n) => [n, openSync(n.path, fsc.O_RDONLY | 0o2000000 /* O_CLOEXEC */)] as const);
+  try {
+    for (const [n, fd] of fds) {
+      if (n.type === 'mnt') unshare(CLONE_FS);
+      setns(fd, NAMESPACES[n.type], n.path);
+    }
+  } finally {
+    for (const [, fd] of fds) closeSync(fd);
+  }
+}
+
+/** mkfifo(3): a named pipe at `path`. */
+export function mkfifo(path: string, mode: number): void {
+  check(libcFunc('int mkfifo(const char *path, uint32_t mode)')(path, mode), 'mkfifo', `${q(path)}, 0${mode.toString(8)}`);
+}

@@ -2,11 +2,10 @@
 // new mount namespace (ThreadStep, src/kernel/spawn.ts). Each is a pure function: it returns what to
 // do, and does nothing, so the same recipe serves the lab that teaches it and `nestbox run`, and a
 // test can read the list without root. The lab that teaches each one is named beside it.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import type { ThreadStep } from '../kernel/spawn.js';
 import {
-  MS_REC, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_STRICTATIME, MNT_DETACH,
+  MS_REC, MS_PRIVATE, MS_BIND, MS_RDONLY, MS_REMOUNT, MS_NODEV, MNT_DETACH,
 } from '../kernel/constants.js';
 
 /**
@@ -52,14 +51,6 @@ export function bindIntoRoot(root: string, source: string, target: string, opts:
 }
 
 /**
- * A tmpfs (`--tmpfs`, `--mount type=tmpfs`): memory-backed files that vanish with the container,
- * mounted at a path resolved inside the root as for a bind. `flags` and `data` are the mount's own.
- */
-export function tmpfsIntoRoot(root: string, target: string, flags: number, data: string): ThreadStep {
-  return { call: 'mountInRoot', root, path: target, source: 'tmpfs', fstype: 'tmpfs', flags, ...(data ? { data } : {}) };
-}
-
-/**
  * Docker's copy-up: a new, empty volume mounted where the image has a directory starts as a copy of
  * it, so `-v data:/etc` begins with the image's /etc. Done once the root is mounted, before the
  * volume is bound over the path (which would hide what is to be copied).
@@ -71,70 +62,13 @@ export function copyUpInto(root: string, target: string, volumeDir: string): Thr
 /** /dev/shm's size when none is asked for: Docker's 64 MiB. */
 export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
 
-/** The devices every container gets (runc's default set), bound from the host's /dev. */
-const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
-
-/**
- * Lab run (and io-devices): a small /dev instead of the host's thousands of devices: a tmpfs with the
- * six character devices a program expects bound in from the host (a bind is a mount of its own, with
- * the host /dev's flags: the node opens even where the tmpfs is nodev), its own ptys (devpts
- * newinstance), /dev/shm (POSIX shared memory, `shmSize` bytes at most: --shm-size), its own POSIX
- * message queues, and the usual links.
- */
-export function minimalDev(root: string, nodev: boolean, shmSize = DEFAULT_SHM_SIZE): ThreadStep[] {
-  const dev = join(root, 'dev');
-  const steps: ThreadStep[] = [
-    { call: 'mountpoint', root, name: 'dev' },
-    { call: 'mount', source: 'tmpfs', target: dev, fstype: 'tmpfs', flags: MS_NOSUID | MS_STRICTATIME | (nodev ? MS_NODEV : 0), data: 'mode=755,size=65536k' },
-  ];
-  for (const name of DEVICES) {
-    steps.push({ call: 'touch', path: join(dev, name) }, { call: 'mount', source: `/dev/${name}`, target: join(dev, name), fstype: null, flags: MS_BIND });
-  }
-  steps.push(
-    { call: 'mkdir', path: join(dev, 'pts') },
-    // newinstance: the container's ptys are its own, not the host's /dev/pts/*.
-    { call: 'mount', source: 'devpts', target: join(dev, 'pts'), fstype: 'devpts', flags: MS_NOSUID | MS_NOEXEC, data: 'newinstance,ptmxmode=0666,mode=0620,gid=5' },
-    { call: 'symlink', target: 'pts/ptmx', path: join(dev, 'ptmx') },
-    { call: 'mkdir', path: join(dev, 'shm') },
-    { call: 'mount', source: 'shm', target: join(dev, 'shm'), fstype: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC, data: `mode=1777,size=${Math.ceil(shmSize / 1024)}k` },
-    { call: 'mkdir', path: join(dev, 'mqueue') },
-    // POSIX message queues of the container's own IPC namespace.
-    { call: 'mount', source: 'mqueue', target: join(dev, 'mqueue'), fstype: 'mqueue', flags: MS_NOSUID | MS_NODEV | MS_NOEXEC },
-    { call: 'symlink', target: '/proc/self/fd', path: join(dev, 'fd') },
-    { call: 'symlink', target: '/proc/self/fd/0', path: join(dev, 'stdin') },
-    { call: 'symlink', target: '/proc/self/fd/1', path: join(dev, 'stdout') },
-    { call: 'symlink', target: '/proc/self/fd/2', path: join(dev, 'stderr') },
-  );
-  return steps;
-}
-
 /** Docker's masked paths: files get /dev/null bound over them, directories an empty read-only tmpfs. */
 export const MASKED_PATHS = [
   '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
   '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
 ];
 /** Docker's read-only paths: writable knobs of the whole kernel that a container must not turn. */
-const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
-/**
- * Lab hardening: what /proc and /sys show a container, cut down. Which paths exist depends on the
- * kernel, the same inside and out, so the host's own /proc and /sys tell.
- */
-export function maskKernelFiles(root: string): ThreadStep[] {
-  const steps: ThreadStep[] = [];
-  for (const p of MASKED_PATHS.filter((p) => existsSync(p))) {
-    steps.push(statSync(p).isDirectory()
-      ? { call: 'mount', source: 'tmpfs', target: join(root, p), fstype: 'tmpfs', flags: MS_RDONLY }
-      : { call: 'mount', source: '/dev/null', target: join(root, p), fstype: null, flags: MS_BIND });
-  }
-  for (const p of READONLY_PATHS.filter((p) => existsSync(p))) {
-    steps.push(
-      { call: 'mount', source: join(root, p), target: join(root, p), fstype: null, flags: MS_BIND | MS_REC },
-      { call: 'mount', source: null, target: join(root, p), fstype: null, flags: MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | MS_NOSUID | MS_NODEV | MS_NOEXEC },
-    );
-  }
-  return steps;
-}
+export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 /**
  * Lab chroot: make `dir` the root of the mount namespace, in the order runc and crun use.

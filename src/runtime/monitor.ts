@@ -19,7 +19,7 @@ import { waitForExit, threadsSettled } from '../kernel/spawn.js';
 import { execWithFds, pipe } from '../kernel/process.js';
 import { which } from '../host/exec.js';
 import { EXIT_RUNTIME } from './spec.js';
-import { createContainer, Created } from './create.js';
+import { createRunContainer, Created } from './run-create.js';
 import { openContainerPty } from './terminal.js';
 import { finishContainer, readMonitorStatus, removeContainerFiles } from './finish.js';
 import { containerLedger, load, paths, updateState, stoppedByUser } from './store.js';
@@ -62,7 +62,7 @@ export async function startAndMonitor(id: string, opts: StartOptions = {}): Prom
   let created: Created;
   let terminal: { master: number; path: string } | undefined;
   try {
-    created = await createContainer(spec, { stdin: input?.[0] ?? devNull, stdout: out?.[1] ?? devNull, stderr: err?.[1] ?? devNull }, ledger, interrupt.signal);
+    created = await createRunContainer(spec, { stdin: input?.[0] ?? devNull, stdout: out?.[1] ?? devNull, stderr: err?.[1] ?? devNull }, ledger, interrupt.signal);
     interrupt.signal.throwIfAborted();
     if (spec.tty) terminal = openContainerPty(created.pid, spec.ids);
   } catch (e) {

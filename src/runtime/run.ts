@@ -15,7 +15,7 @@ import { undoLedger } from '../host/cleanup.js';
 import { waitForExit } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
 import type { ContainerSpec } from './spec.js';
-import { createContainer, registerContainer, Created } from './create.js';
+import { createRunContainer, registerContainer, Created } from './run-create.js';
 import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
 import { LogWriter, type Stream } from './log.js';
@@ -41,7 +41,7 @@ export async function runForeground(spec: ContainerSpec, output: Output = { stdo
   const err = spec.tty ? undefined : pipe();
   let created: Created;
   try {
-    created = await createContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: out?.[1] ?? 1, stderr: err?.[1] ?? 2 }, ledger, interrupt.signal);
+    created = await createRunContainer(spec, { stdin: spec.interactive && !spec.tty ? 0 : devNull, stdout: out?.[1] ?? 1, stderr: err?.[1] ?? 2 }, ledger, interrupt.signal);
     interrupt.signal.throwIfAborted();
   } catch (e) {
     for (const fd of [out?.[0], err?.[0]]) if (fd !== undefined) closeSync(fd);

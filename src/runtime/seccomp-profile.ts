@@ -9,6 +9,7 @@
 // the capabilities: they reach kernel state that no namespace isolates.
 import type { ArgumentRule, SeccompPolicy } from '../kernel/seccomp.js';
 import { CLONE_NAMESPACE_FLAGS } from '../kernel/seccomp.js';
+import type { OciSeccomp } from '../oci/types.js';
 
 /** Refused unless the container holds one of `unlessAny`. */
 const UNLESS_CAPABILITY: { unlessAny: string[]; calls: string[] }[] = [
@@ -78,4 +79,30 @@ export function seccompPolicy(capabilities: readonly string[]): SeccompPolicy {
   // implemented" and the C library falls back to clone, whose flags the filter can read.
   if (!admin) argumentRules.unshift({ call: 'clone', refuseWhen: { anyBitOf: CLONE_NAMESPACE_FLAGS } });
   return { refuse, notImplemented: admin ? [] : ['clone3'], argumentRules };
+}
+
+/**
+ * The same profile in the OCI config's words (linux.seccomp), which is how `nestbox run` hands it to
+ * the code that makes every container: allowed by default; refused calls answer EPERM, clone3
+ * ENOSYS; each argument rule becomes rules on that call's first argument, the specific ones tested
+ * before the plain ones (src/kernel/seccomp.ts assembleProgram).
+ */
+export function seccompProfile(capabilities: readonly string[]): OciSeccomp {
+  const policy = seccompPolicy(capabilities);
+  const errno = (names: string[], errnoRet = 1) => ({ names, action: 'SCMP_ACT_ERRNO', errnoRet });
+  const syscalls: NonNullable<OciSeccomp['syscalls']> = [errno(policy.refuse)];
+  if (policy.notImplemented?.length) syscalls.push(errno(policy.notImplemented, 38));
+  for (const rule of policy.argumentRules ?? []) {
+    const w = rule.refuseWhen;
+    if ('anyBitOf' in w) {
+      // No "masked not equal" in OCI's words: allowed when none of the bits is set, refused otherwise.
+      syscalls.push({ names: [rule.call], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: w.anyBitOf, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }] }, errno([rule.call]));
+    } else if ('oneOf' in w) {
+      for (const v of w.oneOf) syscalls.push({ ...errno([rule.call]), args: [{ index: 0, value: v, op: 'SCMP_CMP_EQ' }] });
+    } else {
+      for (const v of w.noneOf) syscalls.push({ names: [rule.call], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: v, op: 'SCMP_CMP_EQ' }] });
+      syscalls.push(errno([rule.call]));
+    }
+  }
+  return { defaultAction: 'SCMP_ACT_ALLOW', architectures: [process.arch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64'], syscalls };
 }

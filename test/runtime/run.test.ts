@@ -397,7 +397,7 @@ test('-d, logs, exec, top, pause, stop, rm: the lifecycle', async () => {
 test('-d --rm --trace: the steps are printed; rm -f removes it at once, without an error, leaving nothing', () => {
   const d = nb(['run', '-d', '--rm', '--trace', '--name', 'gone', '--net', 'none', 'default', '--', 'sleep', '60']);
   assert.is(d.status, 0, d.stderr);
-  assert.match(d.stderr, /ms {2}namespaces created, root mounted, PID 1 held/, 'the detached creator\'s trace reaches the user');
+  assert.match(d.stderr, /ms {2}namespaces made, PID 1 held/, 'the detached creator\'s trace reaches the user');
   const pid = JSON.parse(nb(['inspect', 'gone']).stdout)[0].State.Pid;
   // Its own --rm removes the directory while rm -f still waits for the end to be handled.
   const r = nb(['rm', '-f', 'gone']);
@@ -442,7 +442,7 @@ test('a run killed with SIGKILL leaves objects that `nestbox cleanup` removes', 
 
 test('a run ended by SIGTERM while the container is being made leaves nothing behind, at any step', async () => {
   // --trace prints each step as it ends: the signal is sent right after a chosen one.
-  for (const after of ['state in', 'cgroup', 'namespaces created', 'limits written']) {
+  for (const after of ['state in', 'cgroup', 'namespaces made', 'limits written']) {
     const child = spawn(process.execPath, [bin, 'run', '--rm', '--trace', '-p', '18089:80', 'default', '--', 'sleep', '30'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     let sent = false;
