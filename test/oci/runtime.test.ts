@@ -59,7 +59,7 @@ test.before(() => {
 });
 
 test('create holds the process; start runs it; state follows the kernel; delete leaves nothing', async () => {
-  const { dir, id } = bundle((c) => { c.process!.args = ['sh', '-c', 'echo "$(hostname) $$ $(cat /proc/self/status | grep -c CapEff)" > /out; sleep 1']; });
+  const { dir, id } = bundle((c) => { c.process!.args = ['sh', '-c', 'echo "$(hostname) $$ $(cat /proc/self/status | grep -c CapEff)" > /out; while [ ! -e /stop ]; do sleep 0.1; done']; });
   const pidFile = join(dir, 'pid');
   const c = oci(['create', '--bundle', dir, '--pid-file', pidFile, id]);
   assert.is(c.status, 0, c.stderr);
@@ -78,6 +78,8 @@ test('create holds the process; start runs it; state follows the kernel; delete 
   assert.ok(await eventually(() => existsSync(out) && readFileSync(out, 'utf8').endsWith('\n'), 5000));
   assert.match(readFileSync(out, 'utf8'), /^nestbox 1 1$/m, 'its hostname, PID 1 of its namespace');
   assert.is(state(id).status, 'running');
+  // It ends when told (a fixed sleep could be over before this line on a slow, emulated machine).
+  writeFileSync(join(dir, 'rootfs', 'stop'), '');
   assert.ok(await eventually(() => state(id).status === 'stopped', 10_000));
   assert.is(state(id).pid, 0);
   const cgroups = readdirSync('/sys/fs/cgroup', { withFileTypes: true }).flatMap((d) => [join('/sys/fs/cgroup', d.name, 'nestbox', `oci-${id}`), join('/sys/fs/cgroup', 'nestbox', `oci-${id}`)]);
