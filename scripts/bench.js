@@ -1,7 +1,8 @@
 // Start-up benchmark: medians of several runs of each command, beside `node -e 0` measured in the
 // same run (the floor any Node CLI pays), with the ratio to it. The container case is
 // `nestbox run --rm --net none <default rootfs> /bin/true`, and `runc run` on the same rootfs when
-// runc is installed. Usage: npm run bench [-- runs]   (as root, for the container cases)
+// runc is installed. Usage: npm run bench [-- runs [NAME...]]   (as root, for the container cases;
+// NAMEs keep only the cases whose name contains one of them, beside `node -e 0`)
 import { spawnSync, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const runs = Number(process.argv[2] ?? 11);
+const only = process.argv.slice(3);
 const cli = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const root = process.getuid?.() === 0;
 const rootfs = process.env.NESTBOX_LIB_DIR ? join(process.env.NESTBOX_LIB_DIR, 'rootfs/default') : '/var/lib/nestbox/rootfs/default';
@@ -49,6 +51,8 @@ function time(file, args) {
   return ms;
 }
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+if (only.length) cases.splice(0, cases.length, ...cases.filter(([name], i) => i === 0 || only.some((o) => name.includes(o))));
 
 // Interleave the cases so load changes hit all of them alike; the first round warms caches.
 const samples = cases.map(() => []);

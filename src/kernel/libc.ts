@@ -1,6 +1,6 @@
 // The only place nestbox loads native code: libc, through koffi.
 //
-// koffi costs ~20 ms to load, so it is required lazily on the first kernel call: `nestbox --help`
+// koffi costs a few ms to load, so it is required lazily on the first kernel call: `nestbox --help`
 // and commands that only read /proc never pay for it.
 import { createRequire } from 'node:module';
 
@@ -61,10 +61,24 @@ export function libcFunc(signature: string): KoffiFn {
   return fn;
 }
 
+/**
+ * koffi's own entry point (index.js) spends ~10 ms of JavaScript choosing among its prebuilt
+ * binaries, on every thread that loads it; a container's creation loads it on three. The binary
+ * for this machine is loaded directly, by the path index.js would choose; the entry point is the
+ * fallback where there is none (a build from source puts it at the same path).
+ */
+function loadKoffi(): any {
+  const require = createRequire(import.meta.url);
+  try {
+    return require(`koffi/build/koffi/${process.platform}_${process.arch}/koffi.node`);
+  } catch {
+    return require('koffi');
+  }
+}
+
 export function libc(): Libc {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const koffi = require('koffi');
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   const f = (sig: string): KoffiFn => lib.func(sig);
   cached = {
