@@ -24,7 +24,7 @@ import { pipe } from './process.js';
 import { kill as killProcess, mkfifo } from './syscalls.js';
 import { setNonBlocking } from './fcntl.js';
 import { setProcessLimits, type ProcessLimit } from './rlimit.js';
-import { spawnInUserNamespace, type IdMapping } from './userns.js';
+import { spawnInUserNamespace, type UserNamespace } from './userns.js';
 import { holdsCapability } from './proc.js';
 import { NestboxError } from '../errors.js';
 
@@ -81,9 +81,10 @@ export interface HoldRequest extends Omit<SpawnRequest, 'argv' | 'path' | 'extra
   doorDir?: string;
   /**
    * A user namespace of its own, with these id mappings: the namespaces in `unshare` are then
-   * made inside it, by a single-threaded helper (userns.ts), and owned by it.
+   * made inside it, by a single-threaded helper (userns.ts), and owned by it. Or a running
+   * process's, entered with its other namespaces by the same helper (an exec).
    */
-  userns?: { uidMappings: IdMapping[]; gidMappings: IdMapping[] };
+  userns?: UserNamespace;
 }
 
 /** A new process, in new namespaces or existing ones (req.unshare / req.join), held. */

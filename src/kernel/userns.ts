@@ -20,12 +20,21 @@ import { closeSync, read, writeFileSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnInNamespaces, waitForExit, type SpawnRequest } from './spawn.js';
 import { pipe } from './process.js';
-import { capabilityMask } from './constants.js';
+import { capabilityMask, type NamespaceType } from './constants.js';
 import { SYSCALLS } from './syscall-table.js';
 import { NestboxError } from '../errors.js';
 
 /** One line of uid_map or gid_map: ids from containerID on are hostID on, `size` of them. */
 export interface IdMapping { containerID: number; hostID: number; size: number }
+
+/**
+ * A new user namespace with these mappings, or the one of a running process (`enter`, its PID),
+ * joined with its other namespaces of `types` (an exec): the helper joins them all itself, the user
+ * namespace first, since joining one needs a single-threaded process too.
+ */
+export type UserNamespace =
+  | { uidMappings: IdMapping[]; gidMappings: IdMapping[] }
+  | { enter: number; types: NamespaceType[] };
 
 const HELPER = fileURLToPath(new URL('../../../bin/nestbox-nsexec', import.meta.url));
 
@@ -40,7 +49,8 @@ function mappingText(list: readonly IdMapping[]): string {
  * capabilities, ids, no_new_privs and seccomp program by the helper. Resolves to the PID of the
  * program, a child of this process.
  */
-export async function spawnInUserNamespace(req: SpawnRequest, maps: { uidMappings: IdMapping[]; gidMappings: IdMapping[] }): Promise<number> {
+export async function spawnInUserNamespace(req: SpawnRequest, userns: UserNamespace): Promise<number> {
+  const entering = 'enter' in userns;
   const table = SYSCALLS[process.arch === 'arm64' ? 'arm64' : 'x64'];
   const [fromHelper, helperOut] = pipe();
   const [helperIn, toHelper] = pipe();
@@ -48,7 +58,8 @@ export async function spawnInUserNamespace(req: SpawnRequest, maps: { uidMapping
   const hex = (names: readonly string[] | undefined) => (names ? capabilityMask(names) : -1n).toString(16);
   const args = [
     `flags=${(req.unshare ?? 0) & ~0x10000000}`,
-    `nr=${['unshare', 'clone', 'prctl', 'setgroups', 'setresgid', 'setresuid', 'capset', 'seccomp'].map((n) => `${n}:${table[n]}`).join(',')}`,
+    `nr=${['unshare', 'setns', 'clone', 'prctl', 'setgroups', 'setresgid', 'setresuid', 'capset', 'seccomp'].map((n) => `${n}:${table[n]}`).join(',')}`,
+    ...(entering ? [`enter=${userns.enter}`, `types=${['user', ...userns.types.filter((t) => t !== 'user')].join(',')}`] : []),
     ...(caps ? [`bounding=${hex(caps.bounding)}`, `effective=${hex(caps.effective)}`, `permitted=${hex(caps.permitted)}`, `inheritable=${hex(caps.inheritable)}`, `ambient=${hex(caps.ambient)}`] : []),
     ...(req.user ? [`uid=${req.user.uid}`, `gid=${req.user.gid}`, `groups=${(req.user.groups ?? []).join(',')}`] : []),
     ...(req.noNewPrivs ? ['nnp=1'] : []),
@@ -59,24 +70,28 @@ export async function spawnInUserNamespace(req: SpawnRequest, maps: { uidMapping
   let helper: number | undefined;
   try {
     // Fds 5 and 6 talk to the helper; the request's own extra fds keep their numbers (3 and 4).
+    // Entering, the thread joins nothing: in the container's mount namespace, /usr/bin/perl would
+    // be looked for in the container's root.
     helper = await spawnInNamespaces({
-      join: req.join, joinPaths: req.joinPaths, env: req.env, stdio: req.stdio, cwd: req.cwd,
+      join: entering ? undefined : req.join, joinPaths: entering ? undefined : req.joinPaths, env: req.env, stdio: req.stdio, cwd: req.cwd,
       path: '/usr/bin/perl', argv: ['perl', HELPER, ...args],
       extraFds: [...(req.extraFds ?? []), [helperOut, 5], [helperIn, 6]],
     });
     closeSync(helperOut);
     closeSync(helperIn);
     const said = lines(fromHelper);
-    const first = await said.next();
-    if (first !== 'userns') throw new NestboxError(`the user namespace could not be made: ${first ?? 'the helper ended'}`);
-    // setgroups stays allowed: root of the parent namespace writes the maps, which the kernel
-    // trusts (an unprivileged writer would have to deny setgroups first).
-    writeFileSync(`/proc/${helper}/uid_map`, mappingText(maps.uidMappings));
-    writeFileSync(`/proc/${helper}/gid_map`, mappingText(maps.gidMappings));
-    writeSync(toHelper, 'mapped\n');
+    if (!entering) {
+      const first = await said.next();
+      if (first !== 'userns') throw new NestboxError(`the user namespace could not be made: ${first ?? 'the helper ended'}`);
+      // setgroups stays allowed: root of the parent namespace writes the maps, which the kernel
+      // trusts (an unprivileged writer would have to deny setgroups first).
+      writeFileSync(`/proc/${helper}/uid_map`, mappingText(userns.uidMappings));
+      writeFileSync(`/proc/${helper}/gid_map`, mappingText(userns.gidMappings));
+      writeSync(toHelper, 'mapped\n');
+    }
     const second = await said.next();
     const m = /^pid (\d+)$/.exec(second ?? '');
-    if (!m) throw new NestboxError(`the container's first process could not be made: ${second ?? 'the helper ended'}`);
+    if (!m) throw new NestboxError(`${entering ? 'the process' : 'the container\'s first process'} could not be made: ${second ?? 'the helper ended'}`);
     const status = await waitForExit(helper);
     helper = undefined;
     if (status.code !== 0) throw new NestboxError(`the namespace helper ended with status ${status.code}`);

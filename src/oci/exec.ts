@@ -27,7 +27,6 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
   const status = statusOf(r);
   if (status !== 'running' && !(status === 'paused' && flags['ignore-paused'])) throw new UserError(`cannot exec in container "${id}": it is ${status}, not running`, 1);
   const namespaces = r.config.linux?.namespaces ?? [];
-  if (namespaces.some((n) => n.type === 'user')) throw new UserError('exec into a container with a user namespace of its own is not supported by nestbox yet', 1);
   const p = processFor(r.config.process, command, flags);
   const terminal = !!p.terminal;
   const socket = typeof flags['console-socket'] === 'string' ? flags['console-socket'] : undefined;
@@ -35,6 +34,9 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
   warmThreads(1);
   let t = performance.now();
   const types = [...new Set(['mnt' as NamespaceType, ...namespaces.map((n) => NS_NAME[n.type])])].filter((x) => x !== 'user');
+  // A user namespace of its own: a single-threaded helper enters it first, then the others
+  // (src/kernel/userns.ts); the thread joins nothing.
+  const userns = namespaces.some((n) => n.type === 'user') ? { enter: r.pid, types } : undefined;
   const devNull = openSync('/dev/null', 'r+');
   const stdio: [number, number, number] = terminal ? [devNull, devNull, devNull] : [own(0, fsc.O_RDONLY), own(1, fsc.O_WRONLY), own(2, fsc.O_WRONLY)];
   const caps = p.capabilities;
@@ -53,7 +55,7 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
   try {
     let pid: number;
     if (lstatSync(`/proc/${r.pid}/root/bin/sh`, { throwIfNoEntry: false })) {
-      const held = await hold({ ...request, shell: '/bin/sh', command: p.args!, workdir: p.cwd, limits, umask: p.user.umask });
+      const held = await hold({ ...request, shell: '/bin/sh', command: p.args!, workdir: p.cwd, limits, umask: p.user.umask, userns });
       pid = held.pid;
       try {
         if (cg) held.joinCgroup(cg);
@@ -67,6 +69,7 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
         throw err;
       }
     } else {
+      if (userns) throw new UserError('exec into a container with a user namespace of its own needs /bin/sh in it, to hold the process', 1);
       // No shell in the container to hold it: the process is started from inside the cgroup.
       const start = () => spawnInNamespaces({ ...request, path: p.args![0], argv: p.args!, cwd: p.cwd });
       pid = cg ? await insideCgroup(cg, start) : await start();

@@ -156,6 +156,31 @@ test('a user namespace: the mappings, root inside, nobody\'s files outside', () 
   assert.match(text, /^65534$/m, 'the rootfs belongs to host root, unmapped: the overflow id');
 });
 
+test('exec enters a container with a user namespace of its own: the same namespaces, root inside, mapped outside', async () => {
+  const { dir, id } = bundle((c) => {
+    c.process!.args = ['sleep', '60'];
+    c.linux!.namespaces!.push({ type: 'user' });
+    c.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    c.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  });
+  assert.is(oci(['create', '--bundle', dir, id]).status, 0);
+  assert.is(oci(['start', id]).status, 0);
+  const same = (ns: string) => `[ "$(readlink /proc/self/ns/${ns})" = "$(readlink /proc/1/ns/${ns})" ] && echo same ${ns}`;
+  const e = oci(['exec', id, 'sh', '-c', `cat /proc/self/uid_map; id -u; ${['user', 'mnt', 'pid', 'net', 'uts', 'ipc', 'cgroup'].map(same).join('; ')}`]);
+  assert.is(e.status, 0, e.stderr);
+  assert.match(e.stdout, /^\s+0\s+100000\s+65536$/m, 'the container\'s uid_map');
+  assert.match(e.stdout, /^0$/m, 'root inside');
+  for (const ns of ['user', 'mnt', 'pid', 'net', 'uts', 'ipc', 'cgroup']) assert.match(e.stdout, new RegExp(`^same ${ns}$`, 'm'), `the container's ${ns} namespace`);
+  // Seen from the host, the exec'd process's root is the mapped uid.
+  const pidFile = join(dir, 'exec.pid');
+  assert.is(oci(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '30']).status, 0);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+100000\s+100000\s+100000\s+100000$/m, 'uid 100000 on the host');
+  assert.is(oci(['kill', id, 'KILL']).status, 0);
+  assert.ok(await eventually(() => state(id).status === 'stopped', 10_000));
+  assert.is(oci(['delete', id]).status, 0);
+});
+
 test('exec joins a running container: its PID namespace, hostname and cgroup', async () => {
   const { dir, id } = bundle((c) => { c.process!.args = ['sleep', '60']; });
   assert.is(oci(['create', '--bundle', dir, id]).status, 0);
