@@ -47,15 +47,13 @@ if (command === 'oci') {
 // `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container itself
 // (their --help still goes through oclif).
 if (command === 'run' || command === 'create') {
-  // A container needs two threads (src/kernel/spawn.ts), and a thread takes longer to boot than
-  // anything else nestbox does before it needs one: they boot first, while the bundle is read and
-  // the arguments parsed. (-d only registers the container; its creator makes it.)
-  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
-  const detaching = own.some((a) => a === '--detach' || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a));
-  const booted = command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0 ? await bootThreads(2) : [];
   const run = await import('../dist/src/bundle/run.js');
   threadsSettled = run.threadsSettled;
-  run.adoptThreads(booted);
+  // A container needs two threads (src/kernel/spawn.ts): booting them now lets them start while the
+  // arguments are read, instead of after. (-d only registers the container; its creator makes it.)
+  const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  const detaching = own.some((a) => a === '--detach' || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a));
+  if (command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0) run.warmThreads(2);
   let ran = false;
   try {
     ran = await run.runMain(rest, command);
@@ -77,14 +75,3 @@ await execute({ dir: import.meta.url }).catch((err) => {
   process.exitCode = err?.oclif?.exit ?? 2;
 });
 await threadsSettled();
-
-/** `n` of spawn.ts's threads, booting and loading libc (their "ready" message ends `ready`). */
-async function bootThreads(n) {
-  const { Worker } = await import('node:worker_threads');
-  return Array.from({ length: n }, () => {
-    const worker = new Worker(new URL('../dist/src/bundle/spawn-thread.js', import.meta.url), { env: {}, stdout: false, stderr: false, workerData: { preload: true } });
-    worker.unref();
-    const ready = new Promise((resolve) => { worker.once('message', resolve); worker.once('exit', resolve); });
-    return { worker, ready };
-  });
-}

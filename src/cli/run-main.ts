@@ -51,4 +51,4 @@ export async function runMain(argv: string[], mode: 'run' | 'create' = 'run'): P
 
 export { reportError } from './report-error.js';
 // bin/run.js warms and settles the container's threads through the same module instance as runMain.
-export { warmThreads, adoptThreads, threadsSettled } from '../kernel/spawn.js';
+export { warmThreads, threadsSettled } from '../kernel/spawn.js';

@@ -133,25 +133,14 @@ const loading = new Map<Worker, Promise<void>>();
 function startSpare(preload: boolean): void {
   const w = new Worker(threadUrl, { env: {}, stdout: false, stderr: false, workerData: { preload } });
   w.unref();
-  adopt(w, preload ? new Promise<void>((resolve) => {
-    w.once('message', () => resolve());
-    w.once('exit', () => resolve());
-  }) : undefined);
-}
-
-function adopt(w: Worker, ready?: Promise<void>): void {
   w.on('error', () => { const i = spares.indexOf(w); if (i >= 0) spares.splice(i, 1); });
-  if (ready) loading.set(w, ready.finally(() => loading.delete(w)));
+  if (preload) {
+    loading.set(w, new Promise<void>((resolve) => {
+      w.once('message', () => resolve());
+      w.once('exit', () => resolve());
+    }).finally(() => loading.delete(w)));
+  }
   spares.push(w);
-}
-
-/**
- * Take threads that bin/run.js booted (with `preload`, from this module's thread file) before this
- * module was even read: loading the bundle costs ~10 ms that the threads spend booting instead.
- */
-export function adoptThreads(booted: { worker: Worker; ready: Promise<void> }[]): void {
-  replaceTaken = false;
-  for (const { worker, ready } of booted) adopt(worker, ready);
 }
 
 /**
