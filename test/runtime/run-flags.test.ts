@@ -88,9 +88,10 @@ test('--init: docker-init (tini) is PID 1, bound read-only from the host; it rea
   }
   try {
     assert.ok(await eventually(() => (states('noreaper').match(/^\(sleep\) Z$/gm) ?? []).length === 2, 5000), `without --init, two zombies: ${states('noreaper')}`);
-    const withInit = states('reaper');
-    assert.match(withInit, /^\(docker-init\) S$/m);
-    assert.not.match(withInit, / Z$/m, `with --init, none: ${withInit}`);
+    // With the init, the orphans end and are collected: one sleep left (PID 1's command), no
+    // zombie. docker-init itself may be caught running (R) on a slow machine.
+    const collected = (s: string) => /^\(docker-init\) [SR]$/m.test(s) && (s.match(/^\(sleep\) /gm) ?? []).length === 1 && !/ Z$/m.test(s);
+    assert.ok(await eventually(() => collected(states('reaper')), 5000), `with --init, the orphans collected: ${states('reaper')}`);
   } finally {
     nb(['rm', '-f', 'reaper', 'noreaper']);
   }
