@@ -18,11 +18,11 @@ const { O_NOFOLLOW } = fsc;
 /** open(2) flags the copy needs that Node's fs.constants leaves out (the same on x86-64 and arm64). */
 export const O_PATH = 0o10000000;
 export const O_CLOEXEC = 0o2000000;
-export const AT_FDCWD = -100;
+const AT_FDCWD = -100;
 const AT_SYMLINK_NOFOLLOW = 0x100;
 
 /** openat2's `resolve` field (linux/openat2.h): the two flags a walk inside a container's root needs. */
-export const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
 
 const q = (s: string) => JSON.stringify(s);
