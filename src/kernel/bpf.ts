@@ -79,8 +79,16 @@ export function assembleDeviceProgram(rules: DeviceRule[]): Buffer {
     // Each failed test jumps past what is left of this rule: its remaining tests, r0 = 1, exit.
     tests.forEach((t, i) => { if (t[0] === JNE_K || t[0] === JEQ_K) t[3] = tests.length - i - 1 + 2; });
     p.push(...tests, [MOV_K, 0, 0, 0, rule.deny ? 0 : 1], [EXIT, 0, 0, 0, 0]);
+    // A rule without tests (`a *:* rwm`, as --privileged has) answers every access: nothing after
+    // it can run, and the verifier refuses a program with an instruction it cannot reach
+    // ("unreachable insn": `run --privileged` failed so on every cgroup v2 host).
+    if (!tests.length) return encode(p);
   }
   p.push([MOV_K, 0, 0, 0, 0], [EXIT, 0, 0, 0, 0]);
+  return encode(p);
+}
+
+function encode(p: Insn[]): Buffer {
   const out = Buffer.alloc(p.length * 8);
   p.forEach(([code, dst, src, off, imm], i) => {
     out.writeUInt8(code, i * 8);
@@ -128,7 +136,8 @@ export function attachDeviceProgram(dir: string, rules: DeviceRule[]): number {
     const log = Buffer.alloc(1 << 20);
     progFd = attempt(log);
     if (progFd < 0) {
-      const verifier = log.toString('utf8').replace(/\0.*$/s, '').trim().split('\n').pop();
+      // The log ends with statistics ("processed N insns..."); the reason is the line before them.
+      const verifier = log.toString('utf8').replace(/\0.*$/s, '').trim().split('\n').filter((l) => !/^processed \d+ insns/.test(l)).pop();
       throw new KernelError('bpf', `BPF_PROG_LOAD, BPF_PROG_TYPE_CGROUP_DEVICE, ${program.length / 8} instructions`, errno,
         verifier ? `the verifier said: ${verifier}` : 'loading BPF programs needs root (CAP_BPF and CAP_SYS_ADMIN)');
     }

@@ -17,8 +17,34 @@ test('rules read as v1 writes them, and any other text is refused', () => {
   assert.is(formatDeviceRule(parseDeviceRule('c 136:* rw')), 'c 136:* rw');
   assert.throws(() => parseDeviceRule('c 1:3'), /not a device rule/);
   assert.throws(() => parseDeviceRule('x 1:3 r'), /not a device rule/);
-  // 6 loads, then per rule its tests, r0 = 1 and exit, then the final "deny": 8 bytes each.
-  assert.is(assembleDeviceProgram([parseDeviceRule('a *:* rwm')]).length, (6 + 2 + 2) * 8);
+  // 6 loads, then per rule its tests (here type, major, minor), r0 = 1 and exit, then the final
+  // "deny": 8 bytes each.
+  assert.is(assembleDeviceProgram(['c 1:3 rwm'].map(parseDeviceRule)).length, (6 + 3 + 2 + 2) * 8);
+  // A rule that matches everything ends the program: what would follow it could never run.
+  assert.is(assembleDeviceProgram(['a *:* rwm', 'c 1:3 r'].map(parseDeviceRule)).length, (6 + 2) * 8);
+});
+
+/** The instructions no path from the first reaches (the verifier refuses a program with any). */
+function unreachable(program: Buffer): number[] {
+  const n = program.length / 8;
+  const seen = new Set<number>();
+  const todo = [0];
+  while (todo.length) {
+    const i = todo.pop()!;
+    if (i >= n || seen.has(i)) continue;
+    seen.add(i);
+    const code = program.readUInt8(i * 8);
+    if (code === 0x95) continue; // exit
+    if ((code & 0x07) === 0x05) todo.push(i + 1 + program.readInt16LE(i * 8 + 2)); // a jump
+    todo.push(i + 1);
+  }
+  return [...Array(n).keys()].filter((i) => !seen.has(i));
+}
+
+test('every instruction of a program can be reached, whatever the rules', () => {
+  for (const rules of [['a *:* rwm'], ['a *:* rwm', 'c 1:3 r'], ['c 1:5 rwm', 'c 1:3 r'], ['c 1:3 rwm', 'a *:* rwm', 'b 8:0 r'], ['c *:* m', 'b *:* m']]) {
+    assert.equal(unreachable(assembleDeviceProgram(rules.map(parseDeviceRule))), [], rules.join(', '));
+  }
 });
 
 test('a process in the cgroup opens what the program allows, and nothing else', () => {
@@ -46,6 +72,23 @@ test('a process in the cgroup opens what the program allows, and nothing else', 
     assert.match(r.stdout, /^urandom=refused$/m, 'a device in no rule');
     // Outside the cgroup the same opens work: the program binds only its group.
     assert.is(spawnSync('/bin/sh', ['-c', 'echo x > /dev/null && head -c1 /dev/urandom >/dev/null']).status, 0);
+  } finally {
+    rmdirSync(dir);
+    if (madeParent) try { rmdirSync(parent); } catch { /* in use */ }
+  }
+});
+
+test('a rule list that allows everything (run --privileged) loads, and its group opens any device', () => {
+  const v2 = detectCgroupLayout().v2Root;
+  if (!v2) return void console.log('  (skipped: no cgroup v2 tree is mounted)');
+  const parent = join(v2, 'nestbox');
+  const madeParent = !existsSync(parent);
+  const dir = join(parent, `bpf-test-${process.pid}-all`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    assert.is(attachDeviceProgram(dir, ['a *:* rwm'].map(parseDeviceRule)), 8);
+    const r = spawnSync('/bin/sh', ['-c', `echo $$ > ${dir}/cgroup.procs; head -c1 /dev/urandom >/dev/null && echo urandom=ok`], { encoding: 'utf8' });
+    assert.match(r.stdout, /^urandom=ok$/m, r.stderr);
   } finally {
     rmdirSync(dir);
     if (madeParent) try { rmdirSync(parent); } catch { /* in use */ }
