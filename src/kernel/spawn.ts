@@ -217,6 +217,13 @@ export async function privateMountTree(steps: ThreadStep[], path: string): Promi
 
 type ThreadRequest = SpawnRequest & { noSpawn?: boolean; keepOpen?: string };
 
+let lastThreadWait = 0;
+
+/** How long the last request waited for its thread to finish booting (for run --trace), in ms. */
+export function threadWaitMs(): number {
+  return lastThreadWait;
+}
+
 function onThread(req: ThreadRequest): Promise<{ pid: number; fds?: number[] }> {
   if ((req.unshare ?? 0) & CLONE_NEWUSER || req.join?.types.includes('user')) {
     return Promise.reject(new KernelError(req.unshare ? 'unshare' : 'setns', 'CLONE_NEWUSER', 22));
@@ -224,7 +231,9 @@ function onThread(req: ThreadRequest): Promise<{ pid: number; fds?: number[] }> 
   return new Promise(async (resolve, reject) => {
     const worker = takeThread();
     worker.removeAllListeners('error');
+    const waitStarted = performance.now();
     await loading.get(worker); // its "ready" must not be taken for the answer
+    lastThreadWait = performance.now() - waitStarted;
     let settled = false;
     worker.once('message', (m: { pid?: number; fds?: number[]; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
       settled = true;

@@ -19,7 +19,7 @@
 import { appendFileSync } from 'node:fs';
 import { Ledger, startTime } from '../host/ledger.js';
 import { UserError, withContext } from '../errors.js';
-import { inNamespaces, warmThreads } from '../kernel/spawn.js';
+import { inNamespaces, warmThreads, threadWaitMs } from '../kernel/spawn.js';
 import { hold, type HeldProcess } from '../kernel/held.js';
 import { Cgroup, createCgroupAt } from '../kernel/cgroup.js';
 import type { Controller } from '../kernel/cgroup-layout.js';
@@ -151,7 +151,11 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   try {
     const what = [...namespaces.map((n) => n.path ? `${n.type} joined` : n.type), `${caps?.bounding?.length ?? 'all'} capabilities`, filter ? `seccomp filter of ${filter.length / 8} instructions` : ''].filter(Boolean);
     const whatZh = [...namespaces.map((n) => n.path ? `加入已有的 ${n.type}` : n.type), `${caps?.bounding?.length ?? '全部'} 个能力`, filter ? `seccomp 过滤器 ${filter.length / 8} 条指令` : ''].filter(Boolean);
-    step(`namespaces made, PID 1 held (host PID ${pid}; ${what.join(', ')})`, `命名空间建好了，1 号进程已就位、等着开始（宿主机 PID ${pid}；${whatZh.join('，')}）`);
+    // The spawn thread boots while nestbox reads its arguments and writes the state; what is left
+    // of its boot is part of this step.
+    const waited = threadWaitMs();
+    step(`namespaces made, PID 1 held (host PID ${pid}; ${what.join(', ')}; ${waited.toFixed(1)} ms of it waiting for the spawn thread to boot)`,
+      `命名空间建好了，1 号进程已就位、等着开始（宿主机 PID ${pid}；${whatZh.join('，')}；其中 ${waited.toFixed(1)} ms 在等 spawn 线程启动完毕）`);
     if (p?.oomScoreAdj !== undefined) setOomScoreAdj(pid, p.oomScoreAdj);
     // 3. Limits, from the host, before anything of the container's own runs.
     if (linux.resources) applyResources(cgroup, linux.resources, o.warn);

@@ -28,7 +28,9 @@ export type { Created, Stdio };
  * `ledger` as it is made; on failure the caller undoes the ledger and removes the container.
  */
 export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledger: Ledger, abort?: AbortSignal): Promise<Created> {
-  let t = performance.now();
+  // performance.now() counts from the process's start: Node's own start, loading nestbox's run
+  // code (one bundle, koffi and libc) and reading the arguments.
+  let t = trace('Node started, nestbox\'s run code loaded, arguments read', 'Node 启动完毕，nestbox 的 run 代码已加载，参数已读取', 0);
   const p = paths(spec.id);
   const lower = await containerLayers(spec);
   // -u names are looked up in the container's own /etc/passwd and /etc/group, as the image has them;
@@ -87,6 +89,7 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
       Object.assign(state, { IPAddress: net.ip, HostVeth: net.hostVeth });
     },
   }).catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(`--${err.message}`, EXIT_RUNTIME) : err; });
+  t = performance.now();
   try {
     // Is the command there? Checked through /proc/PID/root, now the container's root.
     checkCommand(spec, created.pid);
@@ -98,6 +101,7 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
   state.Controllers = controllers;
   Object.assign(state, { Pid: created.pid, PidStart: startTime(created.pid) });
   saveState(spec.id, state);
+  trace(`${spec.command[0]} found in the container's root, state saved`, `在容器的根里找到了 ${spec.command[0]}，状态已保存`, t);
   return created;
 }
 

@@ -16,6 +16,7 @@ import { waitForExit } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
 import type { ContainerSpec } from './spec.js';
 import { createRunContainer, registerContainer, Created } from './run-create.js';
+import { trace } from './create.js';
 import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
 import { LogWriter, type Stream } from './log.js';
@@ -73,6 +74,7 @@ export async function runForeground(spec: ContainerSpec, output: Output = { stdo
     terminal.attach(spec.interactive, (d) => log.write('stdout', decoder.write(d)));
   }
   // The holder's own failure (a working directory that is a file) ends it with 125; say why.
+  let t = performance.now();
   const released = created.release(terminal?.path).then(() => undefined, (e: Error) => e);
   const exit = await waitForExit(created.pid);
   const failed = await released;
@@ -83,7 +85,10 @@ export async function runForeground(spec: ContainerSpec, output: Output = { stdo
   await Promise.race([terminal ? terminal.closed : Promise.all(copied!), sleep(1000)]);
   terminal?.detach();
   log.close();
+  t = trace(`released: the command ran, PID 1 exited (${exit ? `status ${exit.code}` : 'status lost'})`, `放行：命令运行完，1 号进程退出（${exit ? `状态 ${exit.code}` : '状态丢失'}）`, t);
   const { code } = await finishContainer(spec.id, exit, ledger);
+  trace(spec.autoRemove ? 'cleaned up: cgroup, mounts and the container\'s files removed (--rm)' : 'cleaned up: cgroup and mounts removed, state saved',
+    spec.autoRemove ? '清理完毕：控制组、挂载和容器的文件都已删除（--rm）' : '清理完毕：控制组和挂载已删除，状态已保存', t);
   restartInBackground(spec.id);
   return code;
 }
