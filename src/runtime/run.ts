@@ -67,7 +67,6 @@ export async function runForeground(spec: ContainerSpec, output: Output = { stdo
   // From here a signal is the container's: forwarded to PID 1 (the handlers overlap, so none is lost).
   const forward = forwardSignals(created.pid);
   interrupt.stop();
-  updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
   const copied = terminal ? undefined : [relay(out![0], 'stdout', log, output.stdout), relay(err![0], 'stderr', log, output.stderr)];
   if (terminal) {
     const decoder = new StringDecoder('utf8');
@@ -76,6 +75,9 @@ export async function runForeground(spec: ContainerSpec, output: Output = { stdo
   // The holder's own failure (a working directory that is a file) ends it with 125; say why.
   let t = performance.now();
   const released = created.release(terminal?.path).then(() => undefined, (e: Error) => e);
+  // Running only once "go" is in PID 1's pipe: from then on it runs its command even if nestbox
+  // dies, while a nestbox killed before would take the held container with it.
+  updateState(spec.id, { Status: 'running', StartedAt: new Date().toISOString() });
   const exit = await waitForExit(created.pid);
   const failed = await released;
   if (failed) process.stderr.write(`nestbox: ${failed.message}\n`);
