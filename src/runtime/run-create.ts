@@ -53,9 +53,13 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
     ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });
     ledger.record({ kind: 'dir', path: p.dir });
   }
+  // A container being restarted stays "restarting" until it runs, with its last exit code and the
+  // monitor that restarts it (without it, a reader would take it for one nobody will restart).
+  const restarting = previous?.Status === 'restarting';
   const state: ContainerState = {
-    Status: previous?.Status === 'restarting' ? 'restarting' : 'created', Pid: 0, ExitCode: 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [],
+    Status: restarting ? 'restarting' : 'created', Pid: 0, ExitCode: restarting ? previous.ExitCode : 0, OOMKilled: false, Error: '', StartedAt: '', FinishedAt: '', Cgroup: [],
     Created: previous?.Created ?? new Date().toISOString(), RestartCount: previous?.RestartCount ?? 0, RestartDelayMs: previous?.RestartDelayMs,
+    ...(restarting ? { MonitorPid: previous.MonitorPid, MonitorStart: previous.MonitorStart } : {}),
   };
   saveState(spec.id, state);
 

@@ -159,10 +159,14 @@ test('attach: --detach-keys, a stopped container and a bad key are refused with 
 test('--restart on-failure:2 restarts twice, then stays exited; inspect counts the restarts', async () => {
   const d = nb(['run', '-d', '--name', 'flaky', '--net', 'none', '--restart', 'on-failure:2', 'default', '--', '/bin/sh', '-c', 'echo run; exit 4']);
   assert.is(d.status, 0, d.stderr);
+  // Read all along: between two runs it is restarting, never exited with another code.
+  const wrong: string[] = [];
   const done = await eventually(() => {
     const i = inspect('flaky');
+    if (i.State.Status === 'exited' && i.State.ExitCode !== 4) wrong.push(`exited ${i.State.ExitCode} after ${i.RestartCount} restarts`);
     return i.State.Status === 'exited' && i.RestartCount === 2;
   }, 15_000);
+  assert.equal(wrong, [], 'a container being restarted is restarting, with its last exit code');
   const info = inspect('flaky');
   assert.ok(done, `restarted twice and exited: ${JSON.stringify(info.State)} count ${info.RestartCount}`);
   assert.is(info.State.ExitCode, 4);
