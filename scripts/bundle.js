@@ -1,10 +1,20 @@
 // The commands learners time (`run`, `create`, the container's creator and monitor, `nestbox oci`,
-// which podman calls several times per container, and the worker thread that makes namespaces) load from one file each instead of some sixty modules: resolving
-// and reading that many files costs Node more than the container itself takes to start. The
-// bundles are build output next to the modules they are made of (dist/src/bundle sits at the same
-// depth as dist/src/runtime, so every path the code computes from its own location stays right);
-// the source a learner reads is still src/. koffi, a native addon, stays outside.
+// which podman calls several times per container, and the worker thread that makes namespaces)
+// load from one file each instead of some sixty modules: resolving and reading that many files
+// costs Node more than the container itself takes to start. The bundles are build output next to
+// the modules they are made of (dist/src/bundle sits at the same depth as dist/src/runtime, so
+// every path the code computes from its own location stays right); the source a learner reads is
+// still src/. koffi, a native addon, stays outside.
+//
+// They are CommonJS scripts, loaded by src/boot/code-cache.ts with V8's code cache (which Node 18
+// and 20 offer only to scripts): `import.meta.url` becomes the bundle's own file URL.
 import { build } from 'esbuild';
+import { rmSync, writeFileSync } from 'node:fs';
+
+const outdir = 'dist/src/bundle';
+// A rebuild leaves nothing of the bundles before it, their code caches included (code-cache.ts
+// checks as well).
+rmSync(outdir, { recursive: true, force: true });
 
 await build({
   entryPoints: {
@@ -12,13 +22,24 @@ await build({
     internal: 'dist/src/cli/internal-main.js',
     oci: 'dist/src/oci/cli.js',
     'spawn-thread': 'dist/src/kernel/spawn-thread.js',
+    // What bin/run.js loads the bundles with, and its own root help.
+    'code-cache': 'dist/src/boot/code-cache.js',
+    'root-help': 'dist/src/cli/root-help.js',
   },
-  outdir: 'dist/src/bundle',
+  outdir,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
   platform: 'node',
   target: 'node18',
-  format: 'esm',
+  format: 'cjs',
   external: ['koffi'],
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The bundled code starts its worker threads from ./spawn-thread.js, as the modules do: here that
+// file loads the bundle with its cache. The directory's package.json makes its .js CommonJS.
+writeFileSync(`${outdir}/package.json`, '{\n  "type": "commonjs"\n}\n');
+writeFileSync(`${outdir}/spawn-thread.js`, "require('./code-cache.cjs').loadBundle('spawn-thread');\n");

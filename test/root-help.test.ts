@@ -13,7 +13,7 @@ test('the same text as oclif\'s root help', () => {
   const ours = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8', env });
   assert.is(ours.status, 0, ours.stderr);
   // oclif itself, asked for the same help.
-  const script = `import { execute } from '@oclif/core/execute'; await execute({ dir: ${JSON.stringify(new URL('../../bin/run.js', import.meta.url).href)}, args: ['--help'] });`;
+  const script = `import { execute } from '@oclif/core/execute'; await execute({ dir: ${JSON.stringify(new URL('../../package.json', import.meta.url).href)}, args: ['--help'] });`;
   const theirs = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
   assert.is(theirs.status, 0, theirs.stderr);
   assert.fixture(ours.stdout, theirs.stdout);

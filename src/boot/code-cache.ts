@@ -1,0 +1,59 @@
+// Loading nestbox's bundles (scripts/bundle.js) with V8's code cache.
+//
+// V8 compiles each function the first time it is called, and a short command such as
+// `nestbox run` calls hundreds of functions once: compiling them is a good part of what nestbox
+// adds to Node's own start. V8 can serialise the machine-independent bytecode of everything it has
+// compiled ("code cache") and take it back next time instead of compiling again. Node 22 does this
+// for modules (module.enableCompileCache); on Node 18 and 20 only vm.Script offers it, so the
+// bundles are plain CommonJS scripts run through vm.Script. The first run of a bundle writes its
+// cache when it ends (with every function that run compiled); later runs take it, and a cache
+// that does not match (another bundle, another Node) is ignored and written again.
+import { readFileSync, statSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { Script } from 'node:vm';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bundleDir = fileURLToPath(new URL('../bundle/', import.meta.url));
+
+/** Bundles loaded without a usable cache: theirs is written when the process (or thread) ends. */
+const unsaved: { path: string; tag: string; script: Script }[] = [];
+
+/**
+ * Load dist/src/bundle/NAME.cjs and return its exports. V8 checks a cache only against the
+ * source's length, so the cache also carries the bundle's size and mtime and Node's version: a
+ * rebuilt bundle never runs with the bytecode of the one before.
+ */
+export function loadBundle(name: string): any {
+  const path = join(bundleDir, `${name}.cjs`);
+  const cachePath = join(bundleDir, `${name}.code-cache`);
+  const source = readFileSync(path, 'utf8');
+  const { size, mtimeMs } = statSync(path);
+  const tag = `nestbox code cache ${process.version} ${size} ${mtimeMs}\n`;
+  let cachedData: Buffer | undefined;
+  try {
+    const file = readFileSync(cachePath);
+    if (file.subarray(0, tag.length).toString('latin1') === tag) cachedData = file.subarray(tag.length);
+  } catch { /* none yet */ }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: path, cachedData });
+  if (!cachedData || script.cachedDataRejected) {
+    if (!unsaved.length) process.once('exit', saveCaches);
+    unsaved.push({ path: cachePath, tag, script });
+  }
+  const module = { exports: {} as any };
+  script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
+  return module.exports;
+}
+
+/** Write the caches of this run's bundles (a file nobody may write, such as a read-only install, is skipped). */
+function saveCaches(): void {
+  for (const { path, tag, script } of unsaved.splice(0)) {
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      writeFileSync(tmp, Buffer.concat([Buffer.from(tag, 'latin1'), script.createCachedData()]));
+      renameSync(tmp, path);
+    } catch {
+      try { unlinkSync(tmp); } catch { /* never made */ }
+    }
+  }
+}
