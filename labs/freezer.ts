@@ -81,7 +81,10 @@ async function frozenObservations(ctx: LabContext<FreezerState>): Promise<Observ
     observeThat(t(`State in /proc/${pid}/status`, `/proc/${pid}/status 里的 State`),
       t(`${expectState} (cgroup v${cg.version} freezer)`, `${expectState}（cgroup v${cg.version} 的冻结）`), state, state.startsWith(expectState)),
     observeThat(t(`/proc/${pid}/wchan (where it sleeps)`, `/proc/${pid}/wchan（它睡在内核的哪个函数里）`),
-      t('a freezer function', '冻结机制里的函数'), sleepsIn, /refrigerator|freez|get_signal/.test(sleepsIn)),
+      // The shell starts `sleep` with vfork, and waits for the child freezably: frozen at that
+      // moment, it sleeps in kernel_clone instead.
+      t('a freezer function (kernel_clone when frozen waiting for its vfork child)', '冻结机制里的函数（如果冻结时正在等 vfork 出来的子进程，就是 kernel_clone）'),
+      sleepsIn, /refrigerator|freez|get_signal|kernel_clone/.test(sleepsIn)),
   ];
 }
 
