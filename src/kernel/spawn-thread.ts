@@ -133,8 +133,6 @@ if (workerData?.preload) {
 }
 
 function spawn(req: SpawnRequest & { noSpawn?: boolean; keepOpen?: string }): { pid: number; fds?: number[] } {
-  // "0" is the writer itself: this thread alone, not nestbox's other threads.
-  for (const tasks of req.cgroupTasks ?? []) writeFileSync(tasks, '0');
   if (req.join) joinNamespaces(req.join.pid, req.join.types);
   if (req.joinPaths?.length) joinNamespacePaths(req.joinPaths);
   if (req.unshare) unshare(req.unshare);

@@ -19,13 +19,6 @@ export interface SpawnRequest {
   path?: string;
   /** Environment as KEY=VALUE strings; nothing is inherited. */
   env: string[];
-  /**
-   * cgroup v1 `tasks` files the thread moves itself into before anything else, by writing 0: its
-   * child is then born inside, and a new cgroup namespace is rooted there. Only the calling thread
-   * moves, so the kernel skips the global lock it takes to move a whole process (whose first
-   * taker waits out an RCU grace period, 10-15 ms). cgroup v2 moves whole processes only.
-   */
-  cgroupTasks?: string[];
   /** CLONE_NEW* flags: namespaces the child gets fresh. */
   unshare?: number;
   /** Namespaces to join first, from a running process (like nsenter --target PID). */

@@ -26,17 +26,6 @@ export function containerControllers(spec: ContainerSpec): Controller[] {
 }
 
 /**
- * Start a process that is born in the container's cgroup. On cgroup v1 the thread that spawns it
- * moves itself in first (`start` gets the `tasks` files to write 0 to: SpawnRequest.cgroupTasks):
- * only that thread moves, and the kernel moves a single thread without the global lock that
- * moving a whole process takes, whose first taker waits out an RCU grace period (10-15 ms). On v2,
- * which moves whole processes only, nestbox itself goes in for the moment (insideCgroup).
- */
-export function bornInside<T>(cg: Cgroup, start: (cgroupTasks?: string[]) => Promise<T>): Promise<T> {
-  return cg.version === 1 ? start(cg.allDirs().map((dir) => join(dir, 'tasks'))) : insideCgroup(cg, () => start());
-}
-
-/**
  * Run `fn` with this process moved into the container's cgroup, then move it back.
  *
  * Why: a cgroup namespace is rooted at the cgroup its creator is in when it calls
