@@ -1,8 +1,16 @@
 // Running host tools (ip, iptables) from the CLI's main thread, which is in the host's namespaces.
-import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { ToolError, UserError } from '../errors.js';
 import { pick } from '../i18n/lang.js';
 import { accessSync, statSync, constants as fsConstants } from 'node:fs';
+
+/**
+ * Node's child_process module, loaded on first use: loading it takes about 2.5 ms, which a
+ * command that starts no program (`run --net none`) need not pay.
+ */
+export function childProcess(): typeof import('node:child_process') {
+  return createRequire(import.meta.url)('node:child_process');
+}
 
 export interface RunResult { stdout: string; stderr: string; code: number; timedOut?: boolean }
 
@@ -14,7 +22,7 @@ export interface RunResult { stdout: string; stderr: string; code: number; timed
 export function run(file: string, args: string[], opts: string | { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const { input, timeoutMs } = typeof opts === 'string' ? { input: opts, timeoutMs: undefined } : opts;
   return new Promise((resolve) => {
-    const child = execFile(which(file) ?? file, args, { encoding: 'utf8', maxBuffer: 16 << 20, timeout: timeoutMs ?? 0, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+    const child = childProcess().execFile(which(file) ?? file, args, { encoding: 'utf8', maxBuffer: 16 << 20, timeout: timeoutMs ?? 0, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
       const timedOut = Boolean(e?.killed);
       const code = !e ? 0 : typeof e.code === 'number' ? e.code : timedOut ? 124 : 127;

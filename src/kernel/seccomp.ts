@@ -9,7 +9,7 @@
 // started under a filter that makes its own checks fail in ways it never expected.
 import { libc, libcFunc } from './libc.js';
 import { KernelError } from './errors.js';
-import { SYSCALLS } from './syscall-table.js';
+import { syscallTable } from './syscall-table.js';
 
 /** System call numbers of the two ABIs nestbox runs on (from the kernel's uapi headers). */
 const TABLES = {
@@ -224,10 +224,10 @@ const AUDIT_ARCH: Record<Exclude<SeccompArch, 'x32'>, number> = { x64: 0xc000003
 /** The number of a call on an ABI, from the full tables (x32 shares x86_64's numbers, marked by X32_BIT). */
 function numberOn(arch: SeccompArch, call: string): number | undefined {
   if (arch === 'x32') {
-    const n = SYSCALLS.x64[call];
+    const n = syscallTable('x64')[call];
     return n === undefined ? undefined : n | X32_BIT;
   }
-  return SYSCALLS[arch][call] ?? (arch === 'x64' || arch === 'arm64' ? syscallNumber(call, arch) : undefined);
+  return syscallTable(arch)[call] ?? (arch === 'x64' || arch === 'arm64' ? syscallNumber(call, arch) : undefined);
 }
 
 type Op = { code: number; k: number; jt?: string | number; jf?: string | number } | { label: string };

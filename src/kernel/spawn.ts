@@ -231,9 +231,9 @@ function onThread(req: ThreadRequest): Promise<{ pid: number; fds?: number[] }> 
   return new Promise(async (resolve, reject) => {
     const worker = takeThread();
     worker.removeAllListeners('error');
-    const waitStarted = performance.now();
+    const waitStarted = process.hrtime.bigint();
     await loading.get(worker); // its "ready" must not be taken for the answer
-    lastThreadWait = performance.now() - waitStarted;
+    lastThreadWait = Number(process.hrtime.bigint() - waitStarted) / 1e6;
     let settled = false;
     worker.once('message', (m: { pid?: number; fds?: number[]; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
       settled = true;

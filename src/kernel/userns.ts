@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnInNamespaces, waitForExit, type SpawnRequest } from './spawn.js';
 import { pipe } from './process.js';
 import { capabilityMask, type NamespaceType } from './constants.js';
-import { SYSCALLS } from './syscall-table.js';
+import { syscallTable } from './syscall-table.js';
 import { NestboxError } from '../errors.js';
 
 /** One line of uid_map or gid_map: ids from containerID on are hostID on, `size` of them. */
@@ -51,7 +51,7 @@ function mappingText(list: readonly IdMapping[]): string {
  */
 export async function spawnInUserNamespace(req: SpawnRequest, userns: UserNamespace): Promise<number> {
   const entering = 'enter' in userns;
-  const table = SYSCALLS[process.arch === 'arm64' ? 'arm64' : 'x64'];
+  const table = syscallTable(process.arch === 'arm64' ? 'arm64' : 'x64');
   const [fromHelper, helperOut] = pipe();
   const [helperIn, toHelper] = pipe();
   const caps = req.capabilitySets;

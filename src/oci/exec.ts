@@ -14,7 +14,7 @@ import { sendFd } from '../kernel/unix-socket.js';
 import type { NamespaceType } from '../kernel/constants.js';
 import { insideCgroup } from '../runtime/cgroups.js';
 import { openContainerPty } from '../runtime/terminal.js';
-import { NS_NAME, trace, hostLimits } from '../runtime/create.js';
+import { NS_NAME, trace, traceClock, hostLimits } from '../runtime/create.js';
 import { seccompProgram } from './seccomp.js';
 import { statusOf, checkId } from './state.js';
 import type { OciContext } from './runtime.js';
@@ -32,7 +32,7 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
   const socket = typeof flags['console-socket'] === 'string' ? flags['console-socket'] : undefined;
   if (terminal && !socket) throw new UserError('a terminal (--tty, or process.terminal) needs --console-socket, where the engine takes it', 1);
   warmThreads(1);
-  let t = performance.now();
+  let t = traceClock();
   const types = [...new Set(['mnt' as NamespaceType, ...namespaces.map((n) => NS_NAME[n.type])])].filter((x) => x !== 'user');
   // A user namespace of its own: a single-threaded helper enters it first, then the others
   // (src/kernel/userns.ts); the thread joins nothing.

@@ -9,18 +9,18 @@
 //   startContainer            during start, inside the container, just before its program runs
 //   poststart                 after start, in the runtime's namespaces
 //   poststop                  during delete
-import { spawn } from 'node:child_process';
 import { spawnInNamespaces, waitForExit } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
 import { closeSync, writeSync } from 'node:fs';
 import { NestboxError } from '../errors.js';
 import type { OciHook, OciState } from './types.js';
+import { childProcess } from '../host/exec.js';
 
 /** Run one hook on the host; resolves when it has ended, rejects when it failed or ran past its timeout. */
 function runHook(kind: string, hook: OciHook, state: OciState): Promise<void> {
   return new Promise((resolve, reject) => {
     const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
-    const child = spawn(hook.path, args, { argv0, env: envOf(hook), stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = childProcess().spawn(hook.path, args, { argv0, env: envOf(hook), stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d) => (stderr += d));
     const timer = hook.timeout ? setTimeout(() => child.kill('SIGKILL'), hook.timeout * 1000) : undefined;

@@ -20,7 +20,7 @@ import { releaseDoor } from '../kernel/held.js';
 import { waitForExit } from '../kernel/spawn.js';
 import { sendFd } from '../kernel/unix-socket.js';
 import { SIGNALS } from '../kernel/constants.js';
-import { createContainer, trace } from '../runtime/create.js';
+import { createContainer, trace, traceClock } from '../runtime/create.js';
 import { openContainerPty } from '../runtime/terminal.js';
 import { DEFAULT_DEVICE_RULES } from '../runtime/resources.js';
 import { loadBundle } from './bundle.js';
@@ -81,7 +81,7 @@ export async function ociCreate(ctx: OciContext, id: string, flags: CreateFlags)
     if (terminal) {
       // The engine gets the master side of a new terminal in the container's own devpts; the
       // process opens the slave as its controlling terminal when `start` lets it go.
-      let t = performance.now();
+      let t = traceClock();
       const { master, path } = openContainerPty(created.pid, config.process!.user);
       try { sendFd(flags.consoleSocket!, master, path); } finally { closeSync(master); }
       record.terminal = path;
@@ -112,7 +112,7 @@ export async function ociStart(ctx: OciContext, id: string): Promise<void> {
   });
   r.started = true;
   ctx.store.save(r);
-  let t = performance.now();
+  let t = traceClock();
   await releaseDoor(ctx.store.dir(id), r.terminal ?? 'go');
   t = trace(`the door opened: PID ${r.pid} runs ${(r.config.process?.args ?? []).join(' ') || '(no process: it ends)'}`, `门打开了：PID ${r.pid} 运行 ${(r.config.process?.args ?? []).join(' ') || '（没有进程：它结束了）'}`, t);
   for (const hook of r.config.hooks?.poststart ?? []) {
@@ -182,7 +182,7 @@ export async function ociDelete(ctx: OciContext, id: string, force = false): Pro
     await killAll(r, SIGNALS.SIGKILL);
     for (let i = 0; i < 500 && processAlive(r.pid, r.pidStart); i++) await sleep(10);
   }
-  let t = performance.now();
+  let t = traceClock();
   const report = await undoLedger(ledgerOf(id));
   t = trace(`released: ${report.removed.join(', ') || 'nothing left to release'}`, `已释放：${report.removed.join('，') || '没有要释放的了'}`, t);
   for (const hook of r.config.hooks?.poststop ?? []) {

@@ -3,12 +3,12 @@
 // need (read from their ELF headers). It is built in a temporary directory and renamed into place,
 // so a half-built rootfs never appears under its final name.
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { readElf } from './elf.js';
 import { findStaticBusybox } from '../doctor/checks.js';
 import { rootfsDir, libDir } from '../host/paths.js';
 import { UserError } from '../errors.js';
+import { childProcess } from '../host/exec.js';
 
 const HOST_PROGRAMS = ['sh', 'ls', 'ps', 'hostname', 'cat', 'mount', 'umount', 'ip', 'sleep', 'id', 'echo', 'mkdir', 'touch', 'rm', 'grep', 'env', 'true', 'false', 'uname', 'readlink', 'kill', 'chroot', 'ipcs', 'ipcmk', 'nsenter', 'unshare', 'head', 'wc', 'dd', 'stat', 'df'];
 const MARKER = '.nestbox-rootfs.json';
@@ -67,7 +67,7 @@ function installBusybox(root: string, busybox: string): number {
   copyFileSync(busybox, join(root, 'bin/busybox'));
   chmodSync(join(root, 'bin/busybox'), 0o755);
   // `busybox --list-full` prints each applet with its usual directory (bin/sh, usr/bin/env, ...)
-  const applets = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const applets = childProcess().execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   for (const applet of applets) {
     const link = join(root, applet);
     if (existsSync(link) || applet === 'bin/busybox') continue;

@@ -42,7 +42,7 @@ import { pick } from '../i18n/lang.js';
  * learner can watch a container being assembled (in the course's language: the run lab shows these lines).
  */
 export function trace(en: string, zh: string, since: number): number {
-  const now = performance.now();
+  const now = traceClock();
   if (process.env.NESTBOX_TRACE) {
     const line = `  ${(now - since).toFixed(1).padStart(6)} ms  ${pick(en, zh)}\n`;
     // `nestbox oci --trace=FILE`: an engine such as podman keeps the runtime's stderr to itself.
@@ -50,6 +50,14 @@ export function trace(en: string, zh: string, since: number): number {
     else process.stderr.write(line);
   }
   return now;
+}
+
+/**
+ * Milliseconds since the process started, for trace(); 0 when not tracing (Node loads its
+ * performance module, about 1 ms, on the first use of the `performance` global).
+ */
+export function traceClock(): number {
+  return process.env.NESTBOX_TRACE ? performance.now() : 0;
 }
 
 export interface Stdio { stdin: number; stdout: number; stderr: number }
@@ -94,7 +102,7 @@ export const NS_NAME: Record<OciNamespaceType, NamespaceType> = { pid: 'pid', ne
 export async function createContainer(o: CreateOptions): Promise<Created> {
   const { config, ledger } = o;
   const linux = config.linux ?? {};
-  let t = performance.now();
+  let t = traceClock();
   // A signal to nestbox stops the creation between two steps (the caller undoes what was made).
   const step = (en: string, zh: string) => {
     t = trace(en, zh, t);

@@ -18,7 +18,7 @@ import { findInitBinary, INIT_MISSING } from './init-binary.js';
 import { setupNetwork } from './network.js';
 import { prepareMounts, isEmptyDir } from './volumes.js';
 import { volumeData } from './mount-spec.js';
-import { createContainer, trace, type Created, type Stdio } from './create.js';
+import { createContainer, trace, traceClock, type Created, type Stdio } from './create.js';
 import { runConfig, runCgroupPath } from './run-config.js';
 
 export type { Created, Stdio };
@@ -84,7 +84,7 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
     overlay: { lower, upper: p.upper, work: p.work, flags: spec.privileged ? 0 : MS_NODEV },
     // The network, configured from the host before the command runs (labs veth, bridge, ports).
     async connect(pid) {
-      let tn = performance.now();
+      let tn = traceClock();
       const net = await setupNetwork(spec, pid, ledger).catch((err) => { throw err instanceof UserError ? err : withContext(`could not connect the container to the network (${spec.net.mode})`, err); });
       if (net.ip) writeEtcFiles(p.dir, spec, net.ip, net.gateway);
       // Host ports chosen for -p CONTAINERPORT are part of the config from now on (ps, inspect, port).
@@ -93,7 +93,7 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
       Object.assign(state, { IPAddress: net.ip, HostVeth: net.hostVeth });
     },
   }).catch((err: Error) => { throw /^sysctl /.test(err.message) ? new UserError(`--${err.message}`, EXIT_RUNTIME) : err; });
-  t = performance.now();
+  t = traceClock();
   try {
     // Is the command there? Checked through /proc/PID/root, now the container's root.
     checkCommand(spec, created.pid);

@@ -7,7 +7,6 @@
 // every container. With -t, the container has a terminal of its own instead (src/runtime/terminal.ts).
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { StringDecoder } from 'node:string_decoder';
 import { Ledger } from '../host/ledger.js';
@@ -16,7 +15,7 @@ import { waitForExit } from '../kernel/spawn.js';
 import { pipe } from '../kernel/process.js';
 import type { ContainerSpec } from './spec.js';
 import { createRunContainer, registerContainer, Created } from './run-create.js';
-import { trace } from './create.js';
+import { trace, traceClock } from './create.js';
 import { containerTerminal, ContainerTerminal } from './terminal.js';
 import { finishContainer, removeContainerFiles } from './finish.js';
 import { LogWriter, type Stream } from './log.js';
@@ -25,6 +24,7 @@ import { interruptible } from './interrupt.js';
 import { shouldRestart } from './restart-policy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setNonBlocking } from '../kernel/fcntl.js';
+import { childProcess } from '../host/exec.js';
 
 /** Where a foreground container's output goes besides its log: nestbox's own, unless a build says otherwise. */
 export interface Output { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
@@ -73,7 +73,7 @@ export async function runForeground(spec: ContainerSpec, output: Output = { stdo
     terminal.attach(spec.interactive, (d) => log.write('stdout', decoder.write(d)));
   }
   // The holder's own failure (a working directory that is a file) ends it with 125; say why.
-  let t = performance.now();
+  let t = traceClock();
   const released = created.release(terminal?.path).then(() => undefined, (e: Error) => e);
   // Running only once "go" is in PID 1's pipe: from then on it runs its command even if nestbox
   // dies, while a nestbox killed before would take the held container with it.
@@ -120,7 +120,7 @@ function restartInBackground(id: string): void {
   const { state } = c;
   if (!shouldRestart(c.spec.restart, { exitCode: state.ExitCode, restartCount: state.RestartCount ?? 0, stoppedByUser: stoppedByUser(id) })) return;
   const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
-  spawn(process.execPath, ['--', bin, 'internal', 'restart', id], { detached: true, stdio: 'ignore' }).unref();
+  childProcess().spawn(process.execPath, ['--', bin, 'internal', 'restart', id], { detached: true, stdio: 'ignore' }).unref();
 }
 
 /** `run -d`: register the container here, start it in the background, print its id. */

@@ -1,7 +1,6 @@
 // Starting a container in the background: `run -d`, `start`, `restart`. The nestbox the user runs
 // starts a second one (the creator, src/runtime/monitor.ts) in a session of its own, waits for its
 // one-line report, and returns; the creator has become the container's monitor by then.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
@@ -9,6 +8,7 @@ import { EXIT_RUNTIME } from './spec.js';
 import { findContainer, updateState, setStoppedByUser, type Container } from './store.js';
 import type { StartOptions, StartReport } from './monitor.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { childProcess } from '../host/exec.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
 
@@ -17,7 +17,7 @@ export async function startInBackground(id: string, opts: StartOptions = {}): Pr
   const args = ['--', BIN, 'internal', 'start', id];
   if (opts.waitForClient) args.push('--wait-for-client', String(opts.waitForClient));
   if (opts.discardOnFailure) args.push('--discard-on-failure');
-  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

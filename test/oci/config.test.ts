@@ -13,7 +13,7 @@ import { seccompProgram } from '../../src/oci/seccomp.js';
 import { parseFlags } from '../../src/oci/cli.js';
 import { systemdPath, cgroupPathFor, parseSignal } from '../../src/oci/runtime.js';
 import { assembleProgram, SECCOMP_RET } from '../../src/kernel/seccomp.js';
-import { SYSCALLS } from '../../src/kernel/syscall-table.js';
+import { syscallTable } from '../../src/kernel/syscall-table.js';
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_PRIVATE, MS_SHARED } from '../../src/kernel/constants.js';
 import { runConfig } from '../../src/runtime/run-config.js';
 import { mountSteps } from '../../src/runtime/container-fs.js';
@@ -133,7 +133,7 @@ function answer(prog: Buffer, nr: number, args: bigint[] = [], arch = 0xc000003e
   }
   throw new Error('fell off the end');
 }
-const nr = (name: string) => SYSCALLS.x64[name];
+const nr = (name: string) => syscallTable('x64')[name];
 const ERRNO = (e: number) => (SECCOMP_RET.errno | e) >>> 0;
 
 test('seccomp: the suite\'s profile (Docker\'s default) answers as its rules say, on every ABI it names', () => {
