@@ -9,7 +9,7 @@
 // They are CommonJS scripts, loaded by src/boot/code-cache.ts with V8's code cache (which Node 18
 // and 20 offer only to scripts): `import.meta.url` becomes the bundle's own file URL.
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const outdir = 'dist/src/bundle';
 // A rebuild leaves nothing of the bundles before it, their code caches included (code-cache.ts
@@ -38,6 +38,13 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// code-cache.ts reads the bundles as Latin-1, which is quicker than decoding UTF-8 and the same for
+// ASCII; esbuild writes ASCII (other characters escaped), but keeps some comments as they are.
+for (const f of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
+  const at = readFileSync(`${outdir}/${f}`).findIndex((b) => b > 0x7f);
+  if (at >= 0) throw new Error(`${outdir}/${f}: a character that is not ASCII at byte ${at} (a comment in the source?)`);
+}
 
 // The bundled code starts its worker threads from ./spawn-thread.js, as the modules do: here that
 // file loads the bundle with its cache. The directory's package.json makes its .js CommonJS.

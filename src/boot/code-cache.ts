@@ -27,7 +27,8 @@ const unsaved: { path: string; tag: string; script: Script }[] = [];
 export function loadBundle(name: string): any {
   const path = join(bundleDir, `${name}.cjs`);
   const cachePath = join(bundleDir, `${name}.code-cache`);
-  const source = readFileSync(path, 'utf8');
+  // ASCII only (scripts/bundle.js checks): Latin-1 reads it without decoding UTF-8.
+  const source = readFileSync(path, 'latin1');
   const { size, mtimeMs } = statSync(path);
   const tag = `nestbox code cache ${process.version} ${size} ${mtimeMs}\n`;
   let cachedData: Buffer | undefined;

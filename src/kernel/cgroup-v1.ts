@@ -85,7 +85,7 @@ export class CgroupV1 extends Cgroup {
 
   /**
    * With swap limited (memsw, memory plus swap, set equal to memory by disableSwap), the kernel
-   * keeps memsw ≥ memory at every moment: raising goes memsw first, lowering memory first, and the
+   * keeps memsw >= memory at every moment: raising goes memsw first, lowering memory first, and the
    * two stay equal, so still no swap on top.
    */
   setMemoryMax(bytes: number | 'max'): void {

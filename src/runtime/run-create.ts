@@ -46,9 +46,10 @@ export async function createRunContainer(spec: ContainerSpec, stdio: Stdio, ledg
   // A new container is registered first (its directory, its name); one started again keeps both,
   // with its writable layer, its log and its restart count. Its config is saved again with the ids
   // resolved above, which exec uses.
-  if (!existsSync(p.config)) registerContainer(spec);
-  rewriteConfig(spec);
-  const previous = tryState(spec.id);
+  const isNew = !existsSync(p.config);
+  if (isNew) registerContainer(spec);
+  else rewriteConfig(spec);
+  const previous = isNew ? undefined : tryState(spec.id);
   if (spec.autoRemove) {
     ledger.record({ kind: 'file', path: join(namesDir(), spec.name) });
     ledger.record({ kind: 'dir', path: p.dir });
