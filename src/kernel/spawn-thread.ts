@@ -12,7 +12,7 @@ import { libc } from './libc.js';
 import { KernelError } from './errors.js';
 import { mkdirSync } from 'node:fs';
 import { unshare, joinNamespaces, joinNamespacePaths, sethostname, setThreadIds, limitCapabilities, applyCapabilitySets, setNoNewPrivs, mount, umount2, chroot, chdir, pivotRoot, mknod } from './syscalls.js';
-import { chmodSync, chownSync, lstatSync, rmSync, statSync, symlinkSync, writeFileSync, constants as fsc } from 'node:fs';
+import { chmodSync, chownSync, closeSync, lstatSync, openSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync, constants as fsc } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { SpawnRequest, ThreadStep } from './spawn.js';
 import { decodeWaitStatus } from './spawn.js';
@@ -132,6 +132,36 @@ if (workerData?.preload) {
   parentPort!.postMessage({ ready: true });
 }
 
+/**
+ * Carry out a request inside a cgroup (req.cgroupTasks): in, the request, out again. `leftCgroup`
+ * tells nestbox whether the thread is out; if not (a kernel older than 5.16 checks the writer's
+ * ids, which may no longer be root's), the thread's end takes it out.
+ */
+function inCgroup(req: SpawnRequest & { noSpawn?: boolean; keepOpen?: string }): { pid: number; fds?: number[]; leftCgroup?: boolean } {
+  const cg = req.cgroupTasks;
+  if (!cg) return spawn(req);
+  const out = cg.leave.map((tasks) => openSync(tasks, 'w'));
+  // Out of every tree it went into, or it counts as still in.
+  const back = () => leave(out) && out.length === cg.enter.length;
+  // "0" is the writer itself: this thread alone, not nestbox's other threads.
+  try {
+    for (const tasks of cg.enter) writeFileSync(tasks, '0');
+    return { ...spawn(req), leftCgroup: back() };
+  } catch (err) {
+    (err as { leftCgroup?: boolean }).leftCgroup = back();
+    throw err;
+  }
+}
+
+function leave(fds: number[]): boolean {
+  let ok = true;
+  for (const fd of fds) {
+    try { writeSync(fd, '0'); } catch { ok = false; }
+    try { closeSync(fd); } catch { /* closed */ }
+  }
+  return ok;
+}
+
 function spawn(req: SpawnRequest & { noSpawn?: boolean; keepOpen?: string }): { pid: number; fds?: number[] } {
   if (req.join) joinNamespaces(req.join.pid, req.join.types);
   if (req.joinPaths?.length) joinNamespacePaths(req.joinPaths);
@@ -208,18 +238,19 @@ function spawnChild(req: Pick<SpawnRequest, 'path' | 'argv' | 'env' | 'stdio' | 
 // critical path) and serves exactly one request: after it, its namespaces are no longer the host's.
 parentPort!.once('message', (req: SpawnRequest) => {
   try {
-    parentPort!.postMessage(spawn(req));
+    parentPort!.postMessage(inCgroup(req));
   } catch (err) {
+    const leftCgroup = (err as { leftCgroup?: boolean }).leftCgroup;
     if (err instanceof KernelError) {
-      parentPort!.postMessage({ error: { message: err.message, call: err.call, args: err.args, errno: err.errno, hint: err.hint } });
+      parentPort!.postMessage({ leftCgroup, error: { message: err.message, call: err.call, args: err.args, errno: err.errno, hint: err.hint } });
     } else if ((err as NodeJS.ErrnoException).errno !== undefined) {
       // Node's own calls (open of /proc/PID/ns/mnt for a process that is gone) carry a negative errno.
       const e = err as NodeJS.ErrnoException;
-      parentPort!.postMessage({ error: { message: e.message, call: e.syscall ?? 'spawn', args: e.path ? JSON.stringify(e.path) : '', errno: Math.abs(e.errno!), hint: '' } });
+      parentPort!.postMessage({ leftCgroup, error: { message: e.message, call: e.syscall ?? 'spawn', args: e.path ? JSON.stringify(e.path) : '', errno: Math.abs(e.errno!), hint: '' } });
     } else {
       // A check of nestbox's own (a path that would leave the root): no system call failed, so no
       // errno to report; its message is the whole story.
-      parentPort!.postMessage({ error: { message: (err as Error).message } });
+      parentPort!.postMessage({ leftCgroup, error: { message: (err as Error).message } });
     }
   }
   parentPort!.close();

@@ -19,6 +19,15 @@ export interface SpawnRequest {
   path?: string;
   /** Environment as KEY=VALUE strings; nothing is inherited. */
   env: string[];
+  /**
+   * cgroup v1 `tasks` files: the thread moves itself into `enter` before anything else, by writing
+   * 0 (the writer itself), so its child is born inside and a new cgroup namespace is rooted there;
+   * once the child exists, it moves itself back to `leave`, through files it opened before
+   * changing its ids (the kernel checks the opener's rights). Only the calling thread moves, which
+   * spares the global lock that moving a whole process takes (its first taker waits out an RCU
+   * grace period, 10-15 ms). cgroup v2 moves whole processes only.
+   */
+  cgroupTasks?: { enter: string[]; leave: string[] };
   /** CLONE_NEW* flags: namespaces the child gets fresh. */
   unshare?: number;
   /** Namespaces to join first, from a running process (like nsenter --target PID). */
@@ -235,13 +244,20 @@ function onThread(req: ThreadRequest): Promise<{ pid: number; fds?: number[] }> 
     await loading.get(worker); // its "ready" must not be taken for the answer
     lastThreadWait = Number(process.hrtime.bigint() - waitStarted) / 1e6;
     let settled = false;
-    worker.once('message', (m: { pid?: number; fds?: number[]; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
-      settled = true;
-      if (m.error?.call) reject(new KernelError(m.error.call, m.error.args ?? '', m.error.errno ?? 0, m.error.hint || undefined));
-      else if (m.error) reject(new NestboxError(m.error.message));
-      else resolve({ pid: m.pid!, fds: m.fds });
+    // A thread that moved itself into a cgroup (cgroupTasks) is answered only once it is out again:
+    // while it is in, the cgroup lists nestbox's PID among its processes (cgroup.procs names thread
+    // groups), and whatever reads or kills them next would take nestbox for the container's.
+    // Such a thread says whether it left again; if not, its end is what takes it out.
+    const ended = req.cgroupTasks ? new Promise<void>((done) => worker.once('exit', () => done())) : undefined;
+    let left = false;
+    const answer = (settle: () => void) => { settled = true; if (ended && !left) void ended.then(settle); else settle(); };
+    worker.once('message', (m: { pid?: number; fds?: number[]; leftCgroup?: boolean; error?: { message: string; call?: string; args?: string; errno?: number; hint?: string } }) => {
+      left = !!m.leftCgroup;
+      if (m.error?.call) answer(() => reject(new KernelError(m.error!.call!, m.error!.args ?? '', m.error!.errno ?? 0, m.error!.hint || undefined)));
+      else if (m.error) answer(() => reject(new NestboxError(m.error!.message)));
+      else answer(() => resolve({ pid: m.pid!, fds: m.fds }));
     });
-    worker.once('error', (err) => { settled = true; reject(err); });
+    worker.once('error', (err) => answer(() => reject(err)));
     worker.once('exit', (code) => { if (!settled) reject(new Error(`spawn thread exited with code ${code}`)); });
     worker.postMessage(req);
   });

@@ -12,7 +12,7 @@ import { assembleProgram } from '../kernel/seccomp.js';
 import { setProcessLimits, type ProcessLimit, type AnyRlimit } from '../kernel/rlimit.js';
 import { sendFd } from '../kernel/unix-socket.js';
 import type { NamespaceType } from '../kernel/constants.js';
-import { insideCgroup } from '../runtime/cgroups.js';
+import { bornInside } from '../runtime/cgroups.js';
 import { openContainerPty } from '../runtime/terminal.js';
 import { NS_NAME, trace, traceClock, hostLimits } from '../runtime/create.js';
 import { seccompProgram } from './seccomp.js';
@@ -71,8 +71,8 @@ export async function ociExec(ctx: OciContext, id: string, command: string[], fl
     } else {
       if (userns) throw new UserError('exec into a container with a user namespace of its own needs /bin/sh in it, to hold the process', 1);
       // No shell in the container to hold it: the process is started from inside the cgroup.
-      const start = () => spawnInNamespaces({ ...request, path: p.args![0], argv: p.args!, cwd: p.cwd });
-      pid = cg ? await insideCgroup(cg, start) : await start();
+      const start = (cgroupTasks?: { enter: string[]; leave: string[] }) => spawnInNamespaces({ ...request, cgroupTasks, path: p.args![0], argv: p.args!, cwd: p.cwd });
+      pid = cg ? await bornInside(cg, start) : await start();
       if (limits.length) setProcessLimits(pid, limits);
     }
     t = trace(`PID ${pid} joined ${types.join(', ')} of PID ${r.pid} and its cgroup, runs ${p.args!.join(' ')}`, `PID ${pid} 加入了 PID ${r.pid} 的 ${types.join('、')} 和它的控制组，运行 ${p.args!.join(' ')}`, t);

@@ -33,7 +33,7 @@ import { which } from '../host/exec.js';
 import type { OciSpec, OciNamespaceType } from '../oci/types.js';
 import { seccompProgram } from '../oci/seccomp.js';
 import { containerFsSteps } from './container-fs.js';
-import { insideCgroup } from './cgroups.js';
+import { bornInside, insideCgroup } from './cgroups.js';
 import { applyResources } from './resources.js';
 import { pick } from '../i18n/lang.js';
 
@@ -131,7 +131,11 @@ export async function createContainer(o: CreateOptions): Promise<Created> {
   const p = config.process;
   const filter = linux.seccomp ? assembleProgram(seccompProgram(linux.seccomp)) : undefined;
   const caps = p?.capabilities;
-  const held: HeldProcess = await insideCgroup(cgroup, () => hold({
+  // Born in the cgroup (cgroups.ts): not one instruction of it runs outside, and a new cgroup
+  // namespace is rooted there. A user namespace's helper is a process of nestbox's: it goes in whole.
+  const enter = (start: (cgroupTasks?: { enter: string[]; leave: string[] }) => Promise<HeldProcess>) => userns ? insideCgroup(cgroup, () => start()) : bornInside(cgroup, start);
+  const held: HeldProcess = await enter((cgroupTasks) => hold({
+    cgroupTasks,
     // The host's shell, as the spawning thread sees it (the container's root is not mounted yet);
     // chrooted, the container's own.
     shell: mountNs ? which('sh') ?? '/bin/sh' : '/bin/sh',

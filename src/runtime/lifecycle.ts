@@ -14,7 +14,7 @@ import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js'
 import { hold } from '../kernel/held.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup, containerLedger, setStoppedByUser } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
-import { insideCgroup } from './cgroups.js';
+import { bornInside } from './cgroups.js';
 import { userFiles } from './images.js';
 import { resolveUser, addGroups } from './users.js';
 import { signalNumber } from './run-flags.js';
@@ -251,7 +251,7 @@ export async function execInContainer(ref: string, command: string[], opts: { in
       await held.release(terminal?.path).catch(async (err) => { await held.exited(); throw err; });
     } else {
       // No shell in the container to hold it: the process is created from inside the cgroup.
-      child = await insideCgroup(cg, () => spawnInNamespaces({ ...request, path, argv: command, cwd: workdir }));
+      child = await bornInside(cg, (cgroupTasks) => spawnInNamespaces({ ...request, cgroupTasks, path, argv: command, cwd: workdir }));
       // Nothing holds it: its ulimits come as soon as it runs.
       if (c.spec.ulimits?.length) setProcessLimits(child, c.spec.ulimits);
     }

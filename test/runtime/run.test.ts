@@ -229,6 +229,23 @@ test('/sys/fs/cgroup inside: read-only, rooted at the container\'s own cgroup (i
   assert.match(r.stdout, /^refused$/m, 'read-only');
 });
 
+test('the container\'s cgroup holds the container\'s processes only: the thread that made it is back out', () => {
+  const d = nb(['run', '-d', '--name', 'alone', '--net', 'none', 'default', '--', 'sleep', '30']);
+  assert.is(d.status, 0, d.stderr);
+  try {
+    const id = d.stdout.trim();
+    const pid = nb(['inspect', '-f', '{{.State.Pid}}', 'alone']).stdout.trim();
+    const layout = detectCgroupLayout();
+    const dirs = [...layout.v1Mounts.map((m) => m.path), ...(layout.v2Root ? [layout.v2Root] : [])]
+      .map((mount) => join(mount, 'nestbox', id)).filter((dir) => existsSync(dir));
+    assert.ok(dirs.length > 0, 'the container has a cgroup');
+    // cgroup.procs names a thread group once any of its threads is inside: nestbox's PID would show.
+    for (const dir of dirs) assert.equal(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean), [pid], dir);
+  } finally {
+    nb(['rm', '-f', 'alone']);
+  }
+});
+
 test('pids: a fork bomb stops at --pids-limit, the host is unaffected, rm -f ends it', async () => {
   const count = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
   const before = count();
