@@ -55,13 +55,19 @@ async function main() {
   // `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container
   // itself (their --help still goes through oclif).
   if (command === 'run' || command === 'create') {
-    const run = bundle('run');
-    threadsSettled = run.threadsSettled;
-    // A container needs two threads (src/kernel/spawn.ts): booting them now lets them start while
-    // the arguments are read, instead of after. (-d only registers the container; its creator makes it.)
+    // A container needs two threads (src/kernel/spawn.ts), and each takes some 25 ms to boot: they
+    // start first, and boot while the run code loads and the arguments are read. The run code
+    // takes them over (warmThreads). (-d only registers the container; its creator makes it.)
     const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     const detaching = own.some((a) => a === '--detach' || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(a));
-    if (command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0) run.warmThreads(2);
+    const warm = command === 'run' && !rest.includes('--help') && !detaching && process.getuid?.() === 0;
+    if (warm) {
+      const { Worker } = require('node:worker_threads');
+      globalThis[Symbol.for('nestbox.threads')] = [0, 1].map(() => new Worker(join(dist, 'bundle', 'spawn-thread.js'), { env: {}, stdout: false, stderr: false, workerData: { preload: true } }));
+    }
+    const run = bundle('run');
+    threadsSettled = run.threadsSettled;
+    if (warm) run.warmThreads(2);
     let ran = false;
     try {
       ran = await run.runMain(rest, command);

@@ -139,8 +139,11 @@ let replaceTaken = true;
 /** Threads loading libc ahead of need: each says "ready" when done (see threadsSettled). */
 const loading = new Map<Worker, Promise<void>>();
 
+/** Threads bin/run.js started before loading nestbox's code, with the same file and workerData. */
+const early = (globalThis as { [key: symbol]: Worker[] | undefined })[Symbol.for('nestbox.threads')] ?? [];
+
 function startSpare(preload: boolean): void {
-  const w = new Worker(threadUrl, { env: {}, stdout: false, stderr: false, workerData: { preload } });
+  const w = preload && early.length ? early.shift()! : new Worker(threadUrl, { env: {}, stdout: false, stderr: false, workerData: { preload } });
   w.unref();
   w.on('error', () => { const i = spares.indexOf(w); if (i >= 0) spares.splice(i, 1); });
   if (preload) {
