@@ -28,11 +28,14 @@ interface FreezerState {
   before: number;
 }
 
-/** The counter's last value; the shell truncates the file before each write, so retry an empty read. */
+/**
+ * The counter's last value: the last line of the file. The shell appends a line each time (one
+ * write): a shell that truncated the file first could be frozen between the two, leaving it empty.
+ */
 async function counter(ctx: LabContext<FreezerState>): Promise<number> {
   for (let i = 0; i < 40; i++) {
     let n = NaN;
-    try { n = parseInt(readFileSync(ctx.state.counterFile, 'utf8'), 10); } catch { /* not written yet */ }
+    try { n = parseInt(readFileSync(ctx.state.counterFile, 'utf8').trimEnd().split('\n').pop()!, 10); } catch { /* not written yet */ }
     if (!Number.isNaN(n)) return n;
     await sleep(5);
   }
@@ -106,14 +109,14 @@ const lab: Lab<FreezerState> = {
         '它运行在自己的控制组里，它启动的每个进程也是：子进程一出生就在父进程的控制组里。' +
         '在 v1 上，这个控制组在 `freezer` 这棵树里；在 v2 上，冻结是每个控制组自带的功能，不需要哪个控制器。',
       ),
-      command: `mkdir /sys/fs/cgroup/nestbox/freezer-demo; sh -c 'i=0; while :; do i=$((i+1)); echo $i > counter; sleep 0.05; done' & echo $! > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.procs`,
+      command: `mkdir /sys/fs/cgroup/nestbox/freezer-demo; sh -c 'i=0; while :; do i=$((i+1)); echo $i >> counter; sleep 0.05; done' & echo $! > /sys/fs/cgroup/nestbox/freezer-demo/cgroup.procs`,
       syscall: t('mkdir(2) in cgroupfs; posix_spawn("/bin/sh"); write(2) of the PID to cgroup.procs',
         '在 cgroupfs 里 mkdir(2)；posix_spawn("/bin/sh")；write(2) 把 PID 写进 cgroup.procs'),
       async perform(ctx) {
         const cg = createCgroup(ctx, ['freezer']);
         ctx.state.cg = cg;
         ctx.state.counterFile = join(ctx.workDir, 'counter');
-        const script = `i=0; while :; do i=$((i+1)); echo $i > ${ctx.state.counterFile}; sleep 0.05; done`;
+        const script = `i=0; while :; do i=$((i+1)); echo $i >> ${ctx.state.counterFile}; sleep 0.05; done`;
         ctx.state.pid = await startIn(ctx, cg, ['/bin/sh', '-c', script], 'counter for the freezer lab');
         sayWrites(ctx, cg);
         const place = whereText(cg);
