@@ -14,7 +14,8 @@ export async function finishContainer(id: string, exit: ExitStatus | undefined, 
   let oomKilled = false;
   let c;
   try { c = load(id); } catch { /* removed meanwhile (rm -f): still release what it held */ }
-  if (c) {
+  // A container removed at its end (--rm) keeps no state: its files go below.
+  if (c && !c.spec.autoRemove) {
     try {
       if (c.state.Controllers?.includes('memory')) oomKilled = containerCgroup(c.id, c.state.Controllers).memoryEvents().oomKill > 0;
     } catch { /* no memory controller here */ }
