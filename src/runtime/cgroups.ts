@@ -60,22 +60,19 @@ export async function insideCgroup<T>(cg: Cgroup, fn: () => Promise<T>): Promise
 /** This process's current cgroup directory in each tree the container's cgroup uses. */
 function homeCgroups(cg: Cgroup): [string, string][] {
   const mine = processCgroups('self');
-  const layout = detectCgroupLayout();
+  const table = mountTable();
+  const layout = detectCgroupLayout(undefined, table);
   const mounts = [...layout.v1Mounts.map((m) => m.path), ...(layout.v2Root ? [layout.v2Root] : [])];
   const out: [string, string][] = [];
   for (const dir of cg.allDirs()) {
     // The tree's mount: the longest mount point the directory lies below.
     const mount = mounts.filter((m) => dir.startsWith(m + '/')).sort((a, b) => b.length - a.length)[0];
     if (!mount) continue;
-    // v2: the "0::" line; v1: the line whose controllers are mounted at `mount`.
-    const controllers = cg.version === 2 ? [] : readMountControllers(mount);
+    // v2: the "0::" line; v1: the line whose controllers are mounted at `mount` (its super options: "rw,cpu,cpuacct").
+    const controllers = cg.version === 2 ? [] : table.find((m) => m.mountPoint === mount)?.superOptions ?? [];
     const line = mine.find((l) => (cg.version === 2 ? l.hierarchy === 0 : controllers.some((c) => l.controllers.includes(c))));
     if (line) out.push([join(mount, line.path), line.path]);
   }
   return out;
 }
 
-/** The controllers a v1 hierarchy mounted at `mount` carries (its super options: "rw,cpu,cpuacct"). */
-function readMountControllers(mount: string): string[] {
-  return mountTable().find((m) => m.mountPoint === mount)?.superOptions ?? [];
-}
