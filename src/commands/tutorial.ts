@@ -8,8 +8,8 @@ export default class Tutorial extends NestboxCommand {
   static examples = ['sudo nestbox tutorial', 'sudo nestbox tutorial --yes --pace 1000'];
   static flags = {
     ...courseFlags,
-    yes: Flags.boolean({ char: 'y', description: 'run every remaining lab unattended (classroom demo)' }),
-    pace: Flags.integer({ description: 'with --yes: pause this many milliseconds after each step', min: 0, max: 60000 }),
+    yes: Flags.boolean({ char: 'y', description: 'every remaining lab as a demo: exercises answered by their reference solutions (on a terminal each step waits for Enter or space, or --pace)' }),
+    pace: Flags.integer({ description: 'with --yes: instead of waiting for a key, go on after a pause that starts at this many milliseconds and grows with the step\'s text (space pauses, Enter goes on)', min: 0, max: 60000 }),
     explain: Flags.boolean({ description: 'show the equivalent shell command and system call of each step' }),
   };
 

@@ -12,8 +12,8 @@ export default class LabStart extends NestboxCommand {
   };
   static flags = {
     ...courseFlags,
-    yes: Flags.boolean({ char: 'y', description: 'run start to finish without prompts; exercises are answered by their reference solution (demos, tests)' }),
-    pace: Flags.integer({ description: 'with --yes: pause this many milliseconds after each step (for a projector)', min: 0, max: 60000 }),
+    yes: Flags.boolean({ char: 'y', description: 'every exercise answered by its reference solution, and each step\'s command shown: a demo (on a terminal each step waits for Enter or space, or --pace) or a script (off a terminal nothing waits)' }),
+    pace: Flags.integer({ description: 'with --yes: instead of waiting for a key, go on after a pause that starts at this many milliseconds and grows with the step\'s text (space pauses, Enter goes on)', min: 0, max: 60000 }),
     explain: Flags.boolean({ description: 'also show the equivalent shell command and the system call of each step' }),
     restart: Flags.boolean({ description: 'start from the first step even if you had progress' }),
   };
