@@ -12,6 +12,7 @@ import { parseDeviceRule } from '../src/kernel/bpf.js';
 import { closeSync, openSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCgroup, runInCgroup, sayWrites, whereText } from './cgroup-lab-kit.js';
+import { byCodePoint } from '../src/order.js';
 
 const LIMIT = 1048576; // 1 MiB/s
 
@@ -41,7 +42,7 @@ interface IoDevicesState {
 function findDisk(): Disk {
   // Disks first (sd, vd, nvme...), then anything else such as an optical drive (sr0).
   const diskLike = (n: string) => (/^(nvme|sd|vd|xvd|hd|mmcblk)/.test(n) ? 0 : 1);
-  const names = readdirSync('/sys/block').sort((x, y) => diskLike(x) - diskLike(y) || x.localeCompare(y));
+  const names = readdirSync('/sys/block').sort((x, y) => diskLike(x) - diskLike(y) || byCodePoint(x, y));
   const real = names.filter((n) => !realpathSync(join('/sys/block', n)).includes('/virtual/'));
   const sized = (n: string) => Number(readFileSync(join('/sys/block', n, 'size'), 'utf8')) > 0;
   const name = real.find(sized) ?? names.find(sized);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { wrapText } from '../render/text-width.js';
+import { byCodePoint } from '../order.js';
 
 interface Manifest { commands: Record<string, { id: string; summary?: string; description?: string; hidden?: boolean; aliases?: string[] }> }
 interface Package { name: string; version: string; description: string; oclif: { topics: Record<string, { description: string }> } }
@@ -26,10 +27,10 @@ function list(rows: [string, string][], width: number): string[] {
 export function rootHelp(width = Number(process.env.COLUMNS) || process.stdout.columns || 80): string {
   const pkg = read<Package>('package.json');
   const commands = Object.values(read<Manifest>('oclif.manifest.json').commands).filter((c) => !c.hidden);
-  const topics = Object.entries(pkg.oclif.topics).sort(([a], [b]) => a.localeCompare(b)).map(([name, t]): [string, string] => [name, t.description]);
+  const topics = Object.entries(pkg.oclif.topics).sort(([a], [b]) => byCodePoint(a, b)).map(([name, t]): [string, string] => [name, t.description]);
   // A command's top-level aliases (image ls is also `images`, as in Docker) are listed as commands too, as oclif lists them.
   const named = commands.flatMap((c) => [c, ...(c.aliases ?? []).filter((a) => !a.includes(':')).map((id) => ({ ...c, id }))]);
-  const top = named.filter((c) => !c.id.includes(':')).sort((a, b) => a.id.localeCompare(b.id))
+  const top = named.filter((c) => !c.id.includes(':')).sort((a, b) => byCodePoint(a.id, b.id))
     .map((c): [string, string] => [c.id, c.summary ?? c.description?.split('\n')[0] ?? '']);
   return [
     pkg.description,

@@ -13,6 +13,7 @@ import {
 import { imageId } from './config.js';
 import { cachedLayers, pruneCache } from '../build/cache.js';
 import { allConfigs, listContainers, writeJson } from '../runtime/store.js';
+import { byCodePoint } from '../order.js';
 
 /** A layer being unpacked: layersDir()/.partial-<pid>-<digest>, renamed to <digest> when complete. */
 export const PARTIAL_PREFIX = '.partial-';
@@ -59,7 +60,7 @@ export function listImages(): StoredImage[] {
       if (m) out.push(m);
     } catch { /* a manifest being written: not listed */ }
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+  return out.sort((a, b) => byCodePoint(a.name, b.name));
 }
 
 /** The image a reference names, or a one-line error that says where to look. */

@@ -129,7 +129,7 @@ export type ThreadStep =
 const threadUrl = new URL('./spawn-thread.js', import.meta.url);
 
 /**
- * Threads started ahead of need, so the ~50 ms a worker takes to boot is not on the critical path.
+ * Threads started ahead of need, so the ~20 ms a worker takes to boot is not on the critical path.
  * unref'd: an idle spare never keeps nestbox alive. By default each thread taken is replaced by a
  * new spare (labs spawn many processes); a caller that knows how many it needs says so with
  * warmThreads() instead, and no more are started behind its back.

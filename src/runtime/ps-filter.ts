@@ -7,6 +7,7 @@ import { UserError } from '../errors.js';
 import type { Container } from './store.js';
 import { findImage } from './images.js';
 import { createdTime, dockerRunning, dockerState, labelsOf, networkNames } from './ps-view.js';
+import { byCodePoint } from '../order.js';
 
 export type Filters = Map<string, string[]>;
 
@@ -53,7 +54,7 @@ export interface Selection {
 /** The containers `ps` lists, newest first. */
 export function selectContainers(list: Container[], find: (ref: string) => Container, sel: Selection): Container[] {
   const f = sel.filters ?? new Map<string, string[]>();
-  let out = [...list].sort((a, b) => createdTime(b).localeCompare(createdTime(a)) || b.id.localeCompare(a.id));
+  let out = [...list].sort((a, b) => byCodePoint(createdTime(b), createdTime(a)) || byCodePoint(b.id, a.id));
   // since=X: only those made after X; before=X: only those made before it.
   for (const ref of f.get('since') ?? []) {
     const id = find(ref).id;

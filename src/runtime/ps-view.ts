@@ -4,6 +4,7 @@
 import type { Container, ContainerState } from './store.js';
 import type { ContainerSpec, PortSpec } from './spec.js';
 import { humanDuration, ellipsis, humanSize, goTime } from '../render/docker-text.js';
+import { byCodePoint } from '../order.js';
 
 /** Docker's container states. A restarting container is between two runs of its restart policy. */
 export type DockerState = 'created' | 'running' | 'paused' | 'restarting' | 'exited';
@@ -64,7 +65,7 @@ export function commandText(command: string[]): string {
 export function displayablePorts(ports: PortSpec[]): string {
   const ipNumber = (ip: string) => ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
   const sorted = [...ports].sort((a, b) => a.containerPort - b.containerPort || ipNumber(a.hostIp) - ipNumber(b.hostIp)
-    || a.hostPort - b.hostPort || a.proto.localeCompare(b.proto));
+    || a.hostPort - b.hostPort || byCodePoint(a.proto, b.proto));
   const groups = new Map<string, { first: number; last: number }>();
   const result: string[] = [];
   const mappings: string[] = [];

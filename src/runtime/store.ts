@@ -11,6 +11,7 @@ import type { ContainerSpec } from './spec.js';
 import { normalizeMounts } from './mount-spec.js';
 import { Cgroup, openCgroup } from '../kernel/cgroup.js';
 import type { Controller } from '../kernel/cgroup-layout.js';
+import { byCodePoint } from '../order.js';
 
 /** The cgroup of a container, opened from what its state recorded. */
 export function containerCgroup(id: string, controllers: string[]): Cgroup {
@@ -188,7 +189,7 @@ export function listContainers(): Container[] {
   for (const id of readdirSync(containersDir())) {
     try { out.push(load(id)); } catch { /* half-created or half-removed: not listed */ }
   }
-  return out.sort((a, b) => (b.state.StartedAt || '').localeCompare(a.state.StartedAt || ''));
+  return out.sort((a, b) => byCodePoint(b.state.StartedAt || '', a.state.StartedAt || ''));
 }
 
 /**
