@@ -83,7 +83,7 @@ async function main() {
 
   // Everything else goes through oclif (an ES module). It finds its settings in the package.json
   // of the directory it is given: the project's, one level up.
-  const { execute } = await import('@oclif/core/execute');
+  const { execute } = bundle('oclif');
   await execute({ dir: join(__dirname, '..', 'package.json') }).catch((err) => {
     if (process.env.DEBUG) console.error(err);
     const message = String(err?.message ?? err).split('\n')[0];

@@ -25,6 +25,8 @@ await build({
     // What bin/run.js loads the bundles with, and its own root help.
     'code-cache': 'dist/src/boot/code-cache.js',
     'root-help': 'dist/src/cli/root-help.js',
+    // oclif (some hundred CommonJS files), for every other command and for bin/run.js (src/cli/oclif.ts).
+    oclif: 'dist/src/cli/oclif-parts.js',
   },
   outdir,
   outExtension: { '.js': '.cjs' },
@@ -32,7 +34,8 @@ await build({
   platform: 'node',
   target: 'node18',
   format: 'cjs',
-  external: ['koffi'],
+  // typescript: oclif loads it only to run a project's TypeScript sources in development.
+  external: ['koffi', 'typescript'],
   define: { 'import.meta.url': '__import_meta_url' },
   banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
   sourcemap: 'linked',
@@ -40,8 +43,12 @@ await build({
 });
 
 // code-cache.ts reads the bundles as Latin-1, which is quicker than decoding UTF-8 and the same for
-// ASCII; esbuild writes ASCII (other characters escaped), but keeps some comments as they are.
+// ASCII; esbuild writes ASCII (other characters escaped), but keeps some comments as they are, and
+// a character inside a regular expression literal (one in oclif's colour library): there, as in a
+// string, \uXXXX is the same character.
 for (const f of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
+  const text = readFileSync(`${outdir}/${f}`, 'utf8');
+  if (f === 'oclif.cjs') writeFileSync(`${outdir}/${f}`, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\bawait import\(/g, 'await __import('));
   const at = readFileSync(`${outdir}/${f}`).findIndex((b) => b > 0x7f);
   if (at >= 0) throw new Error(`${outdir}/${f}: a character that is not ASCII at byte ${at} (a comment in the source?)`);
 }

@@ -9,7 +9,7 @@
 // cache when it ends (with every function that run compiled); later runs take it, and a cache
 // that does not match (another bundle, another Node) is ignored and written again.
 import { readFileSync, statSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
-import { Script } from 'node:vm';
+import * as vm from 'node:vm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 const bundleDir = fileURLToPath(new URL('../bundle/', import.meta.url));
 
 /** Bundles loaded without a usable cache: theirs is written when the process (or thread) ends. */
-const unsaved: { path: string; tag: string; script: Script }[] = [];
+const unsaved: { path: string; tag: string; script: vm.Script }[] = [];
+
+/** Each bundle's exports, once loaded. */
+const loaded = new Map<string, any>();
 
 /**
  * Load dist/src/bundle/NAME.cjs and return its exports. V8 checks a cache only against the
@@ -25,6 +28,12 @@ const unsaved: { path: string; tag: string; script: Script }[] = [];
  * rebuilt bundle never runs with the bytecode of the one before.
  */
 export function loadBundle(name: string): any {
+  // One instance per bundle: bin/run.js and the commands share oclif's (src/cli/oclif.ts).
+  if (!loaded.has(name)) loaded.set(name, load(name));
+  return loaded.get(name);
+}
+
+function load(name: string): any {
   const path = join(bundleDir, `${name}.cjs`);
   const cachePath = join(bundleDir, `${name}.code-cache`);
   // ASCII only (scripts/bundle.js checks): Latin-1 reads it without decoding UTF-8.
@@ -36,15 +45,23 @@ export function loadBundle(name: string): any {
     const file = readFileSync(cachePath);
     if (file.subarray(0, tag.length).toString('latin1') === tag) cachedData = file.subarray(tag.length);
   } catch { /* none yet */ }
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: path, cachedData });
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, { filename: path, cachedData });
   if (!cachedData || script.cachedDataRejected) {
     if (!unsaved.length) process.once('exit', saveCaches);
     unsaved.push({ path: cachePath, tag, script });
   }
   const module = { exports: {} as any };
-  script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
+  script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path), importModule);
   return module.exports;
 }
+
+/**
+ * import() for the bundles: oclif imports each command's module (an ES module) when it runs. Code
+ * that vm.Script compiled has no module loader for an import() of its own (Node 18 and 20 give it
+ * one only behind --experimental-vm-modules), so scripts/bundle.js turns oclif's `await import(`
+ * into `await __import(`, this function, whose import() is this module's.
+ */
+const importModule = (specifier: string) => import(specifier);
 
 /** Write the caches of this run's bundles (a file nobody may write, such as a read-only install, is skipped). */
 function saveCaches(): void {

@@ -1,6 +1,6 @@
 // The base of every nestbox command: turns any failure into one line on stderr, with the exit code
 // the error carries. Stack traces only with DEBUG set.
-import { Command } from '@oclif/core/command';
+import { Command } from './oclif.js';
 import { reportError } from './report-error.js';
 import { requireRoot } from './require-root.js';
 

@@ -1,6 +1,6 @@
 // --lang and --ascii, on every command that prints course text (lessons, labs, the tutorial,
 // doctor, the live views). Set before anything is printed; --lang is remembered for next time.
-import * as Flags from '@oclif/core/flags';
+import { Flags } from './oclif.js';
 import { chooseLang, type Lang } from '../i18n/lang.js';
 import { useAscii } from '../render/glyphs.js';
 

@@ -1,4 +1,4 @@
-import * as Flags from '@oclif/core/flags';
+import { Flags } from '../cli/oclif.js';
 import { NestboxCommand } from '../cli/base.js';
 import { courseFlags, applyCourseFlags } from '../cli/course-flags.js';
 

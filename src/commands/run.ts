@@ -1,5 +1,4 @@
-import * as Args from '@oclif/core/args';
-import * as Flags from '@oclif/core/flags';
+import { Args, Flags } from '../cli/oclif.js';
 import { NestboxCommand } from '../cli/base.js';
 import { RUN_OPTIONS } from '../cli/run-options.js';
 import { runMain } from '../cli/run-main.js';

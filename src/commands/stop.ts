@@ -1,5 +1,4 @@
-import * as Args from '@oclif/core/args';
-import * as Flags from '@oclif/core/flags';
+import { Args, Flags } from '../cli/oclif.js';
 import { NestboxCommand } from '../cli/base.js';
 
 export default class Stop extends NestboxCommand {

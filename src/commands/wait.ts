@@ -1,4 +1,4 @@
-import * as Args from '@oclif/core/args';
+import { Args } from '../cli/oclif.js';
 import { NestboxCommand } from '../cli/base.js';
 
 export default class Wait extends NestboxCommand {
