@@ -18,12 +18,12 @@ import { pick } from '../src/i18n/lang.js';
 import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { listContainers } from '../src/runtime/store.js';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../src/host/exec.js';
 import { shellQuote } from '../src/net/exec.js';
 import { cacheDir } from '../src/build/cache.js';
 import { findImage, imageKey, imagesDir, layersDir, withTag } from '../src/runtime/images.js';
 import { directoryTree, packToFile } from '../src/image/layer-tar.js';
+import { nestboxBin } from '../src/host/paths.js';
 
 interface BuildState {
   /** The image name without a tag (lab-build-UNIQUE), and the context directories. */
@@ -43,7 +43,7 @@ interface BuildState {
   cacheBefore: string[];
 }
 
-const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const bin = nestboxBin();
 
 const STEP1 = 'RUN mkdir -p /hello && echo "step one" > /hello/one.txt';
 const STEP2 = 'RUN echo "step two" > /hello/two.txt && rm /etc/os-release';

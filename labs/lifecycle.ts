@@ -16,10 +16,9 @@ import { pick } from '../src/i18n/lang.js';
 import { closeSync, existsSync, fstatSync, lstatSync, openSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../src/host/exec.js';
 import { Ledger, startTime } from '../src/host/ledger.js';
-import { libDir, rootfsDir } from '../src/host/paths.js';
+import { libDir, rootfsDir, nestboxBin } from '../src/host/paths.js';
 import { commandLine, mountTable, namespaceId, processStatus } from '../src/kernel/proc.js';
 import type { NamespaceType } from '../src/kernel/constants.js';
 import { findContainer, listContainers, namesDir, paths, type Container } from '../src/runtime/store.js';
@@ -67,7 +66,7 @@ interface LifeState {
 }
 
 /** The nestbox command line itself (labs are built next to src/, so ../../bin from dist/labs/). */
-const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const bin = nestboxBin();
 
 /**
  * PID 1 of the container the lab stops and starts: it counts its lives in /lives (a file of its

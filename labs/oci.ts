@@ -14,8 +14,7 @@ import { pick } from '../src/i18n/lang.js';
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { rootfsDir } from '../src/host/paths.js';
+import { rootfsDir, nestboxBin } from '../src/host/paths.js';
 import { startTime } from '../src/host/ledger.js';
 import { commandLine, isAlive, namespaceId, processStatus } from '../src/kernel/proc.js';
 import { shellQuote } from '../src/net/exec.js';
@@ -34,7 +33,7 @@ interface OciState {
   cgroupDirs: string[];
 }
 
-const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const bin = nestboxBin();
 const HOSTNAME = 'oci-lab';
 /** The program config.json names: it marks that it ran, then waits. */
 const ARGS = ['sh', '-c', 'echo started > /started; exec sleep 600'];

@@ -17,10 +17,9 @@ import { observe, observeThat, t } from '../src/lab/types.js';
 import { pick } from '../src/i18n/lang.js';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../src/host/exec.js';
 import { startTime } from '../src/host/ledger.js';
-import { rootfsDir } from '../src/host/paths.js';
+import { rootfsDir, nestboxBin } from '../src/host/paths.js';
 import { mountTable, namespaceId, processStatus, commandLine } from '../src/kernel/proc.js';
 import { DOCKER_DEFAULT_CAPS, capabilityMask, capabilityNames, NamespaceType } from '../src/kernel/constants.js';
 import { detectCgroupLayout, lineForController, processCgroups } from '../src/kernel/cgroup-layout.js';
@@ -56,7 +55,7 @@ interface RunState {
 }
 
 /** The nestbox command line itself (labs are built next to src/, so ../../bin from dist/labs/). */
-const bin = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
+const bin = nestboxBin();
 
 const MEMORY = '64m';
 const MEMORY_BYTES = 64 * 1024 * 1024;

@@ -16,8 +16,20 @@ const outdir = 'dist/src/bundle';
 // checks as well).
 rmSync(outdir, { recursive: true, force: true });
 
+// Every command oclif runs, one bundle each, named after its id ("lab:list" in
+// command-lab-list.cjs), beside the others so that paths computed from import.meta.url stay right.
+const commandsDir = 'dist/src/commands';
+const commandFiles = (function walk(dir) {
+  return readdirSync(`${commandsDir}/${dir}`, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(`${dir}${e.name}/`) : e.name.endsWith('.js') ? [`${dir}${e.name}`] : []);
+})('');
+const commands = commandFiles.map((file) => {
+  const id = file.replace(/\.js$/, '').replace(/\/index$/, '').split('/').join(':');
+  return { id, bundle: `command-${id.replace(/:/g, '-')}`, file };
+});
+
 await build({
   entryPoints: {
+    ...Object.fromEntries(commands.map((c) => [c.bundle, `${commandsDir}/${c.file}`])),
     run: 'dist/src/cli/run-main.js',
     internal: 'dist/src/cli/internal-main.js',
     oci: 'dist/src/oci/cli.js',
@@ -43,15 +55,35 @@ await build({
 });
 
 // code-cache.ts reads the bundles as Latin-1, which is quicker than decoding UTF-8 and the same for
-// ASCII; esbuild writes ASCII (other characters escaped), but keeps some comments as they are, and
-// a character inside a regular expression literal (one in oclif's colour library): there, as in a
-// string, \uXXXX is the same character.
+// ASCII. esbuild escapes what is not ASCII in strings, but leaves it as it is inside a regular
+// expression literal (the Chinese of a lesson's "注意：" callout, a byte of oclif's colour library):
+// there, as in a string, \uXXXX is the same character, so every such character is written so.
 for (const f of readdirSync(outdir).filter((f) => f.endsWith('.cjs'))) {
   const text = readFileSync(`${outdir}/${f}`, 'utf8');
-  if (f === 'oclif.cjs') writeFileSync(`${outdir}/${f}`, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\bawait import\(/g, 'await __import('));
-  const at = readFileSync(`${outdir}/${f}`).findIndex((b) => b > 0x7f);
-  if (at >= 0) throw new Error(`${outdir}/${f}: a character that is not ASCII at byte ${at} (a comment in the source?)`);
+  if (/[^\x00-\x7f]/.test(text)) writeFileSync(`${outdir}/${f}`, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
+// An import() left in a bundle (of a Node module, `await import('node:path')`, or of a file oclif
+// finds at run time) cannot run in code compiled by vm.Script on Node 18 and 20 (code-cache.ts):
+// each calls the loader's own import() instead, which it passes in as __import. Not in the two
+// files bin/run.js requires as they are.
+for (const f of readdirSync(outdir).filter((f) => f.endsWith('.cjs') && f !== 'code-cache.cjs' && f !== 'root-help.cjs')) {
+  const text = readFileSync(`${outdir}/${f}`, 'utf8');
+  const calls = /(?<![\w$.'"`])import\(/g;
+  if (calls.test(text)) writeFileSync(`${outdir}/${f}`, text.replace(calls, '__import('));
+}
+
+// oclif finds the commands here (package.json: oclif.commands, the "explicit" strategy): each
+// command's class is loaded, with its bundle, when oclif asks for it, and only then.
+writeFileSync(`${outdir}/commands.cjs`, [
+  "'use strict';",
+  "const { loadBundle } = require('./code-cache.cjs');",
+  'const COMMANDS = {};',
+  `for (const [id, bundle] of ${JSON.stringify(commands.map((c) => [c.id, c.bundle]))}) {`,
+  '  Object.defineProperty(COMMANDS, id, { enumerable: true, get: () => loadBundle(bundle).default });',
+  '}',
+  'module.exports = { COMMANDS };',
+  '',
+].join('\n'));
 
 // The bundled code starts its worker threads from ./spawn-thread.js, as the modules do: here that
 // file loads the bundle with its cache. The directory's package.json makes its .js CommonJS.

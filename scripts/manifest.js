@@ -5,6 +5,9 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Every command is loaded here, from its bundle (scripts/bundle.js), to be described: without a
+// code cache, which would otherwise keep what this run compiled instead of what a command does.
+process.env.NESTBOX_NO_CODE_CACHE = '1';
 const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, isRoot: true });
 await plugin.load();
 const manifest = plugin.manifest;

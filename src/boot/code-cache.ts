@@ -41,12 +41,15 @@ function load(name: string): any {
   const { size, mtimeMs } = statSync(path);
   const tag = `nestbox code cache ${process.version} ${size} ${mtimeMs}\n`;
   let cachedData: Buffer | undefined;
-  try {
+  // NESTBOX_NO_CODE_CACHE: neither read nor written (the build loads every command once, to list
+  // them, and a cache written then would hold little of what a real run compiles).
+  const useCache = !process.env.NESTBOX_NO_CODE_CACHE;
+  if (useCache) try {
     const file = readFileSync(cachePath);
     if (file.subarray(0, tag.length).toString('latin1') === tag) cachedData = file.subarray(tag.length);
   } catch { /* none yet */ }
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, { filename: path, cachedData });
-  if (!cachedData || script.cachedDataRejected) {
+  if (useCache && (!cachedData || script.cachedDataRejected)) {
     if (!unsaved.length) process.once('exit', saveCaches);
     unsaved.push({ path: cachePath, tag, script });
   }

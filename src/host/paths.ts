@@ -8,6 +8,7 @@
 //     and labs start programs from their copies of a root filesystem (chroot, volumes, nat...)
 // NESTBOX_RUN_DIR and NESTBOX_LIB_DIR move both, so tests can use a temporary root.
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function runDir(): string {
   return process.env.NESTBOX_RUN_DIR ?? '/run/nestbox';
@@ -24,6 +25,16 @@ export function libDir(): string {
  */
 export function labsWorkRoot(): string {
   return join(libDir(), 'labs');
+}
+
+/**
+ * A program of nestbox's own bin/ directory (run.js, the CLI itself; nestbox-monitor), for starting
+ * nestbox again: a container's creator, a restart, a lab that runs `nestbox run`. Found from this
+ * file, which sits (as dist/src/host/paths.js, or inside a bundle in dist/src/bundle) three levels
+ * below the project.
+ */
+export function nestboxBin(name = 'run.js'): string {
+  return fileURLToPath(new URL(`../../../bin/${name}`, import.meta.url));
 }
 
 export function rootfsDir(name = 'default'): string {

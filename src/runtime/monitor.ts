@@ -12,7 +12,6 @@
 // what the container held on the host and, when --restart says so, makes the container again and
 // becomes its monitor again: the same process, from the first start to the last exit.
 import { closeSync, openSync, rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ledger, startTime } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
 import { waitForExit, threadsSettled } from '../kernel/spawn.js';
@@ -26,9 +25,10 @@ import { containerLedger, load, paths, updateState, stoppedByUser } from './stor
 import { shouldRestart, nextDelay } from './restart-policy.js';
 import { interruptible } from './interrupt.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { nestboxBin } from '../host/paths.js';
 
-const MONITOR = fileURLToPath(new URL('../../../bin/nestbox-monitor', import.meta.url));
-const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const MONITOR = nestboxBin('nestbox-monitor');
+const BIN = nestboxBin();
 
 export interface StartOptions {
   /** Hold the container's output until the first `attach` client connects (start -a), at most this many seconds. */

@@ -7,7 +7,6 @@
 // every container. With -t, the container has a terminal of its own instead (src/runtime/terminal.ts).
 import { closeSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { StringDecoder } from 'node:string_decoder';
 import { Ledger } from '../host/ledger.js';
 import { undoLedger } from '../host/cleanup.js';
@@ -25,6 +24,7 @@ import { shouldRestart } from './restart-policy.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setNonBlocking } from '../kernel/fcntl.js';
 import { childProcess } from '../host/exec.js';
+import { nestboxBin } from '../host/paths.js';
 
 /** Where a foreground container's output goes besides its log: nestbox's own, unless a build says otherwise. */
 export interface Output { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }
@@ -119,7 +119,7 @@ function restartInBackground(id: string): void {
   try { c = load(id); } catch { return; }
   const { state } = c;
   if (!shouldRestart(c.spec.restart, { exitCode: state.ExitCode, restartCount: state.RestartCount ?? 0, stoppedByUser: stoppedByUser(id) })) return;
-  const bin = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+  const bin = nestboxBin();
   childProcess().spawn(process.execPath, ['--', bin, 'internal', 'restart', id], { detached: true, stdio: 'ignore' }).unref();
 }
 

@@ -2,15 +2,15 @@
 // starts a second one (the creator, src/runtime/monitor.ts) in a session of its own, waits for its
 // one-line report, and returns; the creator has become the container's monitor by then.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 import { EXIT_RUNTIME } from './spec.js';
 import { findContainer, updateState, setStoppedByUser, type Container } from './store.js';
 import type { StartOptions, StartReport } from './monitor.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { childProcess } from '../host/exec.js';
+import { nestboxBin } from '../host/paths.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/run.js', import.meta.url));
+const BIN = nestboxBin();
 
 /** Start the container `id` in the background; throws with the creator's own error (and exit code). */
 export async function startInBackground(id: string, opts: StartOptions = {}): Promise<void> {
