@@ -11,8 +11,9 @@ const { join } = require('node:path');
 
 const [command, ...rest] = process.argv.slice(2);
 const dist = join(__dirname, '..', 'dist', 'src');
-// The commands learners time (`run`, `create`, the container's creator and monitor, `nestbox
-// oci`) load from one bundled file each, not from sixty modules, with V8's code cache.
+// Everything below loads from bundles, one file each instead of dozens of modules, run with V8's
+// code cache: `run` and `create`, a container's creator and monitor, `nestbox oci`, oclif, and each
+// command oclif runs.
 const bundle = (name) => require(join(dist, 'bundle', 'code-cache.cjs')).loadBundle(name);
 
 // What is waited for before leaving: Node aborts a process that exits while a thread still loads libc.
@@ -52,10 +53,10 @@ async function main() {
     process.exit(code);
   }
 
-  // `nestbox run` and `nestbox create` skip oclif, whose loading costs more than the container
-  // itself (their --help still goes through oclif).
+  // `nestbox run` and `nestbox create` skip oclif: the start of a container is what learners time,
+  // and oclif's loading and manifest would add to it (their --help still goes through oclif).
   if (command === 'run' || command === 'create') {
-    // A container needs two threads (src/kernel/spawn.ts), and each takes some 25 ms to boot: they
+    // A container needs two threads (src/kernel/spawn.ts), and each takes some 20 ms to boot: they
     // start first, and boot while the run code loads and the arguments are read. The run code
     // takes them over (warmThreads). (-d only registers the container; its creator makes it.)
     const own = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
@@ -81,8 +82,8 @@ async function main() {
     }
   }
 
-  // Everything else goes through oclif (an ES module). It finds its settings in the package.json
-  // of the directory it is given: the project's, one level up.
+  // Everything else goes through oclif. It finds its settings in the package.json of the directory
+  // it is given (the project's, one level up), and there the list of commands: the bundles'.
   const { execute } = bundle('oclif');
   await execute({ dir: join(__dirname, '..', 'package.json') }).catch((err) => {
     if (process.env.DEBUG) console.error(err);

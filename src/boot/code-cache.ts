@@ -1,8 +1,8 @@
 // Loading nestbox's bundles (scripts/bundle.js) with V8's code cache.
 //
 // V8 compiles each function the first time it is called, and a short command such as
-// `nestbox run` calls hundreds of functions once: compiling them is a good part of what nestbox
-// adds to Node's own start. V8 can serialise the machine-independent bytecode of everything it has
+// `nestbox run` or `nestbox lab list` calls hundreds of functions once (oclif alone is some hundred
+// files): compiling them is a good part of what nestbox adds to Node's own start. V8 can serialise the machine-independent bytecode of everything it has
 // compiled ("code cache") and take it back next time instead of compiling again. Node 22 does this
 // for modules (module.enableCompileCache); on Node 18 and 20 only vm.Script offers it, so the
 // bundles are plain CommonJS scripts run through vm.Script. The first run of a bundle writes its
