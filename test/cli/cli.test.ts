@@ -34,6 +34,22 @@ anywhere('an unknown lab: one line naming the labs, exit 2', () => {
   assert.is(r.stderr.trim().split('\n').length, 1);
 });
 
+anywhere('a command that does not exist: one line with the nearest one and where to look, exit 2', () => {
+  const cases: [string[], RegExp][] = [
+    [['lab', 'strat', 'uts'], /^nestbox: no command "lab strat" \(did you mean "lab start"\?\): see nestbox lab --help$/],
+    [['imag', 'ls'], /^nestbox: no command "imag" \(did you mean "image"\?\): see nestbox --help$/],
+    [['volume', 'crate', 'x'], /^nestbox: no command "volume crate" \(did you mean "volume create"\?\): see nestbox volume --help$/],
+    [['frobnicate'], /^nestbox: no command "frobnicate": see nestbox --help$/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = cli(args, { NESTBOX_LANG: 'en' });
+    assert.is(r.status, 2, args.join(' '));
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr.trim(), expected);
+  }
+  assert.match(cli(['lab', 'strat'], { NESTBOX_LANG: 'zh' }).stderr, /没有 "lab strat" 这个命令（你想输入的是不是 "lab start"？）/);
+});
+
 anywhere.run();
 
 const test = kernelSuite('cli (root)');
