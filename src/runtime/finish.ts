@@ -8,13 +8,16 @@ import { undoLedger } from '../host/cleanup.js';
 import { decodeWaitStatus, ExitStatus } from '../kernel/spawn.js';
 import { load, updateState, paths, releaseName, containerCgroup } from './store.js';
 import { removeAnonymousVolumes } from './volumes.js';
+import { tellWaiters } from './exit-notice.js';
 
 export async function finishContainer(id: string, exit: ExitStatus | undefined, ledger = new Ledger(`ctr-${id}`)): Promise<{ code: number; oomKilled: boolean }> {
   const code = exit ? exit.code : 137;
   let oomKilled = false;
   let c;
   try { c = load(id); } catch { /* removed meanwhile (rm -f): still release what it held */ }
-  // A container removed at its end (--rm) keeps no state: its files go below.
+  // A container removed at its end (--rm) keeps no state: its files go below (its ledger has its
+  // directory), and its waiters (`nestbox wait`) learn the code from their pipes, now.
+  if (c?.spec.autoRemove) tellWaiters(id, code);
   if (c && !c.spec.autoRemove) {
     try {
       if (c.state.Controllers?.includes('memory')) oomKilled = containerCgroup(c.id, c.state.Controllers).memoryEvents().oomKill > 0;

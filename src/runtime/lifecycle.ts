@@ -14,6 +14,7 @@ import { spawnInNamespaces, waitForExit, warmThreads } from '../kernel/spawn.js'
 import { hold } from '../kernel/held.js';
 import { Container, findContainer, listContainers, updateState, paths, containerCgroup, containerLedger, setStoppedByUser } from './store.js';
 import { finishContainer, removeContainerFiles, readMonitorStatus } from './finish.js';
+import { listenForExit } from './exit-notice.js';
 import { bornInside } from './cgroups.js';
 import { userFiles } from './images.js';
 import { resolveUser, addGroups } from './users.js';
@@ -144,15 +145,27 @@ async function waitForRestarter(c: Container): Promise<void> {
 export async function waitContainer(ref: string): Promise<number> {
   const c = findContainer(ref);
   const started = c.state.StartedAt;
-  for (;;) {
-    let now: Container;
-    try { now = findContainer(c.id); } catch { throw new UserError(`container ${c.spec.name} was removed while waiting for it`, 1); }
-    const running = now.state.Status === 'running' || now.state.Status === 'paused';
-    if (!running || now.state.StartedAt !== started) {
-      await waitFinished(c.id, 0);
-      return findContainer(c.id).state.ExitCode;
+  // Run with --rm, it leaves no state to read its exit code from: it is handed over (exit-notice.ts).
+  const notice = c.spec.autoRemove ? listenForExit(c.id) : undefined;
+  try {
+    for (;;) {
+      const told = notice?.read();
+      if (told !== undefined) return told;
+      let now: Container;
+      try { now = findContainer(c.id); } catch {
+        const late = notice?.read();
+        if (late !== undefined) return late;
+        throw new UserError(`container ${c.spec.name} was removed while waiting for it`, 1);
+      }
+      const running = now.state.Status === 'running' || now.state.Status === 'paused';
+      if (!running || now.state.StartedAt !== started) {
+        await waitFinished(c.id, 0);
+        return findContainer(c.id).state.ExitCode;
+      }
+      await sleep(50);
     }
-    await sleep(50);
+  } finally {
+    notice?.close();
   }
 }
 
