@@ -276,13 +276,14 @@ test('wait over several containers, one missing: each reported, exit 1', () => {
 });
 
 test('wait on a container run with --rm: its exit code, though nothing of it remains', async () => {
-  assert.is(nb(['run', '-d', '--rm', '--name', 'gone', '--net', 'none', 'default', '--', '/bin/sh', '-c', 'sleep 0.5; exit 7']).status, 0);
+  // Long enough for `wait` to start (a removed container is "no such container", as in Docker).
+  const seconds = Math.ceil(patience(1500) / 1000);
+  assert.is(nb(['run', '-d', '--rm', '--name', 'gone', '--net', 'none', 'default', '--', '/bin/sh', '-c', `sleep ${seconds}; exit 7`]).status, 0);
   const w = nb(['wait', 'gone']);
   assert.is(w.stdout, '7\n', w.stderr);
   assert.is(w.status, 0);
   assert.is(nb(['inspect', 'gone']).status, 1, 'removed at its end');
   // And in the foreground: a waiter started beside `run --rm`.
-  const seconds = Math.ceil(patience(2000) / 1000);
   const run = spawn(process.execPath, [bin, 'run', '--rm', '--name', 'gone2', '--net', 'none', 'default', '--', '/bin/sh', '-c', `sleep ${seconds}; exit 4`], { env, stdio: 'ignore' });
   const ran = new Promise<number | null>((resolve) => run.on('exit', resolve));
   assert.ok(await eventually(() => nb(['inspect', 'gone2']).status === 0, 5000), 'the container runs');
