@@ -151,16 +151,18 @@ export async function waitContainer(ref: string): Promise<number> {
     for (;;) {
       const told = notice?.read();
       if (told !== undefined) return told;
-      let now: Container;
-      try { now = findContainer(c.id); } catch {
+      // Gone: an --rm container whose code came through its pipe, or one removed by someone else.
+      const gone = (): number => {
         const late = notice?.read();
         if (late !== undefined) return late;
         throw new UserError(`container ${c.spec.name} was removed while waiting for it`, 1);
-      }
+      };
+      let now: Container;
+      try { now = findContainer(c.id); } catch { return gone(); }
       const running = now.state.Status === 'running' || now.state.Status === 'paused';
       if (!running || now.state.StartedAt !== started) {
         await waitFinished(c.id, 0);
-        return findContainer(c.id).state.ExitCode;
+        try { return findContainer(c.id).state.ExitCode; } catch { return gone(); }
       }
       await sleep(50);
     }
