@@ -1,15 +1,16 @@
 // Loading nestbox's bundles (scripts/bundle.js) with V8's code cache.
 //
 // V8 compiles each function the first time it is called, and a short command such as
-// `nestbox run` or `nestbox lab list` calls hundreds of functions once (oclif alone is some hundred
-// files): compiling them is a good part of what nestbox adds to Node's own start. V8 can serialise the machine-independent bytecode of everything it has
-// compiled ("code cache") and take it back next time instead of compiling again. Node 22 does this
+// `nestbox run` or `nestbox lab list` calls hundreds of functions once (oclif alone is some
+// hundred files): compiling them is a good part of what nestbox adds to Node's own start. V8 can
+// serialise the machine-independent bytecode of everything it has compiled ("code cache") and
+// take it back next time instead of compiling again. Node 22 does this
 // for modules (module.enableCompileCache); on Node 18 and 20 only vm.Script offers it, so the
 // bundles are plain CommonJS scripts run through vm.Script. The first run of a bundle writes its
 // cache when it ends (with every function that run compiled); later runs take it, and a cache
 // that does not match (another bundle, another Node) is ignored and written again.
 import { readFileSync, statSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
-import * as vm from 'node:vm';
+import { Script } from 'node:vm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const bundleDir = fileURLToPath(new URL('../bundle/', import.meta.url));
 
 /** Bundles loaded without a usable cache: theirs is written when the process (or thread) ends. */
-const unsaved: { path: string; tag: string; script: vm.Script }[] = [];
+const unsaved: { path: string; tag: string; script: Script }[] = [];
 
 /** Each bundle's exports, once loaded. */
 const loaded = new Map<string, any>();
@@ -36,7 +37,7 @@ export function loadBundle(name: string): any {
 function load(name: string): any {
   const path = join(bundleDir, `${name}.cjs`);
   const cachePath = join(bundleDir, `${name}.code-cache`);
-  // ASCII only (scripts/bundle.js checks): Latin-1 reads it without decoding UTF-8.
+  // ASCII only (scripts/bundle.js escapes the rest): Latin-1 reads it without decoding UTF-8.
   const source = readFileSync(path, 'latin1');
   const { size, mtimeMs } = statSync(path);
   const tag = `nestbox code cache ${process.version} ${size} ${mtimeMs}\n`;
@@ -48,7 +49,7 @@ function load(name: string): any {
     const file = readFileSync(cachePath);
     if (file.subarray(0, tag.length).toString('latin1') === tag) cachedData = file.subarray(tag.length);
   } catch { /* none yet */ }
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, { filename: path, cachedData });
+  const script = new Script(`(function (exports, require, module, __filename, __dirname, __import) {${source}\n})`, { filename: path, cachedData });
   if (useCache && (!cachedData || script.cachedDataRejected)) {
     if (!unsaved.length) process.once('exit', saveCaches);
     unsaved.push({ path: cachePath, tag, script });
@@ -59,10 +60,11 @@ function load(name: string): any {
 }
 
 /**
- * import() for the bundles: oclif imports each command's module (an ES module) when it runs. Code
- * that vm.Script compiled has no module loader for an import() of its own (Node 18 and 20 give it
- * one only behind --experimental-vm-modules), so scripts/bundle.js turns oclif's `await import(`
- * into `await __import(`, this function, whose import() is this module's.
+ * import() for the bundles, of what a bundle does not hold: a Node module (`import('node:path')`),
+ * or a file oclif finds at run time (its hooks, such as src/cli/not-found.ts). Code that vm.Script
+ * compiled has no module loader for an import() of its own (Node 18 and 20 give it one only behind
+ * --experimental-vm-modules), so scripts/bundle.js turns each `import(` into `__import(`, this
+ * function, whose import() is this module's.
  */
 const importModule = (specifier: string) => import(specifier);
 
